@@ -1,0 +1,147 @@
+"""SAC's configuration, state and update step, assembled into the shared `Agent` interface."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from ebrl.agents import Agent, Transition
+from ebrl.agents.sac.losses import make_losses
+from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
+from ebrl.config import require, require_layers, require_positive, require_unit_interval
+
+AGENT_MODES = ("mean", "sample")
+
+
+@dataclasses.dataclass(frozen=True)
+class SACConfig:
+    """Soft Actor-Critic (Haarnoja et al., 2018) with the usual defaults (SB3, CleanRL)."""
+
+    actor_lr: float = 3e-4
+    """Adam learning rate of the actor."""
+    critic_lr: float = 3e-4
+    """Adam learning rate of the critics."""
+    alpha_lr: float = 3e-4
+    """Adam learning rate of log α (with autotune-alpha)."""
+    hidden: tuple[int, ...] = (256, 256)
+    """Hidden layer widths of the actor and of each critic."""
+    activation: str = "relu"
+    """Hidden activation: relu, elu or tanh."""
+    n_critics: int = 2
+    """Critics in the ensemble; targets use their minimum."""
+    gamma: float = 0.99
+    """Discount factor."""
+    tau: float = 0.005
+    """Polyak rate of the target critics: θ̄ ← τθ + (1 − τ)θ̄ after every update."""
+    alpha: float = 1.0
+    """Initial temperature α (the fixed one with --no-autotune-alpha)."""
+    autotune_alpha: bool = True
+    """Tune α so that the policy's entropy tracks the target entropy."""
+    target_entropy: float | None = None
+    """Target entropy H̄; default −|A|."""
+    log_std_min: float = -20.0
+    """Lower clip of the actor's log standard deviation."""
+    log_std_max: float = 2.0
+    """Upper clip of the actor's log standard deviation."""
+
+    def validate(self) -> None:
+        for name in ("actor_lr", "critic_lr", "alpha_lr", "alpha"):
+            require_positive(name, getattr(self, name))
+        require_layers("hidden", self.hidden)
+        require(self.activation in ("relu", "elu", "tanh"),
+                f"--activation must be relu, elu or tanh, got {self.activation!r}")
+        require(self.n_critics >= 1, f"--n-critics must be at least 1, got {self.n_critics}")
+        require_unit_interval("gamma", self.gamma)
+        require_unit_interval("tau", self.tau)
+        require(self.log_std_min < self.log_std_max,
+                f"--log-std-min ({self.log_std_min}) must be below --log-std-max ({self.log_std_max})")
+
+
+@struct.dataclass
+class SACState:
+    actor_params: dict
+    critic_params: dict
+    target_critic_params: dict
+    log_alpha: jax.Array
+    actor_opt: optax.OptState
+    critic_opt: optax.OptState
+    alpha_opt: optax.OptState
+
+
+def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
+    networks = make_networks(obs_dim, act_dim, config.hidden, config.activation, config.n_critics,
+                             config.log_std_min, config.log_std_max)
+    target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
+    critic_loss, actor_loss, alpha_loss = make_losses(networks, config.gamma, target_entropy)
+    actor_optimizer = optax.adam(config.actor_lr)
+    critic_optimizer = optax.adam(config.critic_lr)
+    alpha_optimizer = optax.adam(config.alpha_lr)
+
+    def init(key: jax.Array) -> SACState:
+        actor_key, critic_key = jax.random.split(key)
+        obs = jnp.zeros((1, obs_dim))
+        actor_params = networks.actor.init(actor_key, obs)
+        critic_params = networks.critic.init(critic_key, obs, jnp.zeros((1, act_dim)))
+        log_alpha = jnp.log(jnp.asarray(config.alpha, jnp.float32))
+        return SACState(
+            actor_params=actor_params,
+            critic_params=critic_params,
+            target_critic_params=jax.tree.map(jnp.copy, critic_params),  # own buffers, so states can be donated
+            log_alpha=log_alpha,
+            actor_opt=actor_optimizer.init(actor_params),
+            critic_opt=critic_optimizer.init(critic_params),
+            alpha_opt=alpha_optimizer.init(log_alpha),
+        )
+
+    def act(state: SACState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+        mean, log_std = networks.actor.apply(state.actor_params, obs)
+        if mode == "mean":
+            return jnp.tanh(mean)
+        if mode == "sample":
+            return sample_tanh_gaussian(mean, log_std, key)[0]
+        raise ValueError(f"SAC has no action mode {mode!r}; use one of {AGENT_MODES}")
+
+    def update(state: SACState, batch: Transition, key: jax.Array) -> tuple[SACState, dict]:
+        """Critic step, then actor step on the new critics, then temperature step, then Polyak averaging."""
+        critic_key, actor_key = jax.random.split(key)
+        alpha = jnp.exp(state.log_alpha)
+
+        (c_loss, c_info), c_grads = jax.value_and_grad(critic_loss, has_aux=True)(
+            state.critic_params, state.actor_params, state.target_critic_params, alpha, batch, critic_key)
+        c_updates, critic_opt = critic_optimizer.update(c_grads, state.critic_opt)
+        critic_params = optax.apply_updates(state.critic_params, c_updates)
+
+        (a_loss, mean_log_prob), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(
+            state.actor_params, critic_params, alpha, batch, actor_key)
+        a_updates, actor_opt = actor_optimizer.update(a_grads, state.actor_opt)
+        actor_params = optax.apply_updates(state.actor_params, a_updates)
+
+        log_alpha, alpha_opt = state.log_alpha, state.alpha_opt
+        if config.autotune_alpha:
+            alpha_grad = jax.grad(alpha_loss)(state.log_alpha, mean_log_prob)
+            alpha_update, alpha_opt = alpha_optimizer.update(alpha_grad, state.alpha_opt)
+            log_alpha = optax.apply_updates(state.log_alpha, alpha_update)
+
+        new_state = SACState(
+            actor_params=actor_params,
+            critic_params=critic_params,
+            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, config.tau),
+            log_alpha=log_alpha,
+            actor_opt=actor_opt,
+            critic_opt=critic_opt,
+            alpha_opt=alpha_opt,
+        )
+        metrics = {"critic_loss": c_loss, "actor_loss": a_loss, "alpha": alpha,
+                   "entropy": -mean_log_prob, **c_info}
+        return new_state, metrics
+
+    def q_value(state: SACState, obs: jax.Array, action: jax.Array) -> jax.Array:
+        return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
+
+    return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
+                 train_mode="sample")
+
+
+

@@ -1,0 +1,240 @@
+"""`ebrl train | eval | plot`: a thin command line over the library.
+
+User mistakes end in one line on stderr, `error: <what is wrong>; <what to do>`, and exit code 2, before any work.
+"""
+
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import tyro
+from rich.console import Console
+from rich.table import Table
+
+from ebrl.config import ConfigError, TrainConfig
+
+USAGE = """usage: ebrl <command> [options]
+
+commands:
+  train   train an agent:      ebrl train --algo sac --env Pendulum-v1 --steps 20000 --seed 0 --out runs/x
+          continue a run:      ebrl train --resume runs/x [--steps N]
+  eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
+  plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
+
+`ebrl <command> --help` lists every option."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    commands = {"train": train_command, "eval": eval_command, "plot": plot_command}
+    if not argv or argv[0] in ("-h", "--help"):
+        print(USAGE)
+        return 0 if argv else 2
+    if argv[0] not in commands:
+        return _fail(f"unknown command {argv[0]!r}; use one of {', '.join(commands)} (see `ebrl --help`)")
+    try:
+        return commands[argv[0]](argv[1:])
+    except ConfigError as exc:
+        return _fail(str(exc))
+
+
+def _fail(message: str) -> int:
+    print(f"error: {message}", file=sys.stderr)
+    return 2
+
+
+def parse(cls, args: list[str], prog: str):
+    """tyro parsing, with a one-line error naming the first offending flag instead of tyro's panel."""
+    if any(a in ("-h", "--help") for a in args):
+        return tyro.cli(cls, args=args, prog=prog)
+    try:
+        return tyro.cli(cls, args=args, prog=prog, console_outputs=False)
+    except SystemExit:
+        raise ConfigError(_diagnose(cls, args, prog)) from None
+
+
+def _diagnose(cls, args: list[str], prog: str) -> str:
+    """Find the flag that made tyro fail by parsing each flag, with its values, on its own."""
+    groups: list[list[str]] = []
+    for arg in args:
+        if arg.startswith("--") or not groups:
+            groups.append([arg])
+        else:
+            groups[-1].append(arg)
+    known = _flags(cls)
+    for group in groups:
+        flag = group[0].split("=")[0]
+        if flag not in known:
+            return f"unknown option {group[0]!r} for `{prog}`; see `{prog} --help` for the options"
+    for group in groups:
+        try:
+            tyro.cli(cls, args=group, prog=prog, console_outputs=False)
+        except SystemExit:
+            values = " ".join(group[1:]) or "(none)"
+            return f"invalid value for {group[0]}: {values}; see `{prog} --help` for its type"
+    return f"missing or incomplete options in {' '.join(args)!r}; see `{prog} --help`"
+
+
+def _flags(cls) -> set[str]:
+    """Every --flag of `cls` (one level of nested dataclasses flattened), booleans also in their --no- form."""
+    cls = getattr(cls, "__origin__", cls)
+    fields = []
+    for field in dataclasses.fields(cls):
+        fields += dataclasses.fields(field.type) if dataclasses.is_dataclass(field.type) else [field]
+    flags = {"--" + f.name.replace("_", "-") for f in fields}
+    return flags | {"--no-" + flag[2:] for flag in flags}
+
+
+# ------------------------------------------------------------------------------------------------ train
+
+
+@dataclasses.dataclass(frozen=True)
+class ResumeOptions:
+    steps: int | None = None
+    """Train to this many steps in total instead of the run's own --steps."""
+
+
+def train_command(args: list[str]) -> int:
+    from ebrl.agents import ALGORITHMS
+    from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
+
+    algo, args = _pop_option(args, "--algo")
+    resume, args = _pop_option(args, "--resume")
+    if resume is not None:
+        run_dir = Path(resume)
+        spec = read_spec(run_dir)
+        if algo is not None and algo != spec.algo:
+            raise ConfigError(f"{run_dir} is a {spec.algo} run; drop --algo {algo} to resume it")
+        extra = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
+        if extra.steps is not None:
+            spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=extra.steps))
+    else:
+        algo = algo or "sac"
+        if algo not in ALGORITHMS:
+            raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
+        options = parse(_train_cli_type(ALGORITHMS[algo].config_type), args, f"ebrl train --algo {algo}")
+        run_dir = Path(options.train.out or default_run_dir(algo, options.train.env, options.train.seed))
+        spec = RunSpec(algo, dataclasses.replace(options.train, out=str(run_dir)), options.agent)
+    spec.train.validate()
+    spec.agent.validate()
+    _check_env(spec.train.env)
+    if resume is None:
+        prepare_new_run(run_dir, spec.train.overwrite)
+        run_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
+
+    from ebrl.train import train
+
+    console = Console(stderr=True)
+    console.print(f"[bold]{'resuming' if resume else 'training'}[/] {spec.algo} on {spec.train.env} "
+                  f"(seed {spec.train.seed}) -> {run_dir}")
+    result = train(spec, run_dir, resume=resume is not None, console=console)
+    if result.interrupted:
+        console.print(f"interrupted; checkpoint written. Continue with: ebrl train --resume {run_dir}")
+        return 130
+    evals = {k.split("/")[1]: v for k, v in result.last_row.items()
+             if k.startswith("eval/") and k.endswith("return_mean")}
+    summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
+    console.print(f"done: step {result.last_row.get('step')}, evaluation return {summary}; run directory {run_dir}")
+    return 0
+
+
+def _train_cli_type(agent_config_type):
+    """The loop's options and the algorithm's as one set of flat flags (--env, --actor-lr, ...)."""
+    options = dataclasses.make_dataclass(
+        "TrainOptions",
+        [("train", TrainConfig, dataclasses.field(default_factory=TrainConfig)),
+         ("agent", agent_config_type, dataclasses.field(default_factory=agent_config_type))],
+        frozen=True,
+    )
+    return tyro.conf.OmitArgPrefixes[options]
+
+
+def _pop_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
+    """Take `name VALUE` (or `name=VALUE`) out of args."""
+    for i, arg in enumerate(args):
+        if arg == name:
+            if i + 1 >= len(args) or args[i + 1].startswith("--"):
+                raise ConfigError(f"{name} needs a value")
+            return args[i + 1], args[:i] + args[i + 2:]
+        if arg.startswith(name + "="):
+            return arg.split("=", 1)[1], args[:i] + args[i + 1:]
+    return None, args
+
+
+def _check_env(env_id: str) -> None:
+    """Fail early, before a run directory is touched, if the environment cannot be used."""
+    from ebrl.envs import make_env
+
+    make_env(env_id).close()
+
+
+# ------------------------------------------------------------------------------------------------ eval
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalOptions:
+    run_dir: Annotated[str, tyro.conf.Positional]
+    """The run to evaluate (its latest checkpoint)."""
+    episodes: int = 10
+    """Evaluation episodes."""
+    mode: str | None = None
+    """Action-selection rule of the agent (SAC: mean or sample); default: the agent's first."""
+    json: bool = False
+    """Print one JSON object on stdout instead of a table."""
+    video: str | None = None
+    """Also record one episode to this .mp4 file (needs `pip install "ebrl[video]"`)."""
+    seed: int = 0
+    """Seed of the evaluation episodes."""
+
+
+def eval_command(args: list[str]) -> int:
+    from ebrl.evaluate import evaluate_run
+
+    options = parse(EvalOptions, args, "ebrl eval")
+    if options.episodes <= 0:
+        raise ConfigError(f"--episodes must be positive, got {options.episodes}")
+    if options.video is not None and not options.video.endswith(".mp4"):
+        raise ConfigError(f"--video needs a .mp4 file name, got {options.video!r}")
+    report = evaluate_run(Path(options.run_dir), options.episodes, options.mode, options.seed, options.video)
+    if options.json:
+        print(json.dumps(report))
+        return 0
+    table = Table(title=f"{report['algo']} on {report['env']}, step {report['step']}, mode {report['mode']}")
+    for column in ("episodes", "return mean", "return std", "min", "max"):
+        table.add_column(column, justify="right")
+    table.add_row(str(report["episodes"]), f"{report['return_mean']:.2f}", f"{report['return_std']:.2f}",
+                  f"{min(report['returns']):.2f}", f"{max(report['returns']):.2f}")
+    Console().print(table)
+    if options.video:
+        Console().print(f"video written to {options.video}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ plot
+
+
+@dataclasses.dataclass(frozen=True)
+class PlotOptions:
+    run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
+    """One or more runs; runs of the same algorithm and environment are averaged (mean ± std over seeds)."""
+    out: str | None = None
+    """Figure file; default RUN_DIR/figures/learning_curve.png for a single run."""
+
+
+def plot_command(args: list[str]) -> int:
+    from ebrl.plots import plot_learning_curves
+    from ebrl.runs import read_spec
+
+    options = parse(PlotOptions, args, "ebrl plot")
+    run_dirs = [Path(p) for p in options.run_dirs]
+    for run_dir in run_dirs:
+        read_spec(run_dir)
+    if options.out is None and len(run_dirs) > 1:
+        raise ConfigError("several runs need --out FILE for their common figure")
+    out = Path(options.out) if options.out else run_dirs[0] / "figures" / "learning_curve.png"
+    plot_learning_curves(run_dirs, out)
+    print(f"wrote {out}")
+    return 0

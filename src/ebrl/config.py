@@ -1,0 +1,76 @@
+"""The training loop's configuration and the user-facing errors raised, before any work starts, by validation."""
+
+import dataclasses
+
+
+class ConfigError(ValueError):
+    """A mistake in what the user asked for; the message names the problem and the fix."""
+
+
+def require(condition: bool, message: str) -> None:
+    """Raise `ConfigError(message)` unless `condition` holds."""
+    if not condition:
+        raise ConfigError(message)
+
+
+def require_positive(name: str, value: float) -> None:
+    require(value > 0, f"--{name.replace('_', '-')} must be positive, got {value}")
+
+
+def require_unit_interval(name: str, value: float, *, closed_at_zero: bool = False) -> None:
+    """Require value in (0, 1] (or [0, 1] with closed_at_zero)."""
+    low_ok = value >= 0 if closed_at_zero else value > 0
+    interval = "[0, 1]" if closed_at_zero else "(0, 1]"
+    require(low_ok and value <= 1, f"--{name.replace('_', '-')} must lie in {interval}, got {value}")
+
+
+def require_layers(name: str, widths: tuple[int, ...]) -> None:
+    require(len(widths) > 0 and all(w > 0 for w in widths),
+            f"--{name.replace('_', '-')} needs one or more positive layer widths, got {list(widths)}")
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainConfig:
+    """What the training loop does, independent of the algorithm."""
+
+    env: str = "Pendulum-v1"
+    """Gymnasium id of a task with a continuous (Box) action space."""
+    steps: int = 20_000
+    """Environment steps to train for."""
+    seed: int = 0
+    """Seed of every random choice in the run (same seed, same machine: same metrics.csv)."""
+    out: str | None = None
+    """Run directory; default runs/<algo>_<env>_s<seed>_<date-time>."""
+    overwrite: bool = False
+    """Replace a run that already exists in --out."""
+    buffer_size: int = 1_000_000
+    """Replay buffer capacity (transitions)."""
+    batch_size: int = 256
+    """Transitions per gradient update."""
+    random_steps: int = 5_000
+    """Uniformly random actions for the first steps, as warm-up exploration."""
+    learning_starts: int = 5_000
+    """Gradient updates begin once this many steps have been collected."""
+    updates_per_step: int = 1
+    """Gradient updates per environment step (update-to-data ratio)."""
+    chunk: int = 50
+    """Environment steps between compiled calls; each call runs chunk × updates-per-step updates."""
+    eval_every: int = 5_000
+    """Evaluate (every action mode of the agent) after this many steps, and at the end."""
+    eval_episodes: int = 10
+    """Episodes per evaluation, on environments separate from the training one."""
+    checkpoint_every: int = 5_000
+    """Write a resumable checkpoint after this many steps, and at the end."""
+    progress: bool = True
+    """Show a progress bar."""
+
+    def validate(self) -> None:
+        for name in ("steps", "buffer_size", "batch_size", "updates_per_step", "chunk", "eval_every",
+                     "eval_episodes", "checkpoint_every"):
+            require_positive(name, getattr(self, name))
+        for name in ("random_steps", "learning_starts"):
+            require(getattr(self, name) >= 0, f"--{name.replace('_', '-')} must be non-negative")
+        require(self.batch_size <= self.buffer_size,
+                f"--batch-size ({self.batch_size}) is larger than --buffer-size ({self.buffer_size}); "
+                "lower the batch or enlarge the buffer")
+        require(self.seed >= 0, f"--seed must be non-negative, got {self.seed}")

@@ -1,0 +1,43 @@
+"""Environments: `make_env` for any Gymnasium id with a Box action space, actions rescaled to [-1, 1]."""
+
+import difflib
+
+import gymnasium as gym
+import numpy as np
+from gymnasium.wrappers import RescaleAction
+
+from ebrl.config import ConfigError
+
+
+def make_env(env_id: str, render_mode: str | None = None) -> gym.Env:
+    """`gym.make(env_id)` with the action space rescaled to [-1, 1]^d; raises ConfigError for unusable ids."""
+    try:
+        env = gym.make(env_id, render_mode=render_mode)
+    except gym.error.Error as exc:
+        close = difflib.get_close_matches(env_id, list(gym.registry.keys()), n=3)
+        hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `python -c \"import gymnasium; gymnasium.pprint_registry()\"`"
+        raise ConfigError(f"unknown environment {env_id!r} ({type(exc).__name__}); {hint}") from None
+    action_space, obs_space = env.action_space, env.observation_space
+    if not isinstance(action_space, gym.spaces.Box):
+        env.close()
+        raise ConfigError(f"{env_id} has a {type(action_space).__name__} action space; ebrl's agents need a "
+                          "continuous (Box) action space, e.g. Pendulum-v1 or HalfCheetah-v5")
+    if not (np.all(np.isfinite(action_space.low)) and np.all(np.isfinite(action_space.high))):
+        env.close()
+        raise ConfigError(f"{env_id} has unbounded actions; ebrl needs finite bounds to rescale them to [-1, 1]")
+    if not isinstance(obs_space, gym.spaces.Box) or len(obs_space.shape) != 1:
+        env.close()
+        raise ConfigError(f"{env_id} has observations of type {obs_space}; ebrl needs a flat Box observation, "
+                          "e.g. wrap it with gymnasium.wrappers.FlattenObservation and register the result")
+    unit = np.ones(action_space.shape, np.float32)
+    return RescaleAction(env, -unit, unit)
+
+
+def space_dims(env: gym.Env) -> tuple[int, int]:
+    """(obs_dim, act_dim) of an env made by `make_env`."""
+    return int(env.observation_space.shape[0]), int(env.action_space.shape[0])
+
+
+def episode_seed(*path: int) -> int:
+    """A reset seed that is a pure function of integers (run seed, stream, indices): runs repeat and resume exactly."""
+    return int(np.random.SeedSequence(list(path)).generate_state(1)[0])

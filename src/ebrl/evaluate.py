@@ -1,0 +1,132 @@
+"""The evaluation protocol: N episodes run in lockstep on separate environments, one batched action per step."""
+
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+
+import gymnasium as gym
+import jax
+import numpy as np
+
+from ebrl.config import ConfigError
+from ebrl.envs import episode_seed, make_env, space_dims
+
+EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes use 0)
+
+
+@dataclasses.dataclass
+class EvalResult:
+    returns: np.ndarray  # (episodes,)
+    lengths: np.ndarray  # (episodes,)
+    final_infos: list[dict]  # the info dict of each episode's last step
+
+    def summary(self) -> dict[str, float]:
+        return {
+            "return_mean": float(self.returns.mean()),
+            "return_std": float(self.returns.std()),
+            "episodes": len(self.returns),
+        }
+
+
+def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym.Env],
+                 seeds: list[int]) -> EvalResult:
+    """Run one episode on each env (reset with its seed) in lockstep.
+
+    `policy(obs (n, obs_dim), t) -> actions (n, act_dim)` is called on all n observations every step, finished
+    episodes included (their actions are ignored), so that one compiled program serves the whole evaluation.
+    """
+    n = len(envs)
+    obs = np.stack([np.asarray(env.reset(seed=s)[0], np.float32) for env, s in zip(envs, seeds)])
+    returns, lengths = np.zeros(n), np.zeros(n, np.int64)
+    final_infos: list[dict] = [{} for _ in range(n)]
+    running = np.ones(n, bool)
+    t = 0
+    while running.any():
+        actions = policy(obs, t)
+        for i in np.flatnonzero(running):
+            next_obs, reward, terminated, truncated, info = envs[i].step(actions[i])
+            obs[i] = next_obs
+            returns[i] += reward
+            lengths[i] += 1
+            if terminated or truncated:
+                running[i] = False
+                final_infos[i] = info
+        t += 1
+    return EvalResult(returns, lengths, final_infos)
+
+
+def make_policy(agent, mode: str) -> Callable:
+    """A jitted `(state, obs, key, t) -> actions` for `mode`, the per-step key being fold_in(key, t)."""
+
+    @jax.jit
+    def policy(state, obs, key, t):
+        return agent.act(state, obs, jax.random.fold_in(key, t), mode)
+
+    return policy
+
+
+def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_index: int,
+             policy: Callable | None = None) -> EvalResult:
+    """Evaluate `mode` on len(envs) episodes whose reset seeds depend only on (seed, round_index, episode)."""
+    policy = policy or make_policy(agent, mode)
+    key = jax.random.fold_in(jax.random.key(seed), round_index)
+    seeds = [episode_seed(seed, EVAL_STREAM, round_index, i) for i in range(len(envs))]
+    return run_episodes(lambda obs, t: np.asarray(policy(state, obs, key, t)), envs, seeds)
+
+
+def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None) -> dict:
+    """Evaluate the latest checkpoint of a run: the report printed by `ebrl eval` (JSON-ready)."""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.runs import Checkpointer, read_spec
+
+    spec = read_spec(run_dir)
+    env = make_env(spec.train.env)
+    obs_dim, act_dim = space_dims(env)
+    env.close()
+    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+    mode = mode or agent.action_modes[0]
+    if mode not in agent.action_modes:
+        raise ConfigError(f"{spec.algo} has no action mode {mode!r}; use --mode with one of "
+                          f"{', '.join(agent.action_modes)}")
+    if video is not None:
+        _require_video_writer()
+    checkpointer = Checkpointer(run_dir)
+    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)), run_dir)
+    checkpointer.close()
+    envs = [make_env(spec.train.env) for _ in range(episodes)]
+    policy = make_policy(agent, mode)
+    result = evaluate(agent, state, envs, mode, seed, 0, policy)
+    for e in envs:
+        e.close()
+    if video is not None:
+        record_video(agent, state, policy, spec.train.env, seed, Path(video))
+    return {"algo": spec.algo, "env": spec.train.env, "step": step, "mode": mode, **result.summary(),
+            "returns": result.returns.tolist()}
+
+
+def _require_video_writer() -> None:
+    try:
+        import imageio.v2  # noqa: F401
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise ConfigError('--video needs imageio and imageio-ffmpeg; install them with pip install "ebrl[video]"') \
+            from None
+
+
+def record_video(agent, state, policy, env_id: str, seed: int, path: Path) -> None:
+    """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
+    import imageio.v2 as imageio
+
+    env = make_env(env_id, render_mode="rgb_array")
+    key = jax.random.key(seed)
+    obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
+    frames, done, t = [env.render()], False, 0
+    while not done:
+        action = np.asarray(policy(state, np.asarray(obs, np.float32)[None], key, t))[0]
+        obs, _, terminated, truncated, _ = env.step(action)
+        frames.append(env.render())
+        done, t = terminated or truncated, t + 1
+    fps = env.metadata.get("render_fps", 30)
+    env.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)

@@ -1,0 +1,60 @@
+"""Function approximators shared by every agent: MLPs and the critic ensemble."""
+
+from collections.abc import Callable, Sequence
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+
+ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
+    "relu": nn.relu,
+    "elu": nn.elu,
+    "tanh": nn.tanh,
+}
+
+
+class MLP(nn.Module):
+    """Fully connected network: `hidden` layers with `activation`, then a linear layer of `out` units."""
+
+    hidden: Sequence[int]
+    out: int
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> jax.Array:
+        act = ACTIVATIONS[self.activation]
+        for width in self.hidden:
+            x = act(nn.Dense(width)(x))
+        return nn.Dense(self.out)(x)
+
+
+class QFunction(nn.Module):
+    """Q(s, a): an MLP on the concatenated observation and action, returning shape (batch,)."""
+
+    hidden: Sequence[int]
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, action: jax.Array) -> jax.Array:
+        x = jnp.concatenate([obs, action], axis=-1)
+        return MLP(self.hidden, 1, self.activation)(x)[..., 0]
+
+
+class CriticEnsemble(nn.Module):
+    """`n` independent Q-functions evaluated as one vmapped module: returns q_values (n, batch)."""
+
+    hidden: Sequence[int]
+    n: int = 2
+    activation: str = "relu"
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, action: jax.Array) -> jax.Array:
+        ensemble = nn.vmap(
+            QFunction,
+            variable_axes={"params": 0},
+            split_rngs={"params": True},
+            in_axes=None,
+            out_axes=0,
+            axis_size=self.n,
+        )
+        return ensemble(self.hidden, self.activation)(obs, action)

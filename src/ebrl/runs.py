@@ -1,0 +1,236 @@
+"""The run directory: config.json, metrics.csv + TensorBoard, atomic orbax checkpoints, resume.
+
+    runs/<name>/config.json   everything needed to repeat the run
+    runs/<name>/metrics.csv   one row per evaluation
+    runs/<name>/tb/           TensorBoard events
+    runs/<name>/checkpoints/  orbax, one folder per step, the latest two kept
+    runs/<name>/figures/      what `ebrl plot` draws
+"""
+
+import csv
+import dataclasses
+import datetime
+import json
+import logging
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+import ebrl
+from ebrl.agents import ALGORITHMS, Transition
+from ebrl.config import ConfigError, TrainConfig
+from ebrl.replay import ReplayBuffer, capacity, replay_init
+
+CONFIG_FILE, METRICS_FILE = "config.json", "metrics.csv"
+RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", "figures")
+TRANSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Transition))
+
+logging.getLogger("absl").setLevel(logging.ERROR)  # orbax logs every save at INFO
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """The contents of config.json."""
+
+    algo: str
+    train: TrainConfig
+    agent: Any  # the algorithm's config dataclass
+
+    def to_json(self) -> dict:
+        return {"algo": self.algo, "train": dataclasses.asdict(self.train), "agent": dataclasses.asdict(self.agent),
+                "ebrl_version": ebrl.__version__, "jax_version": jax.__version__}
+
+    @staticmethod
+    def from_json(data: dict) -> "RunSpec":
+        config_type = ALGORITHMS[data["algo"]].config_type
+        return RunSpec(data["algo"], _from_dict(TrainConfig, data["train"]), _from_dict(config_type, data["agent"]))
+
+
+def _from_dict(cls, values: dict):
+    """Rebuild a config dataclass from JSON, turning lists back into the tuples the fields hold."""
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{algo}_{env_id.replace('/', '-')}_s{seed}_{stamp}"
+
+
+def holds_run(path: Path) -> bool:
+    return path.is_dir() and any((path / entry).exists() for entry in RUN_ENTRIES)
+
+
+def prepare_new_run(path: Path, overwrite: bool) -> None:
+    """Check that `path` can receive a new run; with `overwrite`, remove the run already there (only its entries)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"--out {path} is a file; choose a directory")
+    if holds_run(path):
+        if not overwrite:
+            raise ConfigError(f"{path} already holds a run; continue it with `ebrl train --resume {path}`, "
+                              "or pass --overwrite to replace it")
+        for entry in RUN_ENTRIES:
+            target = path / entry
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def read_spec(path: Path) -> RunSpec:
+    """Read a run's config.json, raising ConfigError when the directory is not a run."""
+    if not path.is_dir():
+        raise ConfigError(f"run directory {path} does not exist")
+    config_path = path / CONFIG_FILE
+    if not config_path.is_file():
+        raise ConfigError(f"{path} holds no {CONFIG_FILE}; it is not an ebrl run directory")
+    try:
+        return RunSpec.from_json(json.loads(config_path.read_text()))
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{config_path} is unreadable ({exc}); restore it or start a new run") from None
+
+
+class MetricsLog:
+    """One row per evaluation to metrics.csv (fixed columns) and to TensorBoard under the same names."""
+
+    def __init__(self, run_dir: Path, columns: list[str], resume_step: int | None = None):
+        from tensorboardX import SummaryWriter
+
+        self.path = run_dir / METRICS_FILE
+        self.columns = columns
+        if resume_step is None or not self.path.exists():
+            self._rewrite([])
+        else:  # rows past the checkpoint will be produced again, identically
+            with self.path.open(newline="") as f:
+                self._rewrite([r for r in csv.DictReader(f) if int(r["step"]) <= resume_step])
+        purge = None if resume_step is None else resume_step + 1
+        self.writer = SummaryWriter(str(run_dir / "tb"), purge_step=purge)
+
+    def _rewrite(self, rows: list[dict]) -> None:
+        tmp = self.path.with_suffix(".csv.tmp")
+        with tmp.open("w", newline="") as f:
+            writer = csv.DictWriter(f, self.columns)
+            writer.writeheader()
+            writer.writerows(rows)
+        os.replace(tmp, self.path)
+
+    def log(self, row: dict[str, float]) -> None:
+        with self.path.open("a", newline="") as f:
+            csv.DictWriter(f, self.columns).writerow({k: _csv_value(row.get(k)) for k in self.columns})
+        for name, value in row.items():
+            if name != "step" and value is not None and np.isfinite(value):
+                self.writer.add_scalar(name, value, row["step"])
+        self.writer.flush()
+
+    def close(self) -> None:
+        self.writer.close()
+
+
+def _csv_value(value) -> str:
+    if value is None:
+        return ""
+    return repr(float(value)) if isinstance(value, float) else str(value)
+
+
+def read_metrics(run_dir: Path) -> list[dict[str, float]]:
+    """metrics.csv as a list of rows, empty cells dropped."""
+    with (run_dir / METRICS_FILE).open(newline="") as f:
+        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+
+
+@dataclasses.dataclass
+class Checkpoint:
+    step: int
+    agent_state: Any
+    replay: ReplayBuffer
+    loop: dict  # the loop's host-side state: counters, the current episode's seed and actions, accumulators
+
+
+class Checkpointer:
+    """Atomic checkpoints with orbax (written to a temporary folder, then renamed); the latest two are kept."""
+
+    def __init__(self, run_dir: Path):
+        import orbax.checkpoint as ocp
+
+        self._ocp = ocp
+        self.manager = ocp.CheckpointManager(
+            (run_dir / "checkpoints").absolute(),
+            options=ocp.CheckpointManagerOptions(max_to_keep=2, enable_async_checkpointing=False),
+        )
+
+    def latest_step(self) -> int | None:
+        return self.manager.latest_step()
+
+    def save(self, checkpoint: Checkpoint) -> None:
+        ocp = self._ocp
+        self.manager.save(checkpoint.step, args=ocp.args.Composite(
+            agent=ocp.args.StandardSave(checkpoint.agent_state),
+            replay=ocp.args.StandardSave(_replay_to_host(checkpoint.replay)),
+            loop=ocp.args.JsonSave(checkpoint.loop),
+        ), force=True)
+
+    def restore(self, abstract_agent_state: Any, replay_capacity: int, obs_dim: int, act_dim: int,
+                run_dir: Path) -> Checkpoint:
+        """The latest checkpoint; ConfigError if there is none or it cannot be read."""
+        ocp = self._ocp
+        step = self.latest_step()
+        if step is None:
+            raise ConfigError(f"{run_dir} holds no checkpoint to resume from; start a new run instead")
+        try:
+            restored = self.manager.restore(step, args=ocp.args.Composite(
+                agent=ocp.args.StandardRestore(abstract_agent_state),
+                replay=ocp.args.StandardRestore(),
+                loop=ocp.args.JsonRestore(),
+            ))
+            replay = _replay_from_host(restored.replay, replay_capacity, obs_dim, act_dim)
+        except Exception as exc:  # orbax/tensorstore raise many types for damaged files
+            raise _corrupt(run_dir, step, exc) from None
+        return Checkpoint(step, restored.agent, replay, restored.loop)
+
+    def restore_agent(self, abstract_agent_state: Any, run_dir: Path) -> tuple[int, Any]:
+        """(step, agent state) of the latest checkpoint, without the replay buffer."""
+        ocp = self._ocp
+        step = self.latest_step()
+        if step is None:
+            raise ConfigError(f"{run_dir} holds no checkpoint yet; train it first")
+        try:
+            restored = self.manager.restore(step, args=ocp.args.Composite(
+                agent=ocp.args.StandardRestore(abstract_agent_state)))
+        except Exception as exc:  # orbax/tensorstore raise many types for damaged files
+            raise _corrupt(run_dir, step, exc) from None
+        return step, restored.agent
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+def _corrupt(run_dir: Path, step: int, exc: Exception) -> ConfigError:
+    return ConfigError(f"the checkpoint at step {step} in {run_dir / 'checkpoints'} is corrupt "
+                       f"({type(exc).__name__}); delete that step's folder to fall back to the previous one, "
+                       "or start a new run")
+
+
+def _replay_to_host(buffer: ReplayBuffer) -> dict:
+    """The filled part of the buffer only, so a checkpoint grows with the data, not with the capacity."""
+    size = int(buffer.size)
+    data = {name: np.asarray(getattr(buffer.data, name)[:size]) for name in TRANSITION_FIELDS}
+    return {"data": data, "position": np.asarray(buffer.position), "size": np.asarray(buffer.size)}
+
+
+def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
+    empty = replay_init(replay_capacity, obs_dim, act_dim)
+    size = int(saved["size"])
+    data = Transition(**{name: getattr(empty.data, name).at[:size].set(saved["data"][name])
+                         for name in TRANSITION_FIELDS})
+    if capacity(empty) != replay_capacity or size > replay_capacity:
+        raise ValueError("replay buffer does not fit the configured capacity")
+    return ReplayBuffer(data, jax.numpy.asarray(saved["position"]), jax.numpy.asarray(saved["size"]))

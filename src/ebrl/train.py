@@ -1,0 +1,230 @@
+"""The one training loop, shared by every agent.
+
+Per chunk of `chunk` environment steps: act (uniformly at random before `random_steps`, then with the agent's
+training action rule), store the transitions, then one compiled call inserts them into the replay buffer and runs
+chunk × updates_per_step gradient updates under `jax.lax.scan`. Evaluation, metrics and checkpoints happen between
+chunks. Every random choice is a pure function of the seed and a counter (the step, the episode index, the evaluation
+round), so a run is repeatable, and resumable exactly: the training environment is restored by replaying the current
+episode's actions from its reset seed.
+"""
+
+import dataclasses
+import signal
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ebrl.agents import ALGORITHMS, Agent, Transition
+from ebrl.envs import episode_seed, make_env, space_dims
+from ebrl.evaluate import evaluate, make_policy
+from ebrl.replay import replay_add, replay_init, replay_sample
+from ebrl.runs import Checkpoint, Checkpointer, MetricsLog, RunSpec
+
+TRAIN_STREAM = 0  # episode_seed stream of training episodes
+TIMING_COLUMNS = ("time_s", "sps")  # the only columns that differ between repeated runs
+
+
+def make_learn_step(agent: Agent, batch_size: int):
+    """Compiled `(state, buffer, new_transitions, key, n_updates) -> (state, buffer, mean metrics)`.
+
+    Inserts the new transitions, then runs `n_updates` agent updates on uniform minibatches in one `lax.scan`.
+    The agent state and the buffer are donated, so neither is copied.
+    """
+
+    def learn(state, buffer, new: Transition, key, n_updates: int):
+        buffer = replay_add(buffer, new)
+
+        def one_update(agent_state, update_key):
+            sample_key, agent_key = jax.random.split(update_key)
+            return agent.update(agent_state, replay_sample(buffer, sample_key, batch_size), agent_key)
+
+        state, metrics = jax.lax.scan(one_update, state, jax.random.split(key, n_updates))
+        return state, buffer, jax.tree.map(jnp.mean, metrics)
+
+    return jax.jit(learn, static_argnums=4, donate_argnums=(0, 1))
+
+
+def make_behaviour_policy(agent: Agent, act_key: jax.Array, random_steps: int, act_dim: int):
+    """Compiled `(state, obs (obs_dim,), step) -> action`: uniform on [-1, 1]^d before `random_steps`, else the
+    agent's training rule; the key is fold_in(act_key, step)."""
+
+    @jax.jit
+    def behaviour(state, obs, step):
+        key = jax.random.fold_in(act_key, step)
+        return jax.lax.cond(
+            step < random_steps,
+            lambda: jax.random.uniform(key, (act_dim,), minval=-1.0, maxval=1.0),
+            lambda: agent.act(state, obs[None], key, agent.train_mode)[0],
+        )
+
+    return behaviour
+
+
+@dataclasses.dataclass
+class LoopState:
+    """The loop's host-side state; saved as JSON in every checkpoint."""
+
+    step: int = 0
+    episode_index: int = 0
+    episode_actions: list = dataclasses.field(default_factory=list)  # actions of the unfinished episode
+    eval_round: int = 0
+    elapsed_s: float = 0.0
+    last_return: float | None = None
+    finished_returns: list = dataclasses.field(default_factory=list)  # since the last metrics row
+    metric_sums: dict = dataclasses.field(default_factory=dict)  # per update metric, over chunks since the last row
+    metric_chunks: int = 0
+
+
+class Interrupt:
+    """Turns the first Ctrl-C into a request to stop at the next chunk boundary; a second one aborts."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    run_dir: Path
+    last_row: dict
+    interrupted: bool
+
+
+def train(spec: RunSpec, run_dir: Path, resume: bool = False, console: Console | None = None) -> TrainResult:
+    """Train `spec` into `run_dir` (already prepared by the caller); with `resume`, continue from its checkpoint."""
+    cfg = spec.train
+    console = console or Console(stderr=True)
+    env = make_env(cfg.env)
+    eval_envs = [make_env(cfg.env) for _ in range(cfg.eval_episodes)]
+    obs_dim, act_dim = space_dims(env)
+    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+    init_key, act_key, update_key = jax.random.split(jax.random.key(cfg.seed), 3)
+    replay_capacity = min(cfg.buffer_size, cfg.steps)  # a larger ring would never be filled
+
+    checkpointer = Checkpointer(run_dir)
+    if resume:
+        abstract_state = jax.eval_shape(agent.init, init_key)
+        saved = checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim, run_dir)
+        state, buffer, loop = saved.agent_state, saved.replay, LoopState(**saved.loop)
+    else:
+        state, buffer, loop = agent.init(init_key), replay_init(replay_capacity, obs_dim, act_dim), LoopState()
+    obs, episode_return = _restore_episode(env, cfg.seed, loop)
+
+    learn = make_learn_step(agent, cfg.batch_size)
+    add = jax.jit(replay_add, donate_argnums=0)
+    behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim)
+    eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
+    dummy = Transition(jnp.zeros((cfg.batch_size, obs_dim)), jnp.zeros((cfg.batch_size, act_dim)),
+                       jnp.zeros(cfg.batch_size), jnp.zeros((cfg.batch_size, obs_dim)), jnp.zeros(cfg.batch_size))
+    metric_names = sorted(jax.eval_shape(agent.update, state, dummy, update_key)[1])
+    columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
+               + [f"update/{name}" for name in metric_names]
+               + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in ("return_mean", "return_std")])
+    log = MetricsLog(run_dir, columns, resume_step=loop.step if resume else None)
+
+    staged = {name: np.zeros((cfg.chunk, *shape), np.float32) for name, shape in
+              (("obs", (obs_dim,)), ("action", (act_dim,)), ("reward", ()), ("next_obs", (obs_dim,)),
+               ("terminated", ()))}
+    start_time, start_elapsed = time.perf_counter(), loop.elapsed_s
+    row_time, row_step = start_time, loop.step
+    last_row: dict = {}
+    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
+                        TimeRemainingColumn(), console=console, disable=not cfg.progress)
+    with Interrupt() as interrupt, progress:
+        task = progress.add_task(f"{spec.algo} {cfg.env}", total=cfg.steps, completed=loop.step, sps="-",
+                                 ret=_fmt(loop.last_return))
+        while loop.step < cfg.steps and not interrupt.requested:
+            n = min(cfg.chunk, cfg.steps - loop.step)
+            for i in range(n):
+                action = np.asarray(behaviour(state, obs, loop.step))
+                next_obs, reward, terminated, truncated, _ = env.step(action)
+                next_obs = np.asarray(next_obs, np.float32)
+                for name, value in (("obs", obs), ("action", action), ("reward", reward), ("next_obs", next_obs),
+                                    ("terminated", float(terminated))):
+                    staged[name][i] = value
+                loop.episode_actions.append(action.tolist())
+                episode_return += float(reward)
+                loop.step += 1
+                obs = next_obs
+                if terminated or truncated:
+                    loop.finished_returns.append(episode_return)
+                    loop.last_return = episode_return
+                    loop.episode_index += 1
+                    loop.episode_actions = []
+                    obs, episode_return = _reset(env, cfg.seed, loop.episode_index), 0.0
+            new = Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
+            if loop.step >= cfg.learning_starts:
+                chunk_key = jax.random.fold_in(update_key, loop.step)
+                state, buffer, metrics = learn(state, buffer, new, chunk_key, n * cfg.updates_per_step)
+                for name, value in metrics.items():
+                    loop.metric_sums[name] = loop.metric_sums.get(name, 0.0) + float(value)
+                loop.metric_chunks += 1
+            else:
+                buffer = add(buffer, new)
+
+            now = time.perf_counter()
+            loop.elapsed_s = start_elapsed + now - start_time
+            done = loop.step >= cfg.steps
+            if _crossed(loop.step, n, cfg.eval_every) or done:
+                row = {"step": loop.step, "time_s": loop.elapsed_s, "sps": (loop.step - row_step) / (now - row_time),
+                       "train/episodes": loop.episode_index,
+                       "train/return_mean": float(np.mean(loop.finished_returns)) if loop.finished_returns else None}
+                row |= {f"update/{k}": v / loop.metric_chunks for k, v in loop.metric_sums.items()}
+                for mode, policy in eval_policies.items():
+                    result = evaluate(agent, state, eval_envs, mode, cfg.seed, loop.eval_round, policy)
+                    row |= {f"eval/{mode}/{k}": v for k, v in result.summary().items() if k != "episodes"}
+                loop.eval_round += 1
+                loop.finished_returns, loop.metric_sums, loop.metric_chunks = [], {}, 0
+                log.log(row)
+                last_row = row
+                row_time, row_step = time.perf_counter(), loop.step
+                progress.update(task, sps=f"{row['sps']:.0f}")
+            if _crossed(loop.step, n, cfg.checkpoint_every) or done or interrupt.requested:
+                checkpointer.save(Checkpoint(loop.step, state, buffer, dataclasses.asdict(loop)))
+            progress.update(task, completed=loop.step, ret=_fmt(loop.last_return))
+        interrupted = interrupt.requested and loop.step < cfg.steps
+
+    log.close()
+    checkpointer.close()
+    for e in (env, *eval_envs):
+        e.close()
+    return TrainResult(run_dir, last_row, interrupted)
+
+
+def _crossed(step: int, n: int, every: int) -> bool:
+    """Whether the last `n` steps, ending at `step`, passed a multiple of `every`."""
+    return step // every > (step - n) // every
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"
+
+
+def _reset(env, seed: int, episode_index: int) -> np.ndarray:
+    obs, _ = env.reset(seed=episode_seed(seed, TRAIN_STREAM, episode_index))
+    return np.asarray(obs, np.float32)
+
+
+def _restore_episode(env, seed: int, loop: LoopState) -> tuple[np.ndarray, float]:
+    """Reset to the current episode's seed and replay its recorded actions: the environment's exact state."""
+    obs, episode_return = _reset(env, seed, loop.episode_index), 0.0
+    for action in loop.episode_actions:
+        next_obs, reward, _, _, _ = env.step(np.asarray(action, np.float32))
+        obs, episode_return = np.asarray(next_obs, np.float32), episode_return + float(reward)
+    return obs, episode_return
