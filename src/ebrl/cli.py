@@ -3,7 +3,9 @@
 User mistakes end in one line on stderr, `error: <what is wrong>; <what to do>`, and exit code 2, before any work.
 """
 
+import contextlib
 import dataclasses
+import io
 import json
 import sys
 from pathlib import Path
@@ -50,9 +52,15 @@ def parse(cls, args: list[str], prog: str):
     if any(a in ("-h", "--help") for a in args):
         return tyro.cli(cls, args=args, prog=prog)
     try:
-        return tyro.cli(cls, args=args, prog=prog, console_outputs=False)
+        return _quiet_tyro(cls, args, prog)
     except SystemExit:
         raise ConfigError(_diagnose(cls, args, prog)) from None
+
+
+def _quiet_tyro(cls, args: list[str], prog: str):
+    """tyro.cli with every message it would print swallowed (errors become our one line)."""
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+        return tyro.cli(cls, args=args, prog=prog, console_outputs=False)
 
 
 def _diagnose(cls, args: list[str], prog: str) -> str:
@@ -70,7 +78,7 @@ def _diagnose(cls, args: list[str], prog: str) -> str:
             return f"unknown option {group[0]!r} for `{prog}`; see `{prog} --help` for the options"
     for group in groups:
         try:
-            tyro.cli(cls, args=group, prog=prog, console_outputs=False)
+            _quiet_tyro(cls, group, prog)
         except SystemExit:
             values = " ".join(group[1:]) or "(none)"
             return f"invalid value for {group[0]}: {values}; see `{prog} --help` for its type"
@@ -120,17 +128,21 @@ def train_command(args: list[str]) -> int:
     spec.train.validate()
     spec.agent.validate()
     _check_env(spec.train.env)
+
+    from ebrl.train import Trainer
+
     if resume is None:
         prepare_new_run(run_dir, spec.train.overwrite)
         run_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
-
-    from ebrl.train import train
-
+        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
+        trainer = Trainer(spec, run_dir)
+    else:
+        trainer = Trainer(spec, run_dir, resume=True)  # restores the checkpoint, or refuses with nothing written
+        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
     console = Console(stderr=True)
     console.print(f"[bold]{'resuming' if resume else 'training'}[/] {spec.algo} on {spec.train.env} "
                   f"(seed {spec.train.seed}) -> {run_dir}")
-    result = train(spec, run_dir, resume=resume is not None, console=console)
+    result = trainer.run(console)
     if result.interrupted:
         console.print(f"interrupted; checkpoint written. Continue with: ebrl train --resume {run_dir}")
         return 130

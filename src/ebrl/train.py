@@ -105,106 +105,124 @@ class TrainResult:
     interrupted: bool
 
 
-def train(spec: RunSpec, run_dir: Path, resume: bool = False, console: Console | None = None) -> TrainResult:
-    """Train `spec` into `run_dir` (already prepared by the caller); with `resume`, continue from its checkpoint."""
-    cfg = spec.train
-    console = console or Console(stderr=True)
-    env = make_env(cfg.env)
-    eval_envs = [make_env(cfg.env) for _ in range(cfg.eval_episodes)]
-    obs_dim, act_dim = space_dims(env)
-    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
-    init_key, act_key, update_key = jax.random.split(jax.random.key(cfg.seed), 3)
-    replay_capacity = min(cfg.buffer_size, cfg.steps)  # a larger ring would never be filled
+class Trainer:
+    """One run of the loop: `Trainer(...)` builds everything and restores a checkpoint (raising ConfigError if it
+    cannot, before anything is written); `run()` trains."""
 
-    checkpointer = Checkpointer(run_dir)
-    if resume:
-        abstract_state = jax.eval_shape(agent.init, init_key)
-        saved = checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim, run_dir)
-        state, buffer, loop = saved.agent_state, saved.replay, LoopState(**saved.loop)
-    else:
-        state, buffer, loop = agent.init(init_key), replay_init(replay_capacity, obs_dim, act_dim), LoopState()
-    obs, episode_return = _restore_episode(env, cfg.seed, loop)
+    def __init__(self, spec: RunSpec, run_dir: Path, resume: bool = False):
+        cfg = self.cfg = spec.train
+        self.spec, self.run_dir, self.resume = spec, run_dir, resume
+        self.env = make_env(cfg.env)
+        self.eval_envs = [make_env(cfg.env) for _ in range(cfg.eval_episodes)]
+        obs_dim, act_dim = space_dims(self.env)
+        agent = self.agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+        init_key, act_key, self.update_key = jax.random.split(jax.random.key(cfg.seed), 3)
+        replay_capacity = min(cfg.buffer_size, cfg.steps)  # a larger ring would never be filled
 
-    learn = make_learn_step(agent, cfg.batch_size)
-    add = jax.jit(replay_add, donate_argnums=0)
-    behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim)
-    eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
-    dummy = Transition(jnp.zeros((cfg.batch_size, obs_dim)), jnp.zeros((cfg.batch_size, act_dim)),
-                       jnp.zeros(cfg.batch_size), jnp.zeros((cfg.batch_size, obs_dim)), jnp.zeros(cfg.batch_size))
-    metric_names = sorted(jax.eval_shape(agent.update, state, dummy, update_key)[1])
-    columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
-               + [f"update/{name}" for name in metric_names]
-               + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in ("return_mean", "return_std")])
-    log = MetricsLog(run_dir, columns, resume_step=loop.step if resume else None)
+        self.checkpointer = Checkpointer(run_dir)
+        if resume:
+            abstract_state = jax.eval_shape(agent.init, init_key)
+            saved = self.checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim, run_dir)
+            self.state, self.buffer, self.loop = saved.agent_state, saved.replay, LoopState(**saved.loop)
+        else:
+            self.state = agent.init(init_key)
+            self.buffer, self.loop = replay_init(replay_capacity, obs_dim, act_dim), LoopState()
 
-    staged = {name: np.zeros((cfg.chunk, *shape), np.float32) for name, shape in
-              (("obs", (obs_dim,)), ("action", (act_dim,)), ("reward", ()), ("next_obs", (obs_dim,)),
-               ("terminated", ()))}
-    start_time, start_elapsed = time.perf_counter(), loop.elapsed_s
-    row_time, row_step = start_time, loop.step
-    last_row: dict = {}
-    progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-                        TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
-                        TimeRemainingColumn(), console=console, disable=not cfg.progress)
-    with Interrupt() as interrupt, progress:
-        task = progress.add_task(f"{spec.algo} {cfg.env}", total=cfg.steps, completed=loop.step, sps="-",
-                                 ret=_fmt(loop.last_return))
-        while loop.step < cfg.steps and not interrupt.requested:
-            n = min(cfg.chunk, cfg.steps - loop.step)
-            for i in range(n):
-                action = np.asarray(behaviour(state, obs, loop.step))
-                next_obs, reward, terminated, truncated, _ = env.step(action)
-                next_obs = np.asarray(next_obs, np.float32)
-                for name, value in (("obs", obs), ("action", action), ("reward", reward), ("next_obs", next_obs),
-                                    ("terminated", float(terminated))):
-                    staged[name][i] = value
-                loop.episode_actions.append(action.tolist())
-                episode_return += float(reward)
-                loop.step += 1
-                obs = next_obs
-                if terminated or truncated:
-                    loop.finished_returns.append(episode_return)
-                    loop.last_return = episode_return
-                    loop.episode_index += 1
-                    loop.episode_actions = []
-                    obs, episode_return = _reset(env, cfg.seed, loop.episode_index), 0.0
-            new = Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
-            if loop.step >= cfg.learning_starts:
-                chunk_key = jax.random.fold_in(update_key, loop.step)
-                state, buffer, metrics = learn(state, buffer, new, chunk_key, n * cfg.updates_per_step)
-                for name, value in metrics.items():
-                    loop.metric_sums[name] = loop.metric_sums.get(name, 0.0) + float(value)
-                loop.metric_chunks += 1
-            else:
-                buffer = add(buffer, new)
+        self.learn = make_learn_step(agent, cfg.batch_size)
+        self.add = jax.jit(replay_add, donate_argnums=0)
+        self.behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim)
+        self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
+        dummy = Transition(jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim)), jnp.zeros(1), jnp.zeros((1, obs_dim)),
+                           jnp.zeros(1))
+        metric_names = sorted(jax.eval_shape(agent.update, self.state, dummy, self.update_key)[1])
+        self.columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
+                        + [f"update/{name}" for name in metric_names]
+                        + [f"eval/{mode}/{stat}" for mode in agent.action_modes
+                           for stat in ("return_mean", "return_std")])
+        self.staged = {name: np.zeros((cfg.chunk, *shape), np.float32) for name, shape in
+                       (("obs", (obs_dim,)), ("action", (act_dim,)), ("reward", ()), ("next_obs", (obs_dim,)),
+                        ("terminated", ()))}
 
-            now = time.perf_counter()
-            loop.elapsed_s = start_elapsed + now - start_time
-            done = loop.step >= cfg.steps
-            if _crossed(loop.step, n, cfg.eval_every) or done:
-                row = {"step": loop.step, "time_s": loop.elapsed_s, "sps": (loop.step - row_step) / (now - row_time),
-                       "train/episodes": loop.episode_index,
-                       "train/return_mean": float(np.mean(loop.finished_returns)) if loop.finished_returns else None}
-                row |= {f"update/{k}": v / loop.metric_chunks for k, v in loop.metric_sums.items()}
-                for mode, policy in eval_policies.items():
-                    result = evaluate(agent, state, eval_envs, mode, cfg.seed, loop.eval_round, policy)
-                    row |= {f"eval/{mode}/{k}": v for k, v in result.summary().items() if k != "episodes"}
-                loop.eval_round += 1
-                loop.finished_returns, loop.metric_sums, loop.metric_chunks = [], {}, 0
-                log.log(row)
-                last_row = row
-                row_time, row_step = time.perf_counter(), loop.step
-                progress.update(task, sps=f"{row['sps']:.0f}")
-            if _crossed(loop.step, n, cfg.checkpoint_every) or done or interrupt.requested:
-                checkpointer.save(Checkpoint(loop.step, state, buffer, dataclasses.asdict(loop)))
-            progress.update(task, completed=loop.step, ret=_fmt(loop.last_return))
-        interrupted = interrupt.requested and loop.step < cfg.steps
+    def run(self, console: Console | None = None) -> TrainResult:
+        cfg, loop, env, staged = self.cfg, self.loop, self.env, self.staged
+        state, buffer = self.state, self.buffer
+        log = MetricsLog(self.run_dir, self.columns, resume_step=loop.step if self.resume else None)
+        obs, episode_return = _restore_episode(env, cfg.seed, loop)
+        start_time, start_elapsed = time.perf_counter(), loop.elapsed_s
+        row_time, row_step = start_time, loop.step
+        last_row: dict = {}
+        progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
+                            TimeRemainingColumn(), console=console or Console(stderr=True), disable=not cfg.progress)
+        with Interrupt() as interrupt, progress:
+            task = progress.add_task(f"{self.spec.algo} {cfg.env}", total=cfg.steps, completed=loop.step, sps="-",
+                                     ret=_fmt(loop.last_return))
+            while loop.step < cfg.steps and not interrupt.requested:
+                n = min(cfg.chunk, cfg.steps - loop.step)
+                for i in range(n):
+                    action = np.asarray(self.behaviour(state, obs, loop.step))
+                    next_obs, reward, terminated, truncated, _ = env.step(action)
+                    next_obs = np.asarray(next_obs, np.float32)
+                    for name, value in (("obs", obs), ("action", action), ("reward", reward),
+                                        ("next_obs", next_obs), ("terminated", float(terminated))):
+                        staged[name][i] = value
+                    loop.episode_actions.append(action.tolist())
+                    episode_return += float(reward)
+                    loop.step += 1
+                    obs = next_obs
+                    if terminated or truncated:
+                        loop.finished_returns.append(episode_return)
+                        loop.last_return = episode_return
+                        loop.episode_index += 1
+                        loop.episode_actions = []
+                        obs, episode_return = _reset(env, cfg.seed, loop.episode_index), 0.0
+                new = Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
+                if loop.step >= cfg.learning_starts:
+                    chunk_key = jax.random.fold_in(self.update_key, loop.step)
+                    state, buffer, metrics = self.learn(state, buffer, new, chunk_key, n * cfg.updates_per_step)
+                    for name, value in metrics.items():
+                        loop.metric_sums[name] = loop.metric_sums.get(name, 0.0) + float(value)
+                    loop.metric_chunks += 1
+                else:
+                    buffer = self.add(buffer, new)
 
-    log.close()
-    checkpointer.close()
-    for e in (env, *eval_envs):
-        e.close()
-    return TrainResult(run_dir, last_row, interrupted)
+                now = time.perf_counter()
+                loop.elapsed_s = start_elapsed + now - start_time
+                done = loop.step >= cfg.steps
+                if _crossed(loop.step, n, cfg.eval_every) or done:
+                    row = {"step": loop.step, "time_s": loop.elapsed_s,
+                           "sps": (loop.step - row_step) / (now - row_time), "train/episodes": loop.episode_index,
+                           "train/return_mean": float(np.mean(loop.finished_returns)) if loop.finished_returns
+                           else None}
+                    row |= {f"update/{k}": v / loop.metric_chunks for k, v in loop.metric_sums.items()}
+                    row |= self._evaluate(state, loop.eval_round)
+                    loop.eval_round += 1
+                    loop.finished_returns, loop.metric_sums, loop.metric_chunks = [], {}, 0
+                    log.log(row)
+                    last_row = row
+                    row_time, row_step = time.perf_counter(), loop.step
+                    progress.update(task, sps=f"{row['sps']:.0f}")
+                if _crossed(loop.step, n, cfg.checkpoint_every) or done or interrupt.requested:
+                    self.checkpointer.save(Checkpoint(loop.step, state, buffer, dataclasses.asdict(loop)))
+                progress.update(task, completed=loop.step, ret=_fmt(loop.last_return))
+            interrupted = interrupt.requested and loop.step < cfg.steps
+
+        self.state, self.buffer = state, buffer
+        log.close()
+        self.close()
+        return TrainResult(self.run_dir, last_row, interrupted)
+
+    def _evaluate(self, state, round_index: int) -> dict[str, float]:
+        row = {}
+        for mode, policy in self.eval_policies.items():
+            result = evaluate(self.agent, state, self.eval_envs, mode, self.cfg.seed, round_index, policy)
+            row |= {f"eval/{mode}/{k}": v for k, v in result.summary().items() if k != "episodes"}
+        return row
+
+    def close(self) -> None:
+        self.checkpointer.close()
+        for env in (self.env, *self.eval_envs):
+            env.close()
 
 
 def _crossed(step: int, n: int, every: int) -> bool:

@@ -1,0 +1,83 @@
+"""Bad input: one line on stderr naming the problem and the fix, exit code 2, nothing written or destroyed."""
+
+import shutil
+
+import pytest
+
+from ebrl.cli import main
+from tests.conftest import TINY
+
+
+def fails_cleanly(capsys, argv, *fragments):
+    assert main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("error: ") and "\n" not in err, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return err
+
+
+@pytest.mark.parametrize("argv, fragments", [
+    (["train", "--env", "NoSuchEnv-v0"], ["unknown environment 'NoSuchEnv-v0'"]),
+    (["train", "--env", "Pendulum-v0"], ["did you mean", "Pendulum-v1"]),
+    (["train", "--env", "CartPole-v1"], ["Discrete action space", "Box"]),
+    (["train", "--actor-lr", "0"], ["--actor-lr must be positive"]),
+    (["train", "--critic-lr", "-1e-3"], ["--critic-lr must be positive"]),
+    (["train", "--batch-size", "512", "--buffer-size", "256"], ["--batch-size (512) is larger than --buffer-size"]),
+    (["train", "--gamma", "1.5"], ["--gamma must lie in (0, 1]"]),
+    (["train", "--hidden", "0"], ["--hidden needs one or more positive layer widths"]),
+    (["train", "--no-such-flag", "3"], ["unknown option '--no-such-flag'", "--help"]),
+    (["train", "--steps", "many"], ["invalid value for --steps: many"]),
+    (["train", "--algo", "ppo"], ["unknown algorithm 'ppo'"]),
+    (["frobnicate"], ["unknown command 'frobnicate'"]),
+    (["eval", "does/not/exist"], ["does not exist"]),
+    (["plot", "does/not/exist"], ["does not exist"]),
+])
+def test_bad_input_is_one_line(capsys, tmp_path, argv, fragments):
+    out = tmp_path / "run"
+    fails_cleanly(capsys, [*argv, "--out", str(out)] if argv[0] == "train" else argv, *fragments)
+    assert not out.exists()  # refused before any work
+
+
+def test_resume_of_a_missing_directory(capsys, tmp_path):
+    fails_cleanly(capsys, ["train", "--resume", str(tmp_path / "nothing")], "does not exist")
+
+
+def test_resume_of_a_directory_that_is_not_a_run(capsys, tmp_path):
+    fails_cleanly(capsys, ["train", "--resume", str(tmp_path)], "not an ebrl run directory")
+
+
+def test_existing_run_is_never_overwritten_without_the_flag(capsys, tiny_run):
+    before = {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")}
+    fails_cleanly(capsys, ["train", *TINY, "--out", str(tiny_run)], "already holds a run", "--resume", "--overwrite")
+    assert {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")} == before
+
+
+def test_corrupt_checkpoint_is_reported_and_kept(capsys, tiny_run, tmp_path):
+    run = tmp_path / "copy"
+    shutil.copytree(tiny_run, run)
+    latest = max((p for p in (run / "checkpoints").iterdir() if p.name.isdigit()), key=lambda p: int(p.name))
+    for path in (latest / "agent").rglob("*"):
+        if path.is_file() and path.stat().st_size > 0:
+            path.write_bytes(b"garbage")
+    files_before = sorted(p.relative_to(run) for p in run.rglob("*"))
+    fails_cleanly(capsys, ["train", "--resume", str(run), "--steps", "800"], "corrupt", "delete that step's folder")
+    assert sorted(p.relative_to(run) for p in run.rglob("*")) == files_before
+
+
+def test_unknown_eval_mode(capsys, tiny_run):
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "no action mode 'softmax'", "mean, sample")
+
+
+def test_no_arguments_prints_usage(capsys):
+    assert main([]) == 2
+    assert "ebrl train" in capsys.readouterr().out
+
+
+def test_help_lists_the_algorithm_flags(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["train", "--algo", "sac", "--help"])
+    assert exit_info.value.code == 0
+    out = capsys.readouterr().out
+    for flag in ("--env", "--steps", "--seed", "--out", "--actor-lr", "--tau", "--autotune-alpha"):
+        assert flag in out
