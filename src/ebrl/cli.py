@@ -250,3 +250,7 @@ def plot_command(args: list[str]) -> int:
     plot_learning_curves(run_dirs, out)
     print(f"wrote {out}")
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,130 @@
+"""The training loop: repeatability, exact resume after SIGKILL and after Ctrl-C, and learning."""
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from ebrl.cli import main
+from ebrl.train import TIMING_COLUMNS
+from tests.conftest import TINY
+
+LONGER = [*TINY[:TINY.index("--steps")], "--steps", "1600", *TINY[TINY.index("--steps") + 2:]]
+
+
+def metrics_without_timing(run_dir):
+    with (run_dir / "metrics.csv").open(newline="") as f:
+        return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    run_dir = tmp_path_factory.mktemp("baseline") / "run"
+    assert main(["train", *LONGER, "--out", str(run_dir)]) == 0
+    return run_dir
+
+
+def test_same_seed_same_metrics(uninterrupted, tmp_path):
+    assert main(["train", *LONGER, "--out", str(tmp_path / "again")]) == 0
+    rows = metrics_without_timing(uninterrupted)
+    assert len(rows) == 8 and rows[-1]["step"] == "1600"
+    assert metrics_without_timing(tmp_path / "again") == rows
+
+
+def test_another_seed_gives_other_metrics(uninterrupted, tmp_path):
+    assert main(["train", *LONGER, "--seed", "1", "--out", str(tmp_path / "seed1")]) == 0
+    assert metrics_without_timing(tmp_path / "seed1") != metrics_without_timing(uninterrupted)
+
+
+def start_training(run_dir, *extra):
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    return subprocess.Popen([sys.executable, "-m", "ebrl.cli", "train", *LONGER, "--out", str(run_dir), *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+
+
+def wait_for_checkpoint(run_dir, process, timeout=120):
+    """Block until the first finished checkpoint exists; returns its step."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        steps = [int(p.name) for p in (run_dir / "checkpoints").glob("*") if p.name.isdigit()]
+        if steps:
+            return min(steps)
+        assert process.poll() is None, process.stdout.read().decode()
+        time.sleep(0.02)
+    raise TimeoutError("no checkpoint appeared")
+
+
+def test_resume_after_sigkill_equals_uninterrupted(uninterrupted, tmp_path):
+    run_dir = tmp_path / "killed"
+    process = start_training(run_dir)
+    wait_for_checkpoint(run_dir, process)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    rows_at_kill = metrics_without_timing(run_dir)
+    assert not rows_at_kill or rows_at_kill[-1]["step"] != "1600", "the run finished before it was killed"
+    assert main(["train", "--resume", str(run_dir)]) == 0
+    assert metrics_without_timing(run_dir) == metrics_without_timing(uninterrupted)
+
+
+def test_ctrl_c_checkpoints_and_resume_equals_uninterrupted(uninterrupted, tmp_path):
+    run_dir = tmp_path / "interrupted"
+    process = start_training(run_dir)
+    wait_for_checkpoint(run_dir, process)
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=120)[0].decode()
+    assert process.returncode == 130, output
+    assert "Traceback" not in output and "ebrl train --resume" in output
+    saved = max(int(p.name) for p in (run_dir / "checkpoints").glob("*") if p.name.isdigit())
+    assert 0 < saved < 1600  # the final checkpoint is where Ctrl-C stopped the run
+    assert main(["train", "--resume", str(run_dir)]) == 0
+    assert metrics_without_timing(run_dir) == metrics_without_timing(uninterrupted)
+
+
+def test_resume_can_extend_a_finished_run(tiny_run, tmp_path):
+    import shutil
+
+    run_dir = tmp_path / "extended"
+    shutil.copytree(tiny_run, run_dir)
+    assert main(["train", "--resume", str(run_dir), "--steps", "800"]) == 0
+    rows = metrics_without_timing(run_dir)
+    assert [row["step"] for row in rows] == ["200", "400", "600", "800"]
+    assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 800
+
+
+def test_eval_json(tiny_run, capsys):
+    assert main(["eval", str(tiny_run), "--episodes", "3", "--mode", "sample", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["episodes"] == 3 and report["mode"] == "sample" and report["step"] == 600
+    assert len(report["returns"]) == 3
+    assert abs(report["return_mean"] - sum(report["returns"]) / 3) < 1e-9
+    assert -200 * 16.3 <= min(report["returns"]) <= max(report["returns"]) <= 0  # Pendulum's reward range
+
+
+def test_eval_table(tiny_run, capsys):
+    assert main(["eval", str(tiny_run), "--episodes", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "return mean" in out and "mode mean" in out
+
+
+def test_plot_learning_curves(tiny_run, tmp_path, capsys):
+    assert main(["plot", str(tiny_run)]) == 0
+    figure = tiny_run / "figures" / "learning_curve.png"
+    assert figure.stat().st_size > 10_000
+    assert main(["plot", str(tiny_run), str(tiny_run), "--out", str(tmp_path / "two.png")]) == 0
+    assert (tmp_path / "two.png").stat().st_size > 10_000
+
+
+@pytest.mark.slow
+def test_sac_solves_pendulum_within_20k_steps(tmp_path):
+    """The canonical sanity check, with SAC's default hyperparameters and the loop's defaults."""
+    run_dir = tmp_path / "pendulum"
+    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "20000", "--seed", "0",
+                 "--no-progress", "--out", str(run_dir)]) == 0
+    final = metrics_without_timing(run_dir)[-1]
+    assert final["step"] == "20000"
+    assert float(final["eval/mean/return_mean"]) >= -250
