@@ -144,12 +144,11 @@ class Trainer:
                         ("terminated", ()))}
 
     def run(self, console: Console | None = None) -> TrainResult:
-        cfg, loop, env, staged = self.cfg, self.loop, self.env, self.staged
-        state, buffer = self.state, self.buffer
+        cfg, loop = self.cfg, self.loop
         log = MetricsLog(self.run_dir, self.columns, resume_step=loop.step if self.resume else None)
-        obs, episode_return = _restore_episode(env, cfg.seed, loop)
+        self.obs, self.episode_return = _restore_episode(self.env, cfg.seed, loop)
         start_time, start_elapsed = time.perf_counter(), loop.elapsed_s
-        row_time, row_step = start_time, loop.step
+        self.row_time, self.row_step = start_time, loop.step
         last_row: dict = {}
         progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                             TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
@@ -159,58 +158,70 @@ class Trainer:
                                      ret=_fmt(loop.last_return))
             while loop.step < cfg.steps and not interrupt.requested:
                 n = min(cfg.chunk, cfg.steps - loop.step)
-                for i in range(n):
-                    action = np.asarray(self.behaviour(state, obs, loop.step))
-                    next_obs, reward, terminated, truncated, _ = env.step(action)
-                    next_obs = np.asarray(next_obs, np.float32)
-                    for name, value in (("obs", obs), ("action", action), ("reward", reward),
-                                        ("next_obs", next_obs), ("terminated", float(terminated))):
-                        staged[name][i] = value
-                    loop.episode_actions.append(action.tolist())
-                    episode_return += float(reward)
-                    loop.step += 1
-                    obs = next_obs
-                    if terminated or truncated:
-                        loop.finished_returns.append(episode_return)
-                        loop.last_return = episode_return
-                        loop.episode_index += 1
-                        loop.episode_actions = []
-                        obs, episode_return = _reset(env, cfg.seed, loop.episode_index), 0.0
-                new = Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
-                if loop.step >= cfg.learning_starts:
-                    chunk_key = jax.random.fold_in(self.update_key, loop.step)
-                    state, buffer, metrics = self.learn(state, buffer, new, chunk_key, n * cfg.updates_per_step)
-                    for name, value in metrics.items():
-                        loop.metric_sums[name] = loop.metric_sums.get(name, 0.0) + float(value)
-                    loop.metric_chunks += 1
-                else:
-                    buffer = self.add(buffer, new)
-
+                self._learn(self._collect(n), n)
                 now = time.perf_counter()
                 loop.elapsed_s = start_elapsed + now - start_time
                 done = loop.step >= cfg.steps
                 if _crossed(loop.step, n, cfg.eval_every) or done:
-                    row = {"step": loop.step, "time_s": loop.elapsed_s,
-                           "sps": (loop.step - row_step) / (now - row_time), "train/episodes": loop.episode_index,
-                           "train/return_mean": float(np.mean(loop.finished_returns)) if loop.finished_returns
-                           else None}
-                    row |= {f"update/{k}": v / loop.metric_chunks for k, v in loop.metric_sums.items()}
-                    row |= self._evaluate(state, loop.eval_round)
-                    loop.eval_round += 1
-                    loop.finished_returns, loop.metric_sums, loop.metric_chunks = [], {}, 0
-                    log.log(row)
-                    last_row = row
-                    row_time, row_step = time.perf_counter(), loop.step
-                    progress.update(task, sps=f"{row['sps']:.0f}")
+                    last_row = self._metrics_row(now)
+                    log.log(last_row)
+                    progress.update(task, sps=f"{last_row['sps']:.0f}")
                 if _crossed(loop.step, n, cfg.checkpoint_every) or done or interrupt.requested:
-                    self.checkpointer.save(Checkpoint(loop.step, state, buffer, dataclasses.asdict(loop)))
+                    self.checkpointer.save(Checkpoint(loop.step, self.state, self.buffer, dataclasses.asdict(loop)))
                 progress.update(task, completed=loop.step, ret=_fmt(loop.last_return))
             interrupted = interrupt.requested and loop.step < cfg.steps
-
-        self.state, self.buffer = state, buffer
         log.close()
         self.close()
         return TrainResult(self.run_dir, last_row, interrupted)
+
+    def _collect(self, n: int) -> Transition:
+        """Step the training environment n times with the behaviour policy; the transitions, as device arrays."""
+        loop, staged = self.loop, self.staged
+        for i in range(n):
+            action = np.asarray(self.behaviour(self.state, self.obs, loop.step))
+            next_obs, reward, terminated, truncated, _ = self.env.step(action)
+            next_obs = np.asarray(next_obs, np.float32)
+            for name, value in (("obs", self.obs), ("action", action), ("reward", reward), ("next_obs", next_obs),
+                                ("terminated", float(terminated))):
+                staged[name][i] = value
+            loop.episode_actions.append(action.tolist())
+            self.episode_return += float(reward)
+            loop.step += 1
+            self.obs = next_obs
+            if terminated or truncated:
+                loop.finished_returns.append(self.episode_return)
+                loop.last_return = self.episode_return
+                loop.episode_index += 1
+                loop.episode_actions = []
+                self.obs, self.episode_return = _reset(self.env, self.cfg.seed, loop.episode_index), 0.0
+        return Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
+
+    def _learn(self, new: Transition, n: int) -> None:
+        """Store the chunk; once learning has started, also run n × updates_per_step updates in the same call."""
+        loop = self.loop
+        if loop.step < self.cfg.learning_starts:
+            self.buffer = self.add(self.buffer, new)
+            return
+        chunk_key = jax.random.fold_in(self.update_key, loop.step)
+        self.state, self.buffer, metrics = self.learn(self.state, self.buffer, new, chunk_key,
+                                                      n * self.cfg.updates_per_step)
+        for name, value in metrics.items():
+            loop.metric_sums[name] = loop.metric_sums.get(name, 0.0) + float(value)
+        loop.metric_chunks += 1
+
+    def _metrics_row(self, now: float) -> dict:
+        """The row logged at an evaluation: progress, training returns and update metrics since the last row, and
+        the evaluation of every action mode; resets the per-row accumulators."""
+        loop = self.loop
+        row = {"step": loop.step, "time_s": loop.elapsed_s, "sps": (loop.step - self.row_step) / (now - self.row_time),
+               "train/episodes": loop.episode_index,
+               "train/return_mean": float(np.mean(loop.finished_returns)) if loop.finished_returns else None}
+        row |= {f"update/{k}": v / loop.metric_chunks for k, v in loop.metric_sums.items()}
+        row |= self._evaluate(self.state, loop.eval_round)
+        loop.eval_round += 1
+        loop.finished_returns, loop.metric_sums, loop.metric_chunks = [], {}, 0
+        self.row_time, self.row_step = time.perf_counter(), loop.step
+        return row
 
     def _evaluate(self, state, round_index: int) -> dict[str, float]:
         row = {}

@@ -12,7 +12,7 @@ from ebrl.config import ConfigError
 def make_env(env_id: str, render_mode: str | None = None) -> gym.Env:
     """`gym.make(env_id)` with the action space rescaled to [-1, 1]^d; raises ConfigError for unusable ids."""
     try:
-        env = gym.make(env_id, render_mode=render_mode)
+        env = gym.make(env_id, **({} if render_mode is None else {"render_mode": render_mode}))
     except gym.error.Error as exc:
         close = difflib.get_close_matches(env_id, list(gym.registry.keys()), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `python -c \"import gymnasium; gymnasium.pprint_registry()\"`"
