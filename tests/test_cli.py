@@ -65,6 +65,13 @@ def test_corrupt_checkpoint_is_reported_and_kept(capsys, tiny_run, tmp_path):
     assert sorted(p.relative_to(run) for p in run.rglob("*")) == files_before
 
 
+def test_bad_eval_options(capsys, tiny_run):
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--episodes", "abc"], "invalid value for --episodes: abc")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--episodes", "0"], "--episodes must be positive")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--video", "out.gif"], "needs a .mp4 file name")
+    fails_cleanly(capsys, ["eval", "--episodes", "3"], "missing or misplaced arguments", "ebrl eval --help")
+
+
 def test_unknown_eval_mode(capsys, tiny_run):
     fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "no action mode 'softmax'", "mean, sample")
 

@@ -128,3 +128,11 @@ def test_sac_solves_pendulum_within_20k_steps(tmp_path):
     final = metrics_without_timing(run_dir)[-1]
     assert final["step"] == "20000"
     assert float(final["eval/mean/return_mean"]) >= -250
+
+
+def test_eval_video(tiny_run, tmp_path):
+    import imageio.v2 as imageio
+
+    video = tmp_path / "pendulum.mp4"
+    assert main(["eval", str(tiny_run), "--episodes", "1", "--video", str(video)]) == 0
+    assert imageio.get_reader(video).count_frames() == 201  # the reset frame and 200 steps

@@ -64,25 +64,29 @@ def _quiet_tyro(cls, args: list[str], prog: str):
 
 
 def _diagnose(cls, args: list[str], prog: str) -> str:
-    """Find the flag that made tyro fail by parsing each flag, with its values, on its own."""
-    groups: list[list[str]] = []
-    for arg in args:
-        if arg.startswith("--") or not groups:
+    """Find the flag that made tyro fail by parsing each flag, with its values and the positionals, on its own."""
+    first_flag = next((i for i, arg in enumerate(args) if arg.startswith("--")), len(args))
+    positionals, groups = args[:first_flag], []
+    for arg in args[first_flag:]:
+        if arg.startswith("--"):
             groups.append([arg])
         else:
             groups[-1].append(arg)
     known = _flags(cls)
     for group in groups:
-        flag = group[0].split("=")[0]
-        if flag not in known:
+        if group[0].split("=")[0] not in known:
             return f"unknown option {group[0]!r} for `{prog}`; see `{prog} --help` for the options"
+    try:
+        _quiet_tyro(cls, positionals, prog)
+    except SystemExit:
+        return f"missing or misplaced arguments in `{prog} {' '.join(args)}`; see `{prog} --help`"
     for group in groups:
         try:
-            _quiet_tyro(cls, group, prog)
+            _quiet_tyro(cls, positionals + group, prog)
         except SystemExit:
             values = " ".join(group[1:]) or "(none)"
             return f"invalid value for {group[0]}: {values}; see `{prog} --help` for its type"
-    return f"missing or incomplete options in {' '.join(args)!r}; see `{prog} --help`"
+    return f"conflicting options in `{prog} {' '.join(args)}`; see `{prog} --help`"
 
 
 def _flags(cls) -> set[str]:

@@ -1,6 +1,7 @@
 """The evaluation protocol: N episodes run in lockstep on separate environments, one batched action per step."""
 
 import dataclasses
+import os
 from collections.abc import Callable
 from pathlib import Path
 
@@ -91,7 +92,7 @@ def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, vide
     if video is not None:
         _require_video_writer()
     checkpointer = Checkpointer(run_dir)
-    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)), run_dir)
+    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)))
     checkpointer.close()
     envs = [make_env(spec.train.env) for _ in range(episodes)]
     policy = make_policy(agent, mode)
@@ -117,6 +118,8 @@ def record_video(agent, state, policy, env_id: str, seed: int, path: Path) -> No
     """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
     import imageio.v2 as imageio
 
+    if "DISPLAY" not in os.environ:
+        os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo's default GLFW backend needs a screen
     env = make_env(env_id, render_mode="rgb_array")
     key = jax.random.key(seed)
     obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))

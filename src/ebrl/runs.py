@@ -162,6 +162,7 @@ class Checkpointer:
         import orbax.checkpoint as ocp
 
         self._ocp = ocp
+        self.run_dir = run_dir
         self.manager = ocp.CheckpointManager(
             (run_dir / "checkpoints").absolute(),
             options=ocp.CheckpointManagerOptions(max_to_keep=2, enable_async_checkpointing=False),
@@ -178,45 +179,34 @@ class Checkpointer:
             loop=ocp.args.JsonSave(checkpoint.loop),
         ), force=True)
 
-    def restore(self, abstract_agent_state: Any, replay_capacity: int, obs_dim: int, act_dim: int,
-                run_dir: Path) -> Checkpoint:
+    def restore(self, abstract_agent_state: Any, replay_capacity: int, obs_dim: int, act_dim: int) -> Checkpoint:
         """The latest checkpoint; ConfigError if there is none or it cannot be read."""
-        ocp = self._ocp
-        step = self.latest_step()
-        if step is None:
-            raise ConfigError(f"{run_dir} holds no checkpoint to resume from; start a new run instead")
-        try:
-            restored = self.manager.restore(step, args=ocp.args.Composite(
-                agent=ocp.args.StandardRestore(abstract_agent_state),
-                replay=ocp.args.StandardRestore(),
-                loop=ocp.args.JsonRestore(),
-            ))
-            replay = _replay_from_host(restored.replay, replay_capacity, obs_dim, act_dim)
-        except Exception as exc:  # orbax/tensorstore raise many types for damaged files
-            raise _corrupt(run_dir, step, exc) from None
+        args = self._ocp.args
+        step, restored = self._restore_latest(
+            f"{self.run_dir} holds no checkpoint to resume from; start a new run instead",
+            agent=args.StandardRestore(abstract_agent_state), replay=args.StandardRestore(), loop=args.JsonRestore())
+        replay = _replay_from_host(restored.replay, replay_capacity, obs_dim, act_dim)
         return Checkpoint(step, restored.agent, replay, restored.loop)
 
-    def restore_agent(self, abstract_agent_state: Any, run_dir: Path) -> tuple[int, Any]:
+    def restore_agent(self, abstract_agent_state: Any) -> tuple[int, Any]:
         """(step, agent state) of the latest checkpoint, without the replay buffer."""
-        ocp = self._ocp
+        step, restored = self._restore_latest(f"{self.run_dir} holds no checkpoint yet; train it first",
+                                              agent=self._ocp.args.StandardRestore(abstract_agent_state))
+        return step, restored.agent
+
+    def _restore_latest(self, missing: str, **items):
         step = self.latest_step()
         if step is None:
-            raise ConfigError(f"{run_dir} holds no checkpoint yet; train it first")
+            raise ConfigError(missing)
         try:
-            restored = self.manager.restore(step, args=ocp.args.Composite(
-                agent=ocp.args.StandardRestore(abstract_agent_state)))
+            return step, self.manager.restore(step, args=self._ocp.args.Composite(**items))
         except Exception as exc:  # orbax/tensorstore raise many types for damaged files
-            raise _corrupt(run_dir, step, exc) from None
-        return step, restored.agent
+            raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
+                              f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
+                              "one, or start a new run") from None
 
     def close(self) -> None:
         self.manager.close()
-
-
-def _corrupt(run_dir: Path, step: int, exc: Exception) -> ConfigError:
-    return ConfigError(f"the checkpoint at step {step} in {run_dir / 'checkpoints'} is corrupt "
-                       f"({type(exc).__name__}); delete that step's folder to fall back to the previous one, "
-                       "or start a new run")
 
 
 def _replay_to_host(buffer: ReplayBuffer) -> dict:

@@ -122,7 +122,7 @@ class Trainer:
         self.checkpointer = Checkpointer(run_dir)
         if resume:
             abstract_state = jax.eval_shape(agent.init, init_key)
-            saved = self.checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim, run_dir)
+            saved = self.checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim)
             self.state, self.buffer, self.loop = saved.agent_state, saved.replay, LoopState(**saved.loop)
         else:
             self.state = agent.init(init_key)
