@@ -100,7 +100,7 @@ def test_eval_json(tiny_run, capsys):
     assert main(["eval", str(tiny_run), "--episodes", "3", "--mode", "sample", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["episodes"] == 3 and report["mode"] == "sample" and report["step"] == 600
-    assert len(report["returns"]) == 3
+    assert len(report["returns"]) == 3 and report["lengths"] == [200, 200, 200]
     assert abs(report["return_mean"] - sum(report["returns"]) / 3) < 1e-9
     assert -200 * 16.3 <= min(report["returns"]) <= max(report["returns"]) <= 0  # Pendulum's reward range
 

@@ -19,7 +19,6 @@ EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes
 class EvalResult:
     returns: np.ndarray  # (episodes,)
     lengths: np.ndarray  # (episodes,)
-    final_infos: list[dict]  # the info dict of each episode's last step
 
     def summary(self) -> dict[str, float]:
         return {
@@ -39,21 +38,19 @@ def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym
     n = len(envs)
     obs = np.stack([np.asarray(env.reset(seed=s)[0], np.float32) for env, s in zip(envs, seeds)])
     returns, lengths = np.zeros(n), np.zeros(n, np.int64)
-    final_infos: list[dict] = [{} for _ in range(n)]
     running = np.ones(n, bool)
     t = 0
     while running.any():
         actions = policy(obs, t)
         for i in np.flatnonzero(running):
-            next_obs, reward, terminated, truncated, info = envs[i].step(actions[i])
+            next_obs, reward, terminated, truncated, _ = envs[i].step(actions[i])
             obs[i] = next_obs
             returns[i] += reward
             lengths[i] += 1
             if terminated or truncated:
                 running[i] = False
-                final_infos[i] = info
         t += 1
-    return EvalResult(returns, lengths, final_infos)
+    return EvalResult(returns, lengths)
 
 
 def make_policy(agent, mode: str) -> Callable:
@@ -102,7 +99,7 @@ def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, vide
     if video is not None:
         record_video(agent, state, policy, spec.train.env, seed, Path(video))
     return {"algo": spec.algo, "env": spec.train.env, "step": step, "mode": mode, **result.summary(),
-            "returns": result.returns.tolist()}
+            "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
 
 
 def _require_video_writer() -> None:

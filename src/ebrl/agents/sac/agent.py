@@ -71,8 +71,8 @@ class SACState:
 
 
 def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
-    networks = make_networks(obs_dim, act_dim, config.hidden, config.activation, config.n_critics,
-                             config.log_std_min, config.log_std_max)
+    networks = make_networks(act_dim, config.hidden, config.activation, config.n_critics, config.log_std_min,
+                             config.log_std_max)
     target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
     critic_loss, actor_loss, alpha_loss = make_losses(networks, config.gamma, target_entropy)
     actor_optimizer = optax.adam(config.actor_lr)

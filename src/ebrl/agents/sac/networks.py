@@ -55,9 +55,9 @@ class SACNetworks:
     critic: CriticEnsemble
 
 
-def make_networks(obs_dim: int, act_dim: int, hidden: Sequence[int], activation: str, n_critics: int,
-                  log_std_min: float, log_std_max: float) -> SACNetworks:
-    del obs_dim  # inferred by Flax at init
+def make_networks(act_dim: int, hidden: Sequence[int], activation: str, n_critics: int, log_std_min: float,
+                  log_std_max: float) -> SACNetworks:
+    """The observation size is inferred by Flax at init."""
     return SACNetworks(
         actor=GaussianActor(tuple(hidden), act_dim, activation, log_std_min, log_std_max),
         critic=CriticEnsemble(tuple(hidden), n_critics, activation),
