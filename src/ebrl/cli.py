@@ -224,6 +224,12 @@ def eval_command(args: list[str]) -> int:
     table.add_row(str(report["episodes"]), f"{report['return_mean']:.2f}", f"{report['return_std']:.2f}",
                   f"{min(report['returns']):.2f}", f"{max(report['returns']):.2f}")
     Console().print(table)
+    if "goal_hits" in report:
+        goals = Table(title="episodes ending at each goal")
+        for column in [f"G{g + 1}" for g in range(len(report["goal_hits"]))] + ["no goal", "reached a goal"]:
+            goals.add_column(column, justify="right")
+        goals.add_row(*map(str, report["goal_hits"]), str(report["no_goal"]), f"{report['goal_fraction']:.0%}")
+        Console().print(goals)
     if options.video:
         Console().print(f"video written to {options.video}")
     return 0
@@ -237,12 +243,19 @@ class PlotOptions:
     run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
     """One or more runs; runs of the same algorithm and environment are averaged (mean ± std over seeds)."""
     out: str | None = None
-    """Figure file; default RUN_DIR/figures/learning_curve.png for a single run."""
+    """Learning-curve file; default RUN_DIR/figures/learning_curve.png for a single run."""
+    episodes: int = 100
+    """MultiGoal runs: evaluation episodes behind the trajectory plot and the goal histogram."""
+    mode: str | None = None
+    """MultiGoal runs: action mode of those episodes and of the actions on the Q-landscapes; default the agent's
+    training mode (SAC: sample)."""
+    seed: int = 0
+    """MultiGoal runs: seed of those episodes."""
 
 
 def plot_command(args: list[str]) -> int:
-    from ebrl.plots import plot_learning_curves
-    from ebrl.runs import read_spec
+    from ebrl.plots import is_multigoal, multigoal_pictures, plot_learning_curves
+    from ebrl.runs import check_mode, load_run, read_spec
 
     options = parse(PlotOptions, args, "ebrl plot")
     run_dirs = [Path(p) for p in options.run_dirs]
@@ -250,9 +263,17 @@ def plot_command(args: list[str]) -> int:
         read_spec(run_dir)
     if options.out is None and len(run_dirs) > 1:
         raise ConfigError("several runs need --out FILE for their common figure")
+    if options.episodes <= 0:
+        raise ConfigError(f"--episodes must be positive, got {options.episodes}")
     out = Path(options.out) if options.out else run_dirs[0] / "figures" / "learning_curve.png"
     plot_learning_curves(run_dirs, out)
-    print(f"wrote {out}")
+    written = [out]
+    if len(run_dirs) == 1 and is_multigoal(read_spec(run_dirs[0]).train.env):
+        run = load_run(run_dirs[0])
+        mode = check_mode(run.agent, run.spec.algo, options.mode or run.agent.train_mode)
+        written += multigoal_pictures(run, run_dirs[0] / "figures", options.episodes, mode, options.seed)
+    for path in written:
+        print(f"wrote {path}")
     return 0
 
 

@@ -10,7 +10,7 @@ import jax
 import numpy as np
 
 from ebrl.config import ConfigError
-from ebrl.envs import episode_seed, make_env, space_dims
+from ebrl.envs import episode_seed, make_env
 
 EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes use 0)
 
@@ -19,13 +19,30 @@ EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes
 class EvalResult:
     returns: np.ndarray  # (episodes,)
     lengths: np.ndarray  # (episodes,)
+    trajectories: list[np.ndarray]  # per episode, the observations visited: (length + 1, obs_dim)
+    statistics: dict  # the environment's own, e.g. MultiGoal's goal hits (see `environment_statistics`)
 
-    def summary(self) -> dict[str, float]:
-        return {
-            "return_mean": float(self.returns.mean()),
-            "return_std": float(self.returns.std()),
-            "episodes": len(self.returns),
-        }
+    def summary(self) -> dict:
+        return {"return_mean": float(self.returns.mean()), "return_std": float(self.returns.std()),
+                "episodes": len(self.returns), **self.statistics}
+
+
+def environment_statistics(env: gym.Env, final_infos: list[dict]) -> dict:
+    """Statistics an environment computes from its episodes' last `info` dicts, through an optional
+    `episode_statistics(final_infos) -> dict` method of the unwrapped env (MultiGoal: goal hits); else none."""
+    method = getattr(env.unwrapped, "episode_statistics", None)
+    return method(final_infos) if method else {}
+
+
+def flat_statistics(statistics: dict) -> dict[str, float]:
+    """Lists become numbered scalars (goal_hits → goal_hits_0, goal_hits_1, ...), for CSV columns."""
+    flat = {}
+    for name, value in statistics.items():
+        if isinstance(value, list):
+            flat |= {f"{name}_{i}": v for i, v in enumerate(value)}
+        else:
+            flat[name] = value
+    return flat
 
 
 def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym.Env],
@@ -38,19 +55,24 @@ def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym
     n = len(envs)
     obs = np.stack([np.asarray(env.reset(seed=s)[0], np.float32) for env, s in zip(envs, seeds)])
     returns, lengths = np.zeros(n), np.zeros(n, np.int64)
+    trajectories = [[o.copy()] for o in obs]
+    final_infos: list[dict] = [{} for _ in range(n)]
     running = np.ones(n, bool)
     t = 0
     while running.any():
         actions = policy(obs, t)
         for i in np.flatnonzero(running):
-            next_obs, reward, terminated, truncated, _ = envs[i].step(actions[i])
+            next_obs, reward, terminated, truncated, info = envs[i].step(actions[i])
             obs[i] = next_obs
+            trajectories[i].append(obs[i].copy())
             returns[i] += reward
             lengths[i] += 1
             if terminated or truncated:
                 running[i] = False
+                final_infos[i] = info
         t += 1
-    return EvalResult(returns, lengths)
+    return EvalResult(returns, lengths, [np.stack(t) for t in trajectories],
+                      environment_statistics(envs[0], final_infos))
 
 
 def make_policy(agent, mode: str) -> Callable:
@@ -74,31 +96,20 @@ def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_inde
 
 def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None) -> dict:
     """Evaluate the latest checkpoint of a run: the report printed by `ebrl eval` (JSON-ready)."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.runs import Checkpointer, read_spec
+    from ebrl.runs import check_mode, load_run
 
-    spec = read_spec(run_dir)
-    env = make_env(spec.train.env)
-    obs_dim, act_dim = space_dims(env)
-    env.close()
-    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
-    mode = mode or agent.action_modes[0]
-    if mode not in agent.action_modes:
-        raise ConfigError(f"{spec.algo} has no action mode {mode!r}; use --mode with one of "
-                          f"{', '.join(agent.action_modes)}")
+    run = load_run(run_dir)
+    mode = check_mode(run.agent, run.spec.algo, mode)
     if video is not None:
         _require_video_writer()
-    checkpointer = Checkpointer(run_dir)
-    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)))
-    checkpointer.close()
-    envs = [make_env(spec.train.env) for _ in range(episodes)]
-    policy = make_policy(agent, mode)
-    result = evaluate(agent, state, envs, mode, seed, 0, policy)
+    envs = [make_env(run.spec.train.env) for _ in range(episodes)]
+    policy = make_policy(run.agent, mode)
+    result = evaluate(run.agent, run.state, envs, mode, seed, 0, policy)
     for e in envs:
         e.close()
     if video is not None:
-        record_video(agent, state, policy, spec.train.env, seed, Path(video))
-    return {"algo": spec.algo, "env": spec.train.env, "step": step, "mode": mode, **result.summary(),
+        record_video(run.state, policy, run.spec.train.env, seed, Path(video))
+    return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),
             "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
 
 
@@ -111,7 +122,7 @@ def _require_video_writer() -> None:
             from None
 
 
-def record_video(agent, state, policy, env_id: str, seed: int, path: Path) -> None:
+def record_video(state, policy, env_id: str, seed: int, path: Path) -> None:
     """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
     import imageio.v2 as imageio
 

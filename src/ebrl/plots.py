@@ -1,4 +1,5 @@
-"""Figures: learning curves (mean ± std over seeds against environment steps)."""
+"""Figures: learning curves (mean ± std over seeds), and for MultiGoal runs trajectories, Q-landscapes at probe
+states with the actions the agent picks there, and goal-hit histograms."""
 
 from collections import defaultdict
 from pathlib import Path
@@ -6,9 +7,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+from ebrl.envs import make_env  # noqa: E402
+from ebrl.envs.multigoal import MultiGoalEnv, draw_arena  # noqa: E402
+from ebrl.evaluate import evaluate  # noqa: E402
 from ebrl.runs import read_metrics, read_spec  # noqa: E402
 
 
@@ -35,6 +41,85 @@ def plot_learning_curves(run_dirs: list[Path], out: Path) -> None:
         ax.set(title=f"evaluation, mode {mode}", xlabel="environment steps", ylabel="episode return")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
+    _save(fig, out)
+
+
+def plot_trajectories(params, trajectories: list[np.ndarray], out: Path, title: str = "") -> None:
+    """Evaluation trajectories (blue) over the MultiGoal arena: goal-cost contours, goals, walls."""
+    fig, ax = plt.subplots(figsize=(5, 5))
+    draw_arena(ax, params)
+    for path in trajectories:
+        ax.plot(path[:, 0], path[:, 1], "b-", lw=0.8, alpha=0.6)
+        ax.plot(path[-1, 0], path[-1, 1], "b.", ms=3)
+    ax.plot(*trajectories[0][0], "k+", ms=8)
+    ax.set(title=title or f"{len(trajectories)} evaluation episodes", xlabel="x", ylabel="y")
+    _save(fig, out)
+
+
+def plot_q_landscapes(agent, state, probe_states: np.ndarray, out: Path, mode: str, key: jax.Array,
+                      n_actions: int = 100, grid: int = 50, title: str = "") -> None:
+    """Q(s, ·) over the action square [−1, 1]² as filled contours at each probe state, with `n_actions` actions
+    the agent picks there in `mode` overlaid (Soft Q-Learning's Fig. 1). Any agent with 2-D actions will do."""
+    axis = np.linspace(-1.0, 1.0, grid, dtype=np.float32)
+    ax0, ax1 = np.meshgrid(axis, axis)
+    actions = np.stack([ax0.ravel(), ax1.ravel()], axis=-1)
+    n = len(probe_states)
+    cols = min(n, 3)
+    rows = -(-n // cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(3.6 * cols, 3.4 * rows), squeeze=False)
+    for i, (ax, probe) in enumerate(zip(axes.ravel(), probe_states)):
+        obs = np.broadcast_to(probe, (len(actions), 2))
+        q = np.asarray(agent.q_value(state, jnp.asarray(obs), jnp.asarray(actions))).reshape(grid, grid)
+        filled = ax.contourf(ax0, ax1, q, levels=20, cmap="viridis")
+        fig.colorbar(filled, ax=ax, fraction=0.046, pad=0.04)
+        picked = np.asarray(agent.act(state, jnp.asarray(np.broadcast_to(probe, (n_actions, 2))),
+                                      jax.random.fold_in(key, i), mode))
+        ax.plot(picked[:, 0], picked[:, 1], "*", color="white", mec="black", mew=0.4, ms=6)
+        ax.set(title=f"s = ({probe[0]:g}, {probe[1]:g})", xlim=(-1, 1), ylim=(-1, 1), aspect="equal",
+               xlabel="$a_x$", ylabel="$a_y$")
+    for ax in axes.ravel()[n:]:
+        ax.axis("off")
+    fig.suptitle(title or f"Q(s, a) and {n_actions} actions (mode {mode})")
+    _save(fig, out)
+
+
+def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: str = "") -> None:
+    """Episodes ending at each goal, and episodes that reached none."""
+    labels = [f"G{g + 1}" for g in range(len(goal_hits))] + ["no goal"]
+    counts = [*goal_hits, no_goal]
+    fig, ax = plt.subplots(figsize=(1.2 * len(labels) + 1.5, 3.2))
+    bars = ax.bar(labels, counts, color=["tab:blue"] * len(goal_hits) + ["tab:gray"])
+    ax.bar_label(bars)
+    ax.set(ylabel="episodes", title=title or f"goal hits over {sum(counts)} episodes")
+    _save(fig, out)
+
+
+def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int = 0) -> list[Path]:
+    """Trajectories, Q-landscapes at the environment's probe states and the goal histogram of a MultiGoal run
+    (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
+    envs = [make_env(run.spec.train.env) for _ in range(episodes)]
+    result = evaluate(run.agent, run.state, envs, mode, seed, 0)
+    env = envs[0].unwrapped
+    label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"
+    paths = [out_dir / name for name in ("trajectories.png", "q_landscapes.png", "goal_histogram.png")]
+    plot_trajectories(env.params, result.trajectories, paths[0], f"{label}\n{episodes} episodes")
+    plot_q_landscapes(run.agent, run.state, env.probe_states, paths[1], mode, jax.random.key(seed), title=label)
+    stats = result.statistics
+    plot_goal_histogram(stats["goal_hits"], stats["no_goal"], paths[2],
+                        f"{label}\n{stats['goal_fraction']:.0%} of {episodes} episodes reach a goal")
+    for e in envs:
+        e.close()
+    return paths
+
+
+def is_multigoal(env_id: str) -> bool:
+    env = make_env(env_id)
+    answer = isinstance(env.unwrapped, MultiGoalEnv)
+    env.close()
+    return answer
+
+
+def _save(fig, out: Path) -> None:
     fig.tight_layout()
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out, dpi=120)

@@ -224,3 +224,34 @@ def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: 
     if capacity(empty) != replay_capacity or size > replay_capacity:
         raise ValueError("replay buffer does not fit the configured capacity")
     return ReplayBuffer(data, jax.numpy.asarray(saved["position"]), jax.numpy.asarray(saved["size"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedRun:
+    spec: RunSpec
+    agent: Any  # ebrl.agents.Agent
+    state: Any
+    step: int
+
+
+def load_run(run_dir: Path) -> LoadedRun:
+    """A run's agent with the state of its latest checkpoint (no replay buffer), for evaluation and pictures."""
+    from ebrl.envs import make_env, space_dims
+
+    spec = read_spec(run_dir)
+    env = make_env(spec.train.env)
+    obs_dim, act_dim = space_dims(env)
+    env.close()
+    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+    checkpointer = Checkpointer(run_dir)
+    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)))
+    checkpointer.close()
+    return LoadedRun(spec, agent, state, step)
+
+
+def check_mode(agent, algo: str, mode: str | None) -> str:
+    """The action mode to use: `mode`, or the agent's first; ConfigError if the agent has no such mode."""
+    mode = mode or agent.action_modes[0]
+    if mode not in agent.action_modes:
+        raise ConfigError(f"{algo} has no action mode {mode!r}; use --mode with one of {', '.join(agent.action_modes)}")
+    return mode

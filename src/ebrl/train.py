@@ -21,7 +21,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ebrl.agents import ALGORITHMS, Agent, Transition
 from ebrl.envs import episode_seed, make_env, space_dims
-from ebrl.evaluate import evaluate, make_policy
+from ebrl.evaluate import environment_statistics, evaluate, flat_statistics, make_policy
 from ebrl.replay import replay_add, replay_init, replay_sample
 from ebrl.runs import Checkpoint, Checkpointer, MetricsLog, RunSpec
 
@@ -135,10 +135,10 @@ class Trainer:
         dummy = Transition(jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim)), jnp.zeros(1), jnp.zeros((1, obs_dim)),
                            jnp.zeros(1))
         metric_names = sorted(jax.eval_shape(agent.update, self.state, dummy, self.update_key)[1])
+        eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(self.env, []))]
         self.columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
                         + [f"update/{name}" for name in metric_names]
-                        + [f"eval/{mode}/{stat}" for mode in agent.action_modes
-                           for stat in ("return_mean", "return_std")])
+                        + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
         self.staged = {name: np.zeros((cfg.chunk, *shape), np.float32) for name, shape in
                        (("obs", (obs_dim,)), ("action", (act_dim,)), ("reward", ()), ("next_obs", (obs_dim,)),
                         ("terminated", ()))}
@@ -227,7 +227,7 @@ class Trainer:
         row = {}
         for mode, policy in self.eval_policies.items():
             result = evaluate(self.agent, state, self.eval_envs, mode, self.cfg.seed, round_index, policy)
-            row |= {f"eval/{mode}/{k}": v for k, v in result.summary().items() if k != "episodes"}
+            row |= {f"eval/{mode}/{k}": v for k, v in flat_statistics(result.summary()).items() if k != "episodes"}
         return row
 
     def close(self) -> None:

@@ -41,3 +41,8 @@ def space_dims(env: gym.Env) -> tuple[int, int]:
 def episode_seed(*path: int) -> int:
     """A reset seed that is a pure function of integers (run seed, stream, indices): runs repeat and resume exactly."""
     return int(np.random.SeedSequence(list(path)).generate_state(1)[0])
+
+
+from ebrl.envs.multigoal import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)
+
+_register_multigoal()
