@@ -1,0 +1,15 @@
+"""Particle variational inference with tracked log-densities, independent of any RL.
+
+    from ebrl.samplers import svgd_sample
+    particles, log_q = svgd_sample(score_fn, x0, log_q0, steps=30, step_size=0.5)
+    entropy_estimate = -log_q.mean()
+"""
+
+from ebrl.samplers.gaussian import gaussian_log_density, truncated_gaussian_sample
+from ebrl.samplers.kernels import BANDWIDTH_RULES, bandwidth_sq, rbf, squared_distances
+from ebrl.samplers.langevin import dld_step, field_step, hmc_step, ld_step, run_chain
+from ebrl.samplers.svgd import LOGDETS, anchored_field, exact_logdets, svgd_sample, svgd_step, trace_self_excluded
+
+__all__ = ["BANDWIDTH_RULES", "LOGDETS", "anchored_field", "bandwidth_sq", "dld_step", "exact_logdets", "field_step",
+           "gaussian_log_density", "hmc_step", "ld_step", "rbf", "run_chain", "squared_distances", "svgd_sample",
+           "svgd_step", "trace_self_excluded", "truncated_gaussian_sample"]
