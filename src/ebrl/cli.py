@@ -24,13 +24,14 @@ commands:
           continue a run:      ebrl train --resume runs/x [--steps N]
   eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
   plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
+  entropy the S2AC entropy study (figures and tables): ebrl entropy --out docs/results/entropy
 
 `ebrl <command> --help` lists every option."""
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"train": train_command, "eval": eval_command, "plot": plot_command}
+    commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "entropy": entropy_command}
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
@@ -273,6 +274,37 @@ def plot_command(args: list[str]) -> int:
         mode = check_mode(run.agent, run.spec.algo, options.mode or run.agent.train_mode)
         written += multigoal_pictures(run, run_dirs[0] / "figures", options.episodes, mode, options.seed)
     for path in written:
+        print(f"wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ entropy
+
+
+@dataclasses.dataclass(frozen=True)
+class EntropyOptions:
+    out: str = "results/entropy"
+    """Folder for the figures and tables."""
+    seeds: int = 5
+    """Seeds per setting."""
+    quick: bool = False
+    """A tiny grid (seconds), to check that the pipeline runs."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+def entropy_command(args: list[str]) -> int:
+    from ebrl.experiments.entropy import QUICK, StudyConfig, run_study
+
+    options = parse(EntropyOptions, args, "ebrl entropy")
+    if options.seeds <= 0:
+        raise ConfigError(f"--seeds must be positive, got {options.seeds}")
+    out = Path(options.out)
+    if out.exists() and any(out.glob("*.csv")) and not options.overwrite:
+        raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")
+    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.seeds)
+    console = Console(stderr=True)
+    for path in run_study(out, config, log=console.print):
         print(f"wrote {path}")
     return 0
 

@@ -1,0 +1,1 @@
+"""Paper reproductions: each a function that writes figures and tables."""

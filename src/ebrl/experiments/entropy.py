@@ -1,0 +1,242 @@
+"""The S2AC entropy study (Messaoud et al., 2024, Sec. 5 and Fig. 4; anchor-s2ac.md §5): how well samplers that
+track their particles' log-density estimate the entropy of their target, −mean_i log q_L(x_i).
+
+(a) a 2-D correlated Gaussian: estimate against sampler steps for SVGD, LD, DLD, HMC, from two initialisations;
+(b) Gaussian mixtures: estimate and truth against the number of components and the component std, in several
+    dimensions, over a (particles, steps) grid;
+(c) SVGD with a fixed kernel σ: the estimate against σ.
+
+Initialisations "N(µ, v)" use variance v (as the official notebook): N(0, 6) and N(4, 0.2). Ground truths are
+analytic for Gaussians and Monte Carlo (with standard error) for mixtures; the mixture density is normalised
+with −(d/2)·log(2πσ²), which fixes the official notebook's −½·log(2πσ²).
+"""
+
+import csv
+import dataclasses
+import math
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ebrl.samplers import dld_step, gaussian_log_density, hmc_step, ld_step, run_chain, svgd_step
+
+INITS = {"N(0,6)": (0.0, 6.0), "N(4,0.2)": (4.0, 0.2)}
+STUDY_A_STEPS = {"N(0,6)": {"SVGD": 30, "LD": 20, "DLD": 20, "HMC": 15},
+                 "N(4,0.2)": {"SVGD": 100, "LD": 100, "DLD": 100, "HMC": 100}}
+GAUSS_A_MEAN = (-0.6871, 0.8010)
+GAUSS_A_COV = ((5 * 0.2260, 5 * 0.1652), (5 * 0.1652, 5 * 0.6779))
+EXACT_BUDGET = 1e9  # run the exact log-dets where m²·d²·steps (their autodiff cost) stays below this
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyConfig:
+    seeds: int = 5
+    step_size: float = 0.5
+    dims: tuple[int, ...] = (2, 10, 20, 100)
+    components: tuple[int, ...] = (1, 2, 4, 6)
+    stds: tuple[float, ...] = (0.5, 1.0, 2.0, 5.0)
+    grid_b: tuple[tuple[int, int], ...] = ((10, 20), (10, 10), (200, 200), (200, 500))
+    sigmas: tuple[float, ...] = (0.1, 1.0, 3.0, 5.0, 7.0, 10.0, 100.0)
+    grid_c: tuple[tuple[int, int], ...] = ((10, 20), (20, 20), (100, 100), (200, 200))
+    mc_samples: int = 100_000
+    particles_a: int = 20
+    long_particles: tuple[int, ...] = (20, 100, 400)
+    """(a) beyond the official horizon: SVGD from N(0, 6) for `long_steps` steps with these particle counts."""
+    long_steps: int = 200
+
+
+QUICK = StudyConfig(seeds=2, dims=(2, 3), components=(1, 2), stds=(1.0, 2.0), grid_b=((10, 5),),
+                    sigmas=(1.0, 10.0), grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40)
+
+
+def initial_particles(key, m: int, d: int, init: str):
+    """m particles from N(µ·1, v·I) and their log-densities."""
+    mu, var = INITS[init]
+    mean, std = jnp.full(d, mu), jnp.full(d, math.sqrt(var))
+    x = mean + std * jax.random.normal(key, (m, d))
+    return x, gaussian_log_density(x, mean, std)
+
+
+def mixture_log_prob(means: jax.Array, std: float, x: jax.Array) -> jax.Array:
+    """log p(x) = logsumexp_i log N(x; µ_i, σ²I) − log n, with the normaliser −(d/2)·log(2πσ²)."""
+    n, d = means.shape
+    sq = jnp.sum((x - means) ** 2, axis=-1)
+    return jax.nn.logsumexp(-0.5 * sq / std**2) - math.log(n) - 0.5 * d * math.log(2 * math.pi * std**2)
+
+
+def mixture_means(key, n: int, d: int) -> jax.Array:
+    """4·[sin(2πi/n), cos(2πi/n), U(−1, 1)^(d−2)] for components i = 0..n−1 (anchor-s2ac.md §5)."""
+    angle = 2 * math.pi * jnp.arange(n) / n
+    rest = jax.random.uniform(key, (n, d - 2), minval=-1.0, maxval=1.0)
+    return 4.0 * jnp.concatenate([jnp.sin(angle)[:, None], jnp.cos(angle)[:, None], rest], axis=1)
+
+
+def mixture_entropy(key, means: jax.Array, std: float, samples: int) -> tuple[float, float]:
+    """Monte Carlo H = −E log p(X) over `samples` draws, and its standard error."""
+    k_comp, k_noise = jax.random.split(key)
+    n, d = means.shape
+    comp = jax.random.randint(k_comp, (samples,), 0, n)
+    x = means[comp] + std * jax.random.normal(k_noise, (samples, d))
+    log_p = jax.lax.map(lambda xi: mixture_log_prob(means, std, xi), x, batch_size=4096)
+    return float(-log_p.mean()), float(log_p.std() / math.sqrt(samples))
+
+
+def gaussian_entropy(cov: np.ndarray) -> float:
+    return 0.5 * float(np.linalg.slogdet(2 * np.pi * np.e * np.asarray(cov))[1])
+
+
+def sampler_step(name: str, score_fn, step_size: float, logdet: str, bandwidth):
+    """`(x, log_q, key) -> (x, log_q)` for SVGD, LD, DLD or HMC."""
+    if name == "SVGD":
+        return lambda x, log_q, key: svgd_step(score_fn, x, log_q, step_size, bandwidth, logdet)
+    if name == "LD":
+        return lambda x, log_q, key: ld_step(score_fn, x, log_q, step_size, key, logdet=logdet)
+    if name == "DLD":
+        return lambda x, log_q, key: dld_step(score_fn, x, log_q, step_size, logdet)
+    if name == "HMC":
+        return lambda x, log_q, key: hmc_step(score_fn, x, log_q, step_size, logdet)
+    raise ValueError(name)
+
+
+def entropy_paths(name, log_prob, params, keys, m, d, init, steps, step_size, logdet="trace",
+                  bandwidth="mean-half") -> np.ndarray:
+    """Entropy estimates −mean log q after each step (0..steps), one row per seed: (seeds, steps + 1).
+
+    `log_prob(params, x)` with params stacked over seeds (a target per seed)."""
+
+    def one(params, key):
+        init_key, chain_key = jax.random.split(key)
+        x0, log_q0 = initial_particles(init_key, m, d, init)
+        score = jax.grad(lambda x: log_prob(params, x))
+        step = sampler_step(name, score, step_size, logdet, bandwidth)
+        return -run_chain(step, x0, log_q0, steps, chain_key)[2].mean(axis=1)
+
+    return np.asarray(jax.jit(jax.vmap(one))(params, keys))
+
+
+def exact_affordable(m: int, d: int, steps: int) -> bool:
+    return m * m * d * d * steps <= EXACT_BUDGET
+
+
+# ------------------------------------------------------------------------------------------------ the studies
+
+
+def study_a(config: StudyConfig) -> tuple[list[dict], dict]:
+    mean, cov = jnp.asarray(GAUSS_A_MEAN), jnp.asarray(GAUSS_A_COV)
+    precision = jnp.linalg.inv(cov)
+    truth = gaussian_entropy(np.asarray(GAUSS_A_COV))
+    log_prob = lambda params, x: -0.5 * (x - mean) @ precision @ (x - mean)  # noqa: E731  (normaliser irrelevant)
+    keys = jax.random.split(jax.random.key(0), config.seeds)
+    params = jnp.zeros(config.seeds)
+    rows, paths = [], {}
+    for init, steps_by_sampler in STUDY_A_STEPS.items():
+        for sampler, steps in steps_by_sampler.items():
+            for logdet in ("trace", "exact-excluded", "exact") if sampler == "SVGD" else ("trace", "exact"):
+                path = entropy_paths(sampler, log_prob, params, keys, config.particles_a, 2, init, steps,
+                                     config.step_size, logdet)
+                paths[(init, sampler, logdet)] = path
+                rows.append(_row(path[:, -1], truth, 0.0, init=init, sampler=sampler, logdet=logdet, steps=steps,
+                                 particles=config.particles_a))
+    long_paths = {}
+    for m in config.long_particles:
+        path = entropy_paths("SVGD", log_prob, params, keys, m, 2, "N(0,6)", config.long_steps, config.step_size)
+        long_paths[m] = path
+        rows.append(_row(path[:, -1], truth, 0.0, init="N(0,6)", sampler="SVGD", logdet="trace",
+                         steps=config.long_steps, particles=m))
+    return rows, {"paths": paths, "long_paths": long_paths, "truth": truth}
+
+
+def study_b(config: StudyConfig, log=print) -> list[dict]:
+    rows = []
+    targets = [(n, 1.0) for n in config.components] + [(1, s) for s in config.stds if s != 1.0 or 1 not in
+                                                       config.components]
+    for d in config.dims:
+        for n, std in targets:
+            target_keys = jax.random.split(jax.random.key(1000 * d + 10 * n + int(10 * std)), config.seeds)
+            means = jnp.stack([mixture_means(k, n, d) for k in target_keys])
+            truths = [mixture_entropy(jax.random.fold_in(k, 1), means[i], std, config.mc_samples)
+                      for i, k in enumerate(target_keys)]
+            truth_se = float(np.sqrt(np.mean([se**2 for _, se in truths])))  # a typical seed's
+            log_prob = lambda m_, x, std=std: mixture_log_prob(m_, std, x)  # noqa: E731
+            keys = jax.random.split(jax.random.key(7), config.seeds)
+            for m, steps in config.grid_b:
+                per_seed_truth = np.array([t for t, _ in truths])
+                for logdet in ("trace", "exact-excluded", "exact"):
+                    if logdet != "trace" and not exact_affordable(m, d, steps):
+                        continue
+                    final = entropy_paths("SVGD", log_prob, means, keys, m, d, "N(0,6)", steps, config.step_size,
+                                          logdet)[:, -1]
+                    rows.append(_row(final, per_seed_truth, truth_se, dim=d, components=n, std=std, particles=m,
+                                     steps=steps, logdet=logdet))
+        log(f"(b) dimension {d} done")
+    return rows
+
+
+def study_c(config: StudyConfig) -> list[dict]:
+    truth = gaussian_entropy(np.eye(2))
+    center = jnp.array([0.0, 4.0])
+    log_prob = lambda params, x: -0.5 * jnp.sum((x - center) ** 2)  # noqa: E731
+    keys = jax.random.split(jax.random.key(2), config.seeds)
+    params = jnp.zeros(config.seeds)
+    rows = []
+    for init in INITS:
+        for m, steps in config.grid_c:
+            for sigma in config.sigmas:
+                for logdet in ("trace", "exact-excluded"):
+                    final = entropy_paths("SVGD", log_prob, params, keys, m, 2, init, steps, config.step_size,
+                                          logdet, bandwidth=sigma)[:, -1]
+                    rows.append(_row(final, truth, 0.0, init=init, particles=m, steps=steps, sigma=sigma,
+                                     logdet=logdet))
+    return rows
+
+
+def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
+    """One table row: settings, estimate mean ± std over seeds, truth (± its standard error), mean error."""
+    errors = estimates - truth
+    finite = np.isfinite(estimates)
+    return {**fields, "seeds": len(estimates), "estimate": float(np.mean(estimates)),
+            "estimate_std": float(np.std(estimates)), "truth": float(np.mean(truth)), "truth_se": truth_se,
+            "error": float(np.mean(errors)), "finite_seeds": int(finite.sum())}
+
+
+# ------------------------------------------------------------------------------------------------ output
+
+
+def run_study(out: Path, config: StudyConfig, log=print) -> list[Path]:
+    """Run (a), (b), (c); write tables (CSV and Markdown) and figures into `out`; return the files written."""
+    from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    start = time.perf_counter()
+    rows_a, curves = study_a(config)
+    log(f"(a) done in {time.perf_counter() - start:.0f} s")
+    written += _write_table(out / "a_gaussian", rows_a)
+    written.append(plot_entropy_a(curves["paths"], curves["truth"], out / "a_gaussian.png"))
+    written.append(plot_entropy_long(curves["long_paths"], curves["truth"], out / "a_long_horizon.png"))
+    rows_b = study_b(config, log)
+    log(f"(b) done in {time.perf_counter() - start:.0f} s")
+    written += _write_table(out / "b_mixtures", rows_b)
+    written += plot_entropy_b(rows_b, out)
+    rows_c = study_c(config)
+    log(f"(c) done in {time.perf_counter() - start:.0f} s")
+    written += _write_table(out / "c_kernel_sigma", rows_c)
+    written.append(plot_entropy_c(rows_c, out / "c_kernel_sigma.png"))
+    return written
+
+
+def _write_table(stem: Path, rows: list[dict]) -> list[Path]:
+    columns = list(rows[0])
+    csv_path, md_path = stem.with_suffix(".csv"), stem.with_suffix(".md")
+    with csv_path.open("w", newline="") as f:
+        writer = csv.DictWriter(f, columns)
+        writer.writeheader()
+        writer.writerows(rows)
+    fmt = lambda v: f"{v:.3f}" if isinstance(v, float) else str(v)  # noqa: E731
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(fmt(row[c]) for c in columns) + " |" for row in rows]
+    md_path.write_text("\n".join(lines) + "\n")
+    return [csv_path, md_path]
