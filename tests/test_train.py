@@ -121,12 +121,13 @@ def test_plot_learning_curves(tiny_run, tmp_path, capsys):
 
 @pytest.mark.slow
 def test_sac_solves_pendulum_within_20k_steps(tmp_path):
-    """The canonical sanity check, with SAC's default hyperparameters and the loop's defaults."""
+    """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, checked at
+    15 000 steps to save CI time; the full 20 000-step runs of seeds 0–2 are in docs/results/sac/."""
     run_dir = tmp_path / "pendulum"
-    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "20000", "--seed", "0",
+    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "15000", "--seed", "0",
                  "--no-progress", "--out", str(run_dir)]) == 0
     final = metrics_without_timing(run_dir)[-1]
-    assert final["step"] == "20000"
+    assert final["step"] == "15000"
     assert float(final["eval/mean/return_mean"]) >= -250
 
 

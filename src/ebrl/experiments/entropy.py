@@ -43,13 +43,15 @@ class StudyConfig:
     grid_c: tuple[tuple[int, int], ...] = ((10, 20), (20, 20), (100, 100), (200, 200))
     mc_samples: int = 100_000
     particles_a: int = 20
+    inits: tuple[str, ...] = tuple(INITS)
+    """Initialisations of (a) and (c)."""
     long_particles: tuple[int, ...] = (20, 100, 400)
     """(a) beyond the official horizon: SVGD from N(0, 6) for `long_steps` steps with these particle counts."""
     long_steps: int = 200
 
 
-QUICK = StudyConfig(seeds=2, dims=(2, 3), components=(1, 2), stds=(1.0, 2.0), grid_b=((10, 5),),
-                    sigmas=(1.0, 10.0), grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40)
+QUICK = StudyConfig(seeds=2, dims=(2,), components=(1, 2), stds=(2.0,), grid_b=((10, 5),), sigmas=(1.0,),
+                    grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",))
 
 
 def initial_particles(key, m: int, d: int, init: str):
@@ -132,8 +134,8 @@ def study_a(config: StudyConfig) -> tuple[list[dict], dict]:
     keys = jax.random.split(jax.random.key(0), config.seeds)
     params = jnp.zeros(config.seeds)
     rows, paths = [], {}
-    for init, steps_by_sampler in STUDY_A_STEPS.items():
-        for sampler, steps in steps_by_sampler.items():
+    for init in config.inits:
+        for sampler, steps in STUDY_A_STEPS[init].items():
             for logdet in ("trace", "exact-excluded", "exact") if sampler == "SVGD" else ("trace", "exact"):
                 path = entropy_paths(sampler, log_prob, params, keys, config.particles_a, 2, init, steps,
                                      config.step_size, logdet)
@@ -151,19 +153,19 @@ def study_a(config: StudyConfig) -> tuple[list[dict], dict]:
 
 def study_b(config: StudyConfig, log=print) -> list[dict]:
     rows = []
-    targets = [(n, 1.0) for n in config.components] + [(1, s) for s in config.stds if s != 1.0 or 1 not in
-                                                       config.components]
+    targets = [(n, 1.0) for n in config.components]
+    targets += [(1, std) for std in config.stds if (1, std) not in targets]
     for d in config.dims:
         for n, std in targets:
             target_keys = jax.random.split(jax.random.key(1000 * d + 10 * n + int(10 * std)), config.seeds)
             means = jnp.stack([mixture_means(k, n, d) for k in target_keys])
             truths = [mixture_entropy(jax.random.fold_in(k, 1), means[i], std, config.mc_samples)
                       for i, k in enumerate(target_keys)]
+            per_seed_truth = np.array([t for t, _ in truths])
             truth_se = float(np.sqrt(np.mean([se**2 for _, se in truths])))  # a typical seed's
             log_prob = lambda m_, x, std=std: mixture_log_prob(m_, std, x)  # noqa: E731
             keys = jax.random.split(jax.random.key(7), config.seeds)
             for m, steps in config.grid_b:
-                per_seed_truth = np.array([t for t, _ in truths])
                 for logdet in ("trace", "exact-excluded", "exact"):
                     if logdet != "trace" and not exact_affordable(m, d, steps):
                         continue
@@ -182,7 +184,7 @@ def study_c(config: StudyConfig) -> list[dict]:
     keys = jax.random.split(jax.random.key(2), config.seeds)
     params = jnp.zeros(config.seeds)
     rows = []
-    for init in INITS:
+    for init in config.inits:
         for m, steps in config.grid_c:
             for sigma in config.sigmas:
                 for logdet in ("trace", "exact-excluded"):
