@@ -1,6 +1,16 @@
+import os
+import tempfile
+
+import jax
 import pytest
 
 from ebrl.cli import main
+
+# Many tests train the same tiny programs, in this process and in subprocesses: compile each once.
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="ebrl-jax-cache-"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE_DIR"])
+jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 # A run small enough to train in seconds: tiny networks and batches, short intervals.
 TINY = ["--env", "Pendulum-v1", "--steps", "600", "--hidden", "32", "32", "--batch-size", "32",

@@ -53,6 +53,13 @@ def test_existing_run_is_never_overwritten_without_the_flag(capsys, tiny_run):
     assert {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")} == before
 
 
+@pytest.mark.parametrize("extra", [[], ["--steps", "400"], ["--steps", "600"]])
+def test_resume_of_a_finished_run_needs_more_steps(capsys, tiny_run, extra):
+    before = {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")}
+    fails_cleanly(capsys, ["train", "--resume", str(tiny_run), *extra], "already at step 600", "--steps N")
+    assert {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")} == before
+
+
 def test_corrupt_checkpoint_is_reported_and_kept(capsys, tiny_run, tmp_path):
     run = tmp_path / "copy"
     shutil.copytree(tiny_run, run)

@@ -111,7 +111,8 @@ class ResumeOptions:
 
 def train_command(args: list[str]) -> int:
     from ebrl.agents import ALGORITHMS
-    from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
+    from ebrl.runs import (CONFIG_FILE, Checkpointer, RunSpec, default_run_dir, prepare_new_run, read_spec,
+                           write_json_atomic)
 
     algo, args = _pop_option(args, "--algo")
     resume, args = _pop_option(args, "--resume")
@@ -123,6 +124,12 @@ def train_command(args: list[str]) -> int:
         extra = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
         if extra.steps is not None:
             spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=extra.steps))
+        checkpointer = Checkpointer(run_dir)
+        saved_step = checkpointer.latest_step()
+        checkpointer.close()
+        if saved_step is not None and saved_step >= spec.train.steps:
+            raise ConfigError(f"{run_dir} is already at step {saved_step} of {spec.train.steps}; pass --steps N "
+                              f"with N > {saved_step} to train it further")
     else:
         algo = algo or "sac"
         if algo not in ALGORITHMS:

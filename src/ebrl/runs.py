@@ -23,7 +23,7 @@ import numpy as np
 import ebrl
 from ebrl.agents import ALGORITHMS, Transition
 from ebrl.config import ConfigError, TrainConfig
-from ebrl.replay import ReplayBuffer, capacity, replay_init
+from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE = "config.json", "metrics.csv"
 RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", "figures")
@@ -221,8 +221,6 @@ def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: 
     size = int(saved["size"])
     data = Transition(**{name: getattr(empty.data, name).at[:size].set(saved["data"][name])
                          for name in TRANSITION_FIELDS})
-    if capacity(empty) != replay_capacity or size > replay_capacity:
-        raise ValueError("replay buffer does not fit the configured capacity")
     return ReplayBuffer(data, jax.numpy.asarray(saved["position"]), jax.numpy.asarray(saved["size"]))
 
 

@@ -24,7 +24,7 @@ def test_polyak_update_of_the_target_critics():
     agent = make_agent(dataclasses.replace(CONFIG, tau=0.1), 3, 2)
     state = agent.init(jax.random.key(0))
     state = dataclasses.replace(state, target_critic_params=jax.tree.map(lambda p: p + 1.0, state.critic_params))
-    new, _ = agent.update(state, random_batch(jax.random.key(1)), jax.random.key(2))
+    new, _ = jax.jit(agent.update)(state, random_batch(jax.random.key(1)), jax.random.key(2))
     expected = jax.tree.map(lambda c, t: 0.1 * c + 0.9 * t, new.critic_params, state.target_critic_params)
     for got, want in zip(jax.tree.leaves(new.target_critic_params), jax.tree.leaves(expected)):
         np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
@@ -33,10 +33,10 @@ def test_polyak_update_of_the_target_critics():
 def test_fixed_alpha_stays_fixed_and_autotuned_alpha_moves():
     batch, key = random_batch(jax.random.key(1)), jax.random.key(2)
     fixed = make_agent(dataclasses.replace(CONFIG, alpha=0.2, autotune_alpha=False), 3, 2)
-    state, _ = fixed.update(fixed.init(jax.random.key(0)), batch, key)
+    state, _ = jax.jit(fixed.update)(fixed.init(jax.random.key(0)), batch, key)
     np.testing.assert_allclose(jnp.exp(state.log_alpha), 0.2, rtol=1e-6)
     tuned = make_agent(CONFIG, 3, 2)
-    state, metrics = tuned.update(tuned.init(jax.random.key(0)), batch, key)
+    state, metrics = jax.jit(tuned.update)(tuned.init(jax.random.key(0)), batch, key)
     assert float(state.log_alpha) != 0.0 and float(metrics["alpha"]) == 1.0
 
 
