@@ -15,7 +15,7 @@ import tyro
 from rich.console import Console
 from rich.table import Table
 
-from ebrl.config import ConfigError, TrainConfig
+from ebrl.config import ConfigError, TrainConfig, require_positive
 
 USAGE = """usage: ebrl <command> [options]
 
@@ -111,8 +111,7 @@ class ResumeOptions:
 
 def train_command(args: list[str]) -> int:
     from ebrl.agents import ALGORITHMS
-    from ebrl.runs import (CONFIG_FILE, Checkpointer, RunSpec, default_run_dir, prepare_new_run, read_spec,
-                           write_json_atomic)
+    from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
 
     algo, args = _pop_option(args, "--algo")
     resume, args = _pop_option(args, "--resume")
@@ -124,12 +123,6 @@ def train_command(args: list[str]) -> int:
         extra = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
         if extra.steps is not None:
             spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=extra.steps))
-        checkpointer = Checkpointer(run_dir)
-        saved_step = checkpointer.latest_step()
-        checkpointer.close()
-        if saved_step is not None and saved_step >= spec.train.steps:
-            raise ConfigError(f"{run_dir} is already at step {saved_step} of {spec.train.steps}; pass --steps N "
-                              f"with N > {saved_step} to train it further")
     else:
         algo = algo or "sac"
         if algo not in ALGORITHMS:
@@ -218,8 +211,7 @@ def eval_command(args: list[str]) -> int:
     from ebrl.evaluate import evaluate_run
 
     options = parse(EvalOptions, args, "ebrl eval")
-    if options.episodes <= 0:
-        raise ConfigError(f"--episodes must be positive, got {options.episodes}")
+    require_positive("episodes", options.episodes)
     if options.video is not None and not options.video.endswith(".mp4"):
         raise ConfigError(f"--video needs a .mp4 file name, got {options.video!r}")
     report = evaluate_run(Path(options.run_dir), options.episodes, options.mode, options.seed, options.video)
@@ -271,8 +263,7 @@ def plot_command(args: list[str]) -> int:
         read_spec(run_dir)
     if options.out is None and len(run_dirs) > 1:
         raise ConfigError("several runs need --out FILE for their common figure")
-    if options.episodes <= 0:
-        raise ConfigError(f"--episodes must be positive, got {options.episodes}")
+    require_positive("episodes", options.episodes)
     out = Path(options.out) if options.out else run_dirs[0] / "figures" / "learning_curve.png"
     plot_learning_curves(run_dirs, out)
     written = [out]
@@ -304,8 +295,7 @@ def entropy_command(args: list[str]) -> int:
     from ebrl.experiments.entropy import QUICK, StudyConfig, run_study
 
     options = parse(EntropyOptions, args, "ebrl entropy")
-    if options.seeds <= 0:
-        raise ConfigError(f"--seeds must be positive, got {options.seeds}")
+    require_positive("seeds", options.seeds)
     out = Path(options.out)
     if out.exists() and any(out.glob("*.csv")) and not options.overwrite:
         raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")

@@ -94,6 +94,17 @@ def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_inde
     return run_episodes(lambda obs, t: np.asarray(policy(state, obs, key, t)), envs, seeds)
 
 
+def evaluate_episodes(agent, state, env_id: str, episodes: int, mode: str, seed: int,
+                      policy: Callable | None = None) -> EvalResult:
+    """`evaluate` on `episodes` fresh environments of `env_id`, closed afterwards."""
+    envs = [make_env(env_id) for _ in range(episodes)]
+    try:
+        return evaluate(agent, state, envs, mode, seed, 0, policy)
+    finally:
+        for env in envs:
+            env.close()
+
+
 def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None) -> dict:
     """Evaluate the latest checkpoint of a run: the report printed by `ebrl eval` (JSON-ready)."""
     from ebrl.runs import check_mode, load_run
@@ -102,11 +113,8 @@ def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, vide
     mode = check_mode(run.agent, run.spec.algo, mode)
     if video is not None:
         _require_video_writer()
-    envs = [make_env(run.spec.train.env) for _ in range(episodes)]
     policy = make_policy(run.agent, mode)
-    result = evaluate(run.agent, run.state, envs, mode, seed, 0, policy)
-    for e in envs:
-        e.close()
+    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed, policy)
     if video is not None:
         record_video(run.state, policy, run.spec.train.env, seed, Path(video))
     return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),

@@ -14,7 +14,7 @@ import numpy as np  # noqa: E402
 
 from ebrl.envs import make_env  # noqa: E402
 from ebrl.envs.multigoal import MultiGoalEnv, draw_arena  # noqa: E402
-from ebrl.evaluate import evaluate  # noqa: E402
+from ebrl.evaluate import evaluate_episodes  # noqa: E402
 from ebrl.runs import read_metrics, read_spec  # noqa: E402
 
 
@@ -102,9 +102,8 @@ def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: st
 def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int = 0) -> list[Path]:
     """Trajectories, Q-landscapes at the environment's probe states and the goal histogram of a MultiGoal run
     (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
-    envs = [make_env(run.spec.train.env) for _ in range(episodes)]
-    result = evaluate(run.agent, run.state, envs, mode, seed, 0)
-    env = envs[0].unwrapped
+    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed)
+    env = make_env(run.spec.train.env).unwrapped  # its arena and probe states
     label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"
     paths = [out_dir / name for name in ("trajectories.png", "q_landscapes.png", "goal_histogram.png")]
     plot_trajectories(env.params, result.trajectories, paths[0], f"{label}\n{episodes} episodes")
@@ -112,8 +111,7 @@ def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int =
     stats = result.statistics
     plot_goal_histogram(stats["goal_hits"], stats["no_goal"], paths[2],
                         f"{label}\n{stats['goal_fraction']:.0%} of {episodes} episodes reach a goal")
-    for e in envs:
-        e.close()
+    env.close()
     return paths
 
 

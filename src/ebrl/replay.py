@@ -14,14 +14,15 @@ class ReplayBuffer:
     size: jax.Array  # slots filled, int32
 
 
+def zeros_transitions(n: int, obs_dim: int, act_dim: int, xp=jnp) -> Transition:
+    """n float32 zero transitions, as `xp` arrays (jax.numpy, or NumPy for a host-side staging buffer)."""
+    return Transition(obs=xp.zeros((n, obs_dim), xp.float32), action=xp.zeros((n, act_dim), xp.float32),
+                      reward=xp.zeros((n,), xp.float32), next_obs=xp.zeros((n, obs_dim), xp.float32),
+                      terminated=xp.zeros((n,), xp.float32))
+
+
 def replay_init(capacity: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
-    data = Transition(
-        obs=jnp.zeros((capacity, obs_dim), jnp.float32),
-        action=jnp.zeros((capacity, act_dim), jnp.float32),
-        reward=jnp.zeros((capacity,), jnp.float32),
-        next_obs=jnp.zeros((capacity, obs_dim), jnp.float32),
-        terminated=jnp.zeros((capacity,), jnp.float32),
-    )
+    data = zeros_transitions(capacity, obs_dim, act_dim)
     return ReplayBuffer(data, jnp.zeros((), jnp.int32), jnp.zeros((), jnp.int32))
 
 

@@ -20,9 +20,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ebrl.agents import ALGORITHMS, Agent, Transition
+from ebrl.config import ConfigError
 from ebrl.envs import episode_seed, make_env, space_dims
 from ebrl.evaluate import environment_statistics, evaluate, flat_statistics, make_policy
-from ebrl.replay import replay_add, replay_init, replay_sample
+from ebrl.replay import replay_add, replay_init, replay_sample, zeros_transitions
 from ebrl.runs import Checkpoint, Checkpointer, MetricsLog, RunSpec
 
 TRAIN_STREAM = 0  # episode_seed stream of training episodes
@@ -121,6 +122,10 @@ class Trainer:
 
         self.checkpointer = Checkpointer(run_dir)
         if resume:
+            saved_step = self.checkpointer.latest_step()
+            if saved_step is not None and saved_step >= cfg.steps:
+                raise ConfigError(f"{run_dir} is already at step {saved_step} of {cfg.steps}; pass --steps N "
+                                  f"with N > {saved_step} to train it further")
             abstract_state = jax.eval_shape(agent.init, init_key)
             saved = self.checkpointer.restore(abstract_state, replay_capacity, obs_dim, act_dim)
             self.state, self.buffer, self.loop = saved.agent_state, saved.replay, LoopState(**saved.loop)
@@ -132,16 +137,13 @@ class Trainer:
         self.add = jax.jit(replay_add, donate_argnums=0)
         self.behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim)
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
-        dummy = Transition(jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim)), jnp.zeros(1), jnp.zeros((1, obs_dim)),
-                           jnp.zeros(1))
+        dummy = zeros_transitions(1, obs_dim, act_dim)
         metric_names = sorted(jax.eval_shape(agent.update, self.state, dummy, self.update_key)[1])
         eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(self.env, []))]
         self.columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
                         + [f"update/{name}" for name in metric_names]
                         + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
-        self.staged = {name: np.zeros((cfg.chunk, *shape), np.float32) for name, shape in
-                       (("obs", (obs_dim,)), ("action", (act_dim,)), ("reward", ()), ("next_obs", (obs_dim,)),
-                        ("terminated", ()))}
+        self.staged = zeros_transitions(cfg.chunk, obs_dim, act_dim, np)  # host-side, filled step by step
 
     def run(self, console: Console | None = None) -> TrainResult:
         cfg, loop = self.cfg, self.loop
@@ -183,7 +185,7 @@ class Trainer:
             next_obs = np.asarray(next_obs, np.float32)
             for name, value in (("obs", self.obs), ("action", action), ("reward", reward), ("next_obs", next_obs),
                                 ("terminated", float(terminated))):
-                staged[name][i] = value
+                getattr(staged, name)[i] = value
             loop.episode_actions.append(action.tolist())
             self.episode_return += float(reward)
             loop.step += 1
@@ -194,7 +196,7 @@ class Trainer:
                 loop.episode_index += 1
                 loop.episode_actions = []
                 self.obs, self.episode_return = _reset(self.env, self.cfg.seed, loop.episode_index), 0.0
-        return Transition(**{name: jnp.asarray(value[:n]) for name, value in staged.items()})
+        return jax.tree.map(lambda column: jnp.asarray(column[:n]), staged)
 
     def _learn(self, new: Transition, n: int) -> None:
         """Store the chunk; once learning has started, also run n × updates_per_step updates in the same call."""
