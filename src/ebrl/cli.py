@@ -21,6 +21,7 @@ USAGE = """usage: ebrl <command> [options]
 
 commands:
   train   train an agent:      ebrl train --algo sac --env Pendulum-v1 --steps 20000 --seed 0 --out runs/x
+          presets of the authors' code apply by (algo, env), e.g. --algo sql --env Hopper-v5; --no-preset
           continue a run:      ebrl train --resume runs/x [--steps N]
   eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
   plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
@@ -48,23 +49,24 @@ def _fail(message: str) -> int:
     return 2
 
 
-def parse(cls, args: list[str], prog: str):
-    """tyro parsing, with a one-line error naming the first offending flag instead of tyro's panel."""
+def parse(cls, args: list[str], prog: str, default=None):
+    """tyro parsing (from the `default` instance, if given), with a one-line error naming the first offending flag
+    instead of tyro's panel."""
     if any(a in ("-h", "--help") for a in args):
-        return tyro.cli(cls, args=args, prog=prog)
+        return tyro.cli(cls, args=args, prog=prog, default=default)
     try:
-        return _quiet_tyro(cls, args, prog)
+        return _quiet_tyro(cls, args, prog, default)
     except SystemExit:
-        raise ConfigError(_diagnose(cls, args, prog)) from None
+        raise ConfigError(_diagnose(cls, args, prog, default)) from None
 
 
-def _quiet_tyro(cls, args: list[str], prog: str):
+def _quiet_tyro(cls, args: list[str], prog: str, default=None):
     """tyro.cli with every message it would print swallowed (errors become our one line)."""
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
-        return tyro.cli(cls, args=args, prog=prog, console_outputs=False)
+        return tyro.cli(cls, args=args, prog=prog, console_outputs=False, default=default)
 
 
-def _diagnose(cls, args: list[str], prog: str) -> str:
+def _diagnose(cls, args: list[str], prog: str, default=None) -> str:
     """Find the flag that made tyro fail by parsing each flag, with its values and the positionals, on its own."""
     first_flag = next((i for i, arg in enumerate(args) if arg.startswith("--")), len(args))
     positionals, groups = args[:first_flag], []
@@ -78,12 +80,12 @@ def _diagnose(cls, args: list[str], prog: str) -> str:
         if group[0].split("=")[0] not in known:
             return f"unknown option {group[0]!r} for `{prog}`; see `{prog} --help` for the options"
     try:
-        _quiet_tyro(cls, positionals, prog)
+        _quiet_tyro(cls, positionals, prog, default)
     except SystemExit:
         return f"missing or misplaced arguments in `{prog} {' '.join(args)}`; see `{prog} --help`"
     for group in groups:
         try:
-            _quiet_tyro(cls, positionals + group, prog)
+            _quiet_tyro(cls, positionals + group, prog, default)
         except SystemExit:
             values = " ".join(group[1:]) or "(none)"
             return f"invalid value for {group[0]}: {values}; see `{prog} --help` for its type"
@@ -111,10 +113,14 @@ class ResumeOptions:
 
 def train_command(args: list[str]) -> int:
     from ebrl.agents import ALGORITHMS
+    from ebrl.presets import describe, find_preset
     from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
 
     algo, args = _pop_option(args, "--algo")
     resume, args = _pop_option(args, "--resume")
+    use_preset = "--no-preset" not in args
+    args = [arg for arg in args if arg != "--no-preset"]
+    preset = None
     if resume is not None:
         run_dir = Path(resume)
         spec = read_spec(run_dir)
@@ -127,7 +133,13 @@ def train_command(args: list[str]) -> int:
         algo = algo or "sac"
         if algo not in ALGORITHMS:
             raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
-        options = parse(_train_cli_type(ALGORITHMS[algo].config_type), args, f"ebrl train --algo {algo}")
+        config_type = ALGORITHMS[algo].config_type
+        env_id = _peek_option(args, "--env") or TrainConfig().env
+        preset = find_preset(algo, env_id) if use_preset else None
+        options_type = _train_options_type(config_type)
+        default = options_type(train=dataclasses.replace(TrainConfig(), **preset.train),
+                               agent=dataclasses.replace(config_type(), **preset.agent)) if preset else None
+        options = parse(tyro.conf.OmitArgPrefixes[options_type], args, f"ebrl train --algo {algo}", default)
         run_dir = Path(options.train.out or default_run_dir(algo, options.train.env, options.train.seed))
         spec = RunSpec(algo, dataclasses.replace(options.train, out=str(run_dir)), options.agent)
     spec.train.validate()
@@ -145,6 +157,8 @@ def train_command(args: list[str]) -> int:
         trainer = Trainer(spec, run_dir, resume=True)  # restores the checkpoint, or refuses with nothing written
         write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
     console = Console(stderr=True)
+    if preset is not None:
+        console.print(f"{describe(preset)}; flags override it, --no-preset drops it", highlight=False, soft_wrap=True)
     console.print(f"[bold]{'resuming' if resume else 'training'}[/] {spec.algo} on {spec.train.env} "
                   f"(seed {spec.train.seed}) -> {run_dir}")
     result = trainer.run(console)
@@ -158,15 +172,14 @@ def train_command(args: list[str]) -> int:
     return 0
 
 
-def _train_cli_type(agent_config_type):
-    """The loop's options and the algorithm's as one set of flat flags (--env, --actor-lr, ...)."""
-    options = dataclasses.make_dataclass(
+def _train_options_type(agent_config_type):
+    """The loop's options and the algorithm's, parsed as one set of flat flags (--env, --actor-lr, ...)."""
+    return dataclasses.make_dataclass(
         "TrainOptions",
         [("train", TrainConfig, dataclasses.field(default_factory=TrainConfig)),
          ("agent", agent_config_type, dataclasses.field(default_factory=agent_config_type))],
         frozen=True,
     )
-    return tyro.conf.OmitArgPrefixes[options]
 
 
 def _pop_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
@@ -179,6 +192,14 @@ def _pop_option(args: list[str], name: str) -> tuple[str | None, list[str]]:
         if arg.startswith(name + "="):
             return arg.split("=", 1)[1], args[:i] + args[i + 1:]
     return None, args
+
+
+def _peek_option(args: list[str], name: str) -> str | None:
+    """The value of `name VALUE` (or `name=VALUE`) in args, which are left as they are."""
+    try:
+        return _pop_option(args, name)[0]
+    except ConfigError:
+        return None
 
 
 def _check_env(env_id: str) -> None:

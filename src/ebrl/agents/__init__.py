@@ -47,9 +47,10 @@ class Algorithm:
 
 
 def _registry() -> dict[str, Algorithm]:
-    from ebrl.agents import sac
+    from ebrl.agents import sac, sql
 
-    return {"sac": Algorithm("sac", sac.SACConfig, sac.make_agent)}
+    return {"sac": Algorithm("sac", sac.SACConfig, sac.make_agent),
+            "sql": Algorithm("sql", sql.SQLConfig, sql.make_agent)}
 
 
 ALGORITHMS: dict[str, Algorithm] = _registry()

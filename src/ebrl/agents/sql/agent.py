@@ -1,0 +1,129 @@
+"""Soft Q-Learning's configuration, state and update step, assembled into the shared `Agent` interface."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from ebrl.agents import Agent, Transition
+from ebrl.agents.sql.losses import make_losses
+from ebrl.agents.sql.networks import make_networks
+from ebrl.config import require, require_layers, require_positive, require_unit_interval
+
+AGENT_MODES = ("sample",)
+
+
+@dataclasses.dataclass(frozen=True)
+class SQLConfig:
+    """Soft Q-Learning (Haarnoja et al., 2017) with the defaults of the authors' 2018 code (MuJoCo examples)."""
+
+    q_lr: float = 3e-4
+    """Adam learning rate of the soft Q-function."""
+    policy_lr: float = 3e-4
+    """Adam learning rate of the sampling network."""
+    hidden: tuple[int, ...] = (128, 128)
+    """Hidden layer widths (ReLU) of the Q-function and of the sampler."""
+    gamma: float = 0.99
+    """Discount factor."""
+    reward_scale: float = 1.0
+    """The official temperature knob: rewards are multiplied by it, so it is 1/α. Ignored when --alpha is given."""
+    alpha: float | None = None
+    """Temperature α of the Boltzmann policy exp(Q/α); sets the reward scale to 1/α. α = 0 is the hard-max limit."""
+    value_particles: int = 16
+    """M: uniform actions behind the importance-sampled soft value (the paper's K_V = 50)."""
+    kernel_particles: int = 16
+    """K: sampler particles per state in the SVGD update (MultiGoal: 32)."""
+    kernel_update_ratio: float = 0.5
+    """Share of the K particles that are updated; the rest are the fixed particles of the kernel sums."""
+    target_update_interval: int = 1000
+    """Copy the Q-function into its target every this many updates (a hard copy, no Polyak averaging)."""
+
+    def validate(self) -> None:
+        for name in ("q_lr", "policy_lr", "reward_scale", "value_particles", "target_update_interval"):
+            require_positive(name, getattr(self, name))
+        require_layers("hidden", self.hidden)
+        require_unit_interval("gamma", self.gamma)
+        require(self.alpha is None or self.alpha >= 0, f"--alpha must be non-negative, got {self.alpha}")
+        n_updated = int(self.kernel_particles * self.kernel_update_ratio)
+        require(n_updated >= 1 and self.kernel_particles - n_updated >= 2,
+                f"--kernel-particles {self.kernel_particles} with --kernel-update-ratio {self.kernel_update_ratio} "
+                f"leaves {n_updated} updated and {self.kernel_particles - n_updated} fixed particles; "
+                "at least 1 updated and 2 fixed are needed")
+
+    @property
+    def network_units(self) -> tuple[float, float]:
+        """(c, β): the network learns Q̂ = c·Q, and β = c·α is the temperature in network units (1, or 0)."""
+        if self.alpha is None:
+            return self.reward_scale, 1.0
+        if self.alpha == 0:
+            return 1.0, 0.0
+        return 1.0 / self.alpha, 1.0
+
+
+@struct.dataclass
+class SQLState:
+    q_params: dict
+    target_q_params: dict
+    sampler_params: dict
+    q_opt: optax.OptState
+    sampler_opt: optax.OptState
+    updates: jax.Array  # gradient updates done so far, int32
+
+
+def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
+    networks = make_networks(act_dim, config.hidden)
+    reward_scale, temperature = config.network_units
+    n_fixed = config.kernel_particles - int(config.kernel_particles * config.kernel_update_ratio)
+    q_loss, sampler_loss = make_losses(
+        networks, gamma=config.gamma, reward_scale=reward_scale, temperature=temperature, act_dim=act_dim,
+        value_particles=config.value_particles, kernel_particles=config.kernel_particles, n_fixed=n_fixed)
+    q_optimizer = optax.adam(config.q_lr)
+    sampler_optimizer = optax.adam(config.policy_lr)
+
+    def init(key: jax.Array) -> SQLState:
+        q_key, sampler_key = jax.random.split(key)
+        obs, action = jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim))
+        q_params = networks.q.init(q_key, obs, action)
+        sampler_params = networks.sampler.init(sampler_key, obs, action)
+        return SQLState(
+            q_params=q_params,
+            target_q_params=jax.tree.map(jnp.copy, q_params),  # the copy at the start of training
+            sampler_params=sampler_params,
+            q_opt=q_optimizer.init(q_params),
+            sampler_opt=sampler_optimizer.init(sampler_params),
+            updates=jnp.zeros((), jnp.int32),
+        )
+
+    def act(state: SQLState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+        """One fresh ξ per action: the sampler has no deterministic mode."""
+        if mode != "sample":
+            raise ValueError(f"SQL has no action mode {mode!r}; use one of {AGENT_MODES}")
+        return networks.sample(state.sampler_params, obs, key, 1)[:, 0]
+
+    def update(state: SQLState, batch: Transition, key: jax.Array) -> tuple[SQLState, dict]:
+        """The TD step and the SVGD step, both from the same pre-update parameters (the official code runs them in
+        one session call); then the hard target copy when the update count reaches a multiple of the interval."""
+        value_key, sampler_key = jax.random.split(key)
+        (loss, q_info), q_grads = jax.value_and_grad(q_loss, has_aux=True)(
+            state.q_params, state.target_q_params, batch, value_key)
+        s_grads, s_info = jax.grad(sampler_loss, has_aux=True)(
+            state.sampler_params, state.q_params, batch.obs, sampler_key)
+        q_updates, q_opt = q_optimizer.update(q_grads, state.q_opt)
+        s_updates, sampler_opt = sampler_optimizer.update(s_grads, state.sampler_opt)
+        q_params = optax.apply_updates(state.q_params, q_updates)
+        updates = state.updates + 1
+        copy = updates % config.target_update_interval == 0
+        target_q_params = jax.tree.map(lambda new, old: jnp.where(copy, new, old), q_params, state.target_q_params)
+        new_state = SQLState(q_params=q_params, target_q_params=target_q_params,
+                             sampler_params=optax.apply_updates(state.sampler_params, s_updates),
+                             q_opt=q_opt, sampler_opt=sampler_opt, updates=updates)
+        return new_state, {"q_loss": loss, **q_info, **s_info}
+
+    def q_value(state: SQLState, obs: jax.Array, action: jax.Array) -> jax.Array:
+        """Q(s, a) in reward units (the network's Q̂ divided by the reward scale)."""
+        return networks.q.apply(state.q_params, obs, action) / reward_scale
+
+    return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
+                 train_mode="sample")

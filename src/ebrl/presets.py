@@ -1,0 +1,69 @@
+"""Hyperparameter presets from the authors' code, keyed by (algorithm, environment family).
+
+`ebrl train --algo A --env E` starts from the preset of (A, family of E) when there is one, says which, and any flag
+overrides a preset field. The family of an id is its name without namespace and version: "Hopper-v5" -> "Hopper",
+"ebrl/MultiGoal3-v0" -> "MultiGoal3". Sources are in docs/algorithms/<algo>.md.
+"""
+
+import dataclasses
+from types import MappingProxyType
+
+
+@dataclasses.dataclass(frozen=True)
+class Preset:
+    name: str
+    source: str
+    """Where the values come from."""
+    train: MappingProxyType
+    """TrainConfig fields."""
+    agent: MappingProxyType
+    """The algorithm's config fields."""
+
+
+def _preset(name: str, source: str, train: dict, agent: dict) -> Preset:
+    return Preset(name, source, MappingProxyType(train), MappingProxyType(agent))
+
+
+MULTIGOAL_FAMILIES = ("MultiGoal", "MultiGoal3", "MultiGoal3Obstacle")
+
+SQL_MULTIGOAL = _preset(
+    "sql/multigoal", "haarnoja/softqlearning examples/multigoal_sql.py (2018)",
+    train=dict(steps=100_000, batch_size=64, random_steps=0, learning_starts=100, eval_every=1000, eval_episodes=10,
+               checkpoint_every=10_000),
+    agent=dict(reward_scale=0.1, kernel_particles=32, value_particles=16, hidden=(128, 128), q_lr=3e-4,
+               policy_lr=3e-4, target_update_interval=1000))
+
+SQL_MUJOCO_REWARD_SCALES = {"Swimmer": 30.0, "Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0, "Ant": 300.0,
+                            "Humanoid": 100.0}
+SQL_MUJOCO_STEPS = {"Swimmer": 501_000, "Hopper": 2_001_000, "HalfCheetah": 10_001_000, "Walker2d": 5_001_000,
+                    "Ant": 10_001_000, "Humanoid": 20_001_000}  # (n_epochs + 1) epochs of 1000 steps
+
+
+def _sql_mujoco(family: str) -> Preset:
+    return _preset(
+        f"sql/{family}", "haarnoja/softqlearning examples/mujoco_all_sql.py (2018, from commit c581a56)",
+        train=dict(steps=SQL_MUJOCO_STEPS[family], batch_size=128, random_steps=0, learning_starts=1000,
+                   eval_every=10_000, eval_episodes=10),
+        agent=dict(reward_scale=SQL_MUJOCO_REWARD_SCALES[family], kernel_particles=16, value_particles=16,
+                   hidden=(128, 128), q_lr=3e-4, policy_lr=3e-4, target_update_interval=1000))
+
+
+PRESETS: dict[tuple[str, str], Preset] = {
+    **{("sql", family): SQL_MULTIGOAL for family in MULTIGOAL_FAMILIES},
+    **{("sql", family): _sql_mujoco(family) for family in SQL_MUJOCO_REWARD_SCALES},
+}
+
+
+def env_family(env_id: str) -> str:
+    """"ebrl/MultiGoal3-v0" -> "MultiGoal3", "Hopper-v5" -> "Hopper"."""
+    return env_id.split("/")[-1].split("-v")[0]
+
+
+def find_preset(algo: str, env_id: str) -> Preset | None:
+    return PRESETS.get((algo, env_family(env_id)))
+
+
+def describe(preset: Preset) -> str:
+    """One line: the preset's name, source and values."""
+    values = ", ".join(f"{k.replace('_', '-')}={v}" for k, v in {**preset.train, **preset.agent}.items())
+    return f"preset {preset.name} ({preset.source}): {values}"

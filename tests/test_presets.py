@@ -1,0 +1,36 @@
+import json
+
+from ebrl.cli import main
+from ebrl.presets import SQL_MULTIGOAL, env_family, find_preset
+
+SHORT = ["--steps", "150", "--learning-starts", "100", "--chunk", "50", "--eval-every", "150", "--eval-episodes", "1",
+         "--checkpoint-every", "150", "--no-progress"]
+
+
+def test_presets_are_found_by_algorithm_and_environment_family():
+    assert env_family("ebrl/MultiGoal3-v0") == "MultiGoal3" and env_family("Hopper-v5") == "Hopper"
+    assert find_preset("sql", "ebrl/MultiGoal-v0") is SQL_MULTIGOAL
+    assert find_preset("sql", "ebrl/MultiGoal3Obstacle-v0") is SQL_MULTIGOAL
+    scales = {env: find_preset("sql", f"{env}-v5").agent["reward_scale"]
+              for env in ("Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid")}
+    assert scales == {"Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0, "Ant": 300.0, "Humanoid": 100.0}
+    assert find_preset("sql", "Pendulum-v1") is None and find_preset("sac", "Hopper-v5") is None
+
+
+def test_train_uses_the_preset_says_so_and_flags_override_it(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", *SHORT, "--batch-size", "16",
+                 "--out", str(out)]) == 0
+    assert "preset sql/multigoal" in capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert config["agent"]["reward_scale"] == 0.1 and config["agent"]["kernel_particles"] == 32  # from the preset
+    assert config["train"]["batch_size"] == 16 and config["train"]["steps"] == 150  # overridden
+
+
+def test_no_preset(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--no-preset", *SHORT, "--batch-size", "16",
+                 "--hidden", "16", "--out", str(out)]) == 0
+    assert "preset sql/" not in capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert config["agent"]["reward_scale"] == 1.0 and config["agent"]["kernel_particles"] == 16
