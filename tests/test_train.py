@@ -137,3 +137,27 @@ def test_eval_video(tiny_run, tmp_path):
     video = tmp_path / "pendulum.mp4"
     assert main(["eval", str(tiny_run), "--episodes", "1", "--video", str(video)]) == 0
     assert imageio.get_reader(video).count_frames() == 201  # the reset frame and 200 steps
+
+
+def test_ornstein_uhlenbeck_noise_follows_its_recursion():
+    """Behaviour = agent action + x_t, x_t = (1 − θ)x_{t−1} + σε_t from x = 0 at the episode's start (checked by
+    running the recursion); the noise restarts with each episode."""
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from ebrl.agents import Agent
+    from ebrl.train import make_behaviour_policy
+
+    still = Agent(init=None, act=lambda state, obs, key, mode: jnp.zeros((obs.shape[0], 2)), update=None,
+                  q_value=None, action_modes=("sample",), train_mode="sample")
+    sigma, theta, act_key = 0.05, 0.15, jax.random.key(7)
+    behaviour = make_behaviour_policy(still, act_key, 0, 2, sigma, theta)
+    noise_key = jax.random.split(act_key)[1]
+    for episode_start in (0, 120):
+        x = np.zeros(2)
+        for step in range(episode_start, episode_start + 80):
+            x = (1.0 - theta) * x + sigma * np.asarray(jax.random.normal(jax.random.fold_in(noise_key, step), (2,)))
+            got = np.asarray(behaviour(None, jnp.zeros(3), step, episode_start))
+            np.testing.assert_allclose(got, x, atol=2e-6)
+    assert np.allclose(behaviour(None, jnp.zeros(3), 5, 0), behaviour(None, jnp.zeros(3), 5, 0))

@@ -25,6 +25,8 @@ commands:
           continue a run:      ebrl train --resume runs/x [--steps N]
   eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
   plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
+  compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
+                       ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
   entropy the S2AC entropy study (figures and tables): ebrl entropy --out docs/results/entropy
 
 `ebrl <command> --help` lists every option."""
@@ -32,7 +34,8 @@ commands:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "entropy": entropy_command}
+    commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "compare": compare_command,
+                "entropy": entropy_command}
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
@@ -295,6 +298,61 @@ def plot_command(args: list[str]) -> int:
     for path in written:
         print(f"wrote {path}")
     return 0
+
+
+# ------------------------------------------------------------------------------------------------ compare
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareOptions:
+    run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
+    """MultiGoal runs; seeds of one algorithm and configuration are pooled."""
+    out: str = "results/compare"
+    """Folder for comparison.png, goals.csv and summary.md."""
+    episodes: int = 100
+    """Evaluation episodes per run, in each agent's training action rule."""
+    env: str | None = None
+    """Evaluate on this MultiGoal id instead of the training one (e.g. ebrl/MultiGoal3Obstacle-v0)."""
+    seed: int = 0
+    """Seed of the evaluation episodes and of the entropy samples."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+def compare_command(args: list[str]) -> int:
+    from ebrl.experiments.multigoal import compare_runs, write_tables
+    from ebrl.plots import is_multigoal, plot_comparison
+    from ebrl.runs import read_spec
+
+    options = parse(CompareOptions, args, "ebrl compare")
+    require_positive("episodes", options.episodes)
+    specs = [read_spec(Path(p)) for p in options.run_dirs]
+    for path, spec in zip(options.run_dirs, specs):
+        if not is_multigoal(spec.train.env):
+            raise ConfigError(f"{path} was trained on {spec.train.env}; ebrl compare needs MultiGoal runs")
+    env_id = options.env or specs[0].train.env
+    _check_env(env_id)
+    if not is_multigoal(env_id):
+        raise ConfigError(f"--env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids")
+    out = Path(options.out)
+    if (out / "summary.md").exists() and not options.overwrite:
+        raise ConfigError(f"{out} already holds a comparison; pass --overwrite to replace it or choose another --out")
+    console = Console(stderr=True)
+    groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
+                          log=console.print)
+    env = _make_unwrapped(env_id)
+    written = write_tables(groups, env.probe_states, out)
+    plot_comparison(groups, env.params, out / "comparison.png", f"{env_id}, {options.episodes} episodes per run")
+    for path in [*written, out / "comparison.png"]:
+        print(f"wrote {path}")
+    print((out / "summary.md").read_text())
+    return 0
+
+
+def _make_unwrapped(env_id: str):
+    from ebrl.envs import make_env
+
+    return make_env(env_id).unwrapped
 
 
 # ------------------------------------------------------------------------------------------------ entropy

@@ -53,6 +53,10 @@ class TrainConfig:
     """Gradient updates begin once this many steps have been collected."""
     updates_per_step: int = 1
     """Gradient updates per environment step (update-to-data ratio)."""
+    ou_sigma: float = 0.0
+    """Ornstein-Uhlenbeck exploration noise added to the agent's training actions: its σ (0 = off)."""
+    ou_theta: float = 0.15
+    """Mean reversion θ of the Ornstein-Uhlenbeck noise."""
     chunk: int = 50
     """Environment steps between compiled calls; each call runs chunk × updates-per-step updates."""
     eval_every: int = 5_000
@@ -73,4 +77,6 @@ class TrainConfig:
         require(self.batch_size <= self.buffer_size,
                 f"--batch-size ({self.batch_size}) is larger than --buffer-size ({self.buffer_size}); "
                 "lower the batch or enlarge the buffer")
+        require(self.ou_sigma >= 0, f"--ou-sigma must be non-negative, got {self.ou_sigma}")
+        require(0 < self.ou_theta < 1, f"--ou-theta must lie in (0, 1), got {self.ou_theta}")
         require(self.seed >= 0, f"--seed must be non-negative, got {self.seed}")

@@ -13,6 +13,12 @@ ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
 }
 
 
+def log_one_minus_tanh_sq(u: jax.Array) -> jax.Array:
+    """log(1 − tanh(u)²) = 2·(log 2 − u − softplus(−2u)), exact and stable for large |u|: the log-Jacobian of the
+    tanh squashing of actions."""
+    return 2.0 * (jnp.log(2.0) - u - jax.nn.softplus(-2.0 * u))
+
+
 class MLP(nn.Module):
     """Fully connected network: `hidden` layers with `activation`, then a linear layer of `out` units."""
 

@@ -48,7 +48,28 @@ def _sql_mujoco(family: str) -> Preset:
                    hidden=(128, 128), q_lr=3e-4, policy_lr=3e-4, target_update_interval=1000))
 
 
+S2AC_MULTIGOAL = _preset(
+    "s2ac/multigoal", "SafaMessaoud/S2AC README (Multigoal: svgd_nonparam, 10 SVGD steps) and STAC/main.py defaults",
+    train=dict(steps=20_000, batch_size=100, random_steps=10_000, learning_starts=1000, eval_every=2000,
+               eval_episodes=20, checkpoint_every=5000),
+    agent=dict(variant="phi", svgd_steps=10, particles=10, svgd_step_size=0.1, alpha_critic=0.2, alpha_actor=0.2,
+               train_selection="random", test_selection="softmax", critic_lr=1e-3, actor_lr=1e-3,
+               critic_hidden=(256, 256), activation="elu"))
+
+S2AC_MUJOCO = _preset(
+    "s2ac/mujoco", "SafaMessaoud/S2AC README (MuJoCo: svgd_p0_pram, 3 SVGD steps) and STAC/main.py defaults",
+    train=dict(steps=500_000, batch_size=100, random_steps=10_000, learning_starts=1000, eval_every=10_000,
+               eval_episodes=10),
+    agent=dict(variant="phi-theta", svgd_steps=3, particles=10, svgd_step_size=0.1, alpha_critic=0.2,
+               alpha_actor=0.2, train_selection="random", test_selection="softmax", critic_lr=1e-3, actor_lr=1e-3,
+               actor_hidden=(256, 256, 256), critic_hidden=(256, 256), activation="elu"))
+
+MUJOCO_FAMILIES = ("Swimmer", "Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid", "HumanoidStandup",
+                   "InvertedPendulum", "InvertedDoublePendulum", "Reacher", "Pusher")
+
 PRESETS: dict[tuple[str, str], Preset] = {
+    **{("s2ac", family): S2AC_MULTIGOAL for family in MULTIGOAL_FAMILIES},
+    **{("s2ac", family): S2AC_MUJOCO for family in MUJOCO_FAMILIES},
     **{("sql", family): SQL_MULTIGOAL for family in MULTIGOAL_FAMILIES},
     **{("sql", family): _sql_mujoco(family) for family in SQL_MUJOCO_REWARD_SCALES},
 }

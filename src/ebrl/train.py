@@ -9,6 +9,7 @@ episode's actions from its reset seed.
 """
 
 import dataclasses
+import math
 import signal
 import time
 from pathlib import Path
@@ -50,17 +51,35 @@ def make_learn_step(agent: Agent, batch_size: int):
     return jax.jit(learn, static_argnums=4, donate_argnums=(0, 1))
 
 
-def make_behaviour_policy(agent: Agent, act_key: jax.Array, random_steps: int, act_dim: int):
-    """Compiled `(state, obs (obs_dim,), step) -> action`: uniform on [-1, 1]^d before `random_steps`, else the
-    agent's training rule; the key is fold_in(act_key, step)."""
+def make_behaviour_policy(agent: Agent, act_key: jax.Array, random_steps: int, act_dim: int,
+                          ou_sigma: float = 0.0, ou_theta: float = 0.15):
+    """Compiled `(state, obs (obs_dim,), step, episode_start) -> action`: uniform on [-1, 1]^d before `random_steps`,
+    else the agent's training rule, plus Ornstein-Uhlenbeck noise when `ou_sigma` > 0; keys are fold_in(·, step).
+
+    The OU process x_t = (1 − θ)·x_{t−1} + σ·ε_t, x = 0 before the episode's first step, is written as the sum
+    x_t = σ·Σ_k (1 − θ)^k·ε_{t−k} over the episode's steps, truncated where (1 − θ)^k < 1e-6. Each ε_t is a function
+    of the step, so the noise needs no state and a resumed run draws the same noise.
+    """
+    act_key, noise_key = jax.random.split(act_key)
+    window = min(1000, math.ceil(math.log(1e-6) / math.log1p(-ou_theta))) if ou_sigma > 0 else 0
+
+    def ou_noise(step, episode_start):
+        lags = jnp.arange(window)
+        eps = jax.vmap(lambda lag: jax.random.normal(jax.random.fold_in(noise_key, step - lag), (act_dim,)))(lags)
+        weights = jnp.where(step - lags >= episode_start, (1.0 - ou_theta) ** lags, 0.0)
+        return ou_sigma * weights @ eps
+
+    def policy_action(state, obs, key, step, episode_start):
+        action = agent.act(state, obs[None], key, agent.train_mode)[0]
+        return jnp.clip(action + ou_noise(step, episode_start), -1.0, 1.0) if window else action
 
     @jax.jit
-    def behaviour(state, obs, step):
+    def behaviour(state, obs, step, episode_start):
         key = jax.random.fold_in(act_key, step)
         return jax.lax.cond(
             step < random_steps,
             lambda: jax.random.uniform(key, (act_dim,), minval=-1.0, maxval=1.0),
-            lambda: agent.act(state, obs[None], key, agent.train_mode)[0],
+            lambda: policy_action(state, obs, key, step, episode_start),
         )
 
     return behaviour
@@ -135,7 +154,7 @@ class Trainer:
 
         self.learn = make_learn_step(agent, cfg.batch_size)
         self.add = jax.jit(replay_add, donate_argnums=0)
-        self.behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim)
+        self.behaviour = make_behaviour_policy(agent, act_key, cfg.random_steps, act_dim, cfg.ou_sigma, cfg.ou_theta)
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
         dummy = zeros_transitions(1, obs_dim, act_dim)
         metric_names = sorted(jax.eval_shape(agent.update, self.state, dummy, self.update_key)[1])
@@ -180,7 +199,8 @@ class Trainer:
         """Step the training environment n times with the behaviour policy; the transitions, as device arrays."""
         loop, staged = self.loop, self.staged
         for i in range(n):
-            action = np.asarray(self.behaviour(self.state, self.obs, loop.step))
+            episode_start = loop.step - len(loop.episode_actions)
+            action = np.asarray(self.behaviour(self.state, self.obs, loop.step, episode_start))
             next_obs, reward, terminated, truncated, _ = self.env.step(action)
             next_obs = np.asarray(next_obs, np.float32)
             for name, value in (("obs", self.obs), ("action", action), ("reward", reward), ("next_obs", next_obs),

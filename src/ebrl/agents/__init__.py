@@ -47,9 +47,10 @@ class Algorithm:
 
 
 def _registry() -> dict[str, Algorithm]:
-    from ebrl.agents import sac, sql
+    from ebrl.agents import s2ac, sac, sql
 
-    return {"sac": Algorithm("sac", sac.SACConfig, sac.make_agent),
+    return {"s2ac": Algorithm("s2ac", s2ac.S2ACConfig, s2ac.make_agent),
+            "sac": Algorithm("sac", sac.SACConfig, sac.make_agent),
             "sql": Algorithm("sql", sql.SQLConfig, sql.make_agent)}
 
 

@@ -2,7 +2,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebrl.agents.sac.networks import log_one_minus_tanh_sq, sample_tanh_gaussian, tanh_gaussian_log_prob
+from ebrl.agents.sac.networks import sample_tanh_gaussian, tanh_gaussian_log_prob
+from ebrl.nets import log_one_minus_tanh_sq
 from ebrl.nets import CriticEnsemble
 
 

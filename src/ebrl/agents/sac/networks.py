@@ -7,7 +7,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from ebrl.nets import MLP, CriticEnsemble
+from ebrl.nets import MLP, CriticEnsemble, log_one_minus_tanh_sq
 
 LOG_2PI = jnp.log(2.0 * jnp.pi)
 
@@ -26,11 +26,6 @@ class GaussianActor(nn.Module):
         out = MLP(self.hidden, 2 * self.act_dim, self.activation)(obs)
         mean, log_std = jnp.split(out, 2, axis=-1)
         return mean, jnp.clip(log_std, self.log_std_min, self.log_std_max)
-
-
-def log_one_minus_tanh_sq(u: jax.Array) -> jax.Array:
-    """log(1 − tanh(u)²) = 2·(log 2 − u − softplus(−2u)), exact and stable for large |u|."""
-    return 2.0 * (jnp.log(2.0) - u - jax.nn.softplus(-2.0 * u))
 
 
 def tanh_gaussian_log_prob(u: jax.Array, mean: jax.Array, log_std: jax.Array) -> jax.Array:

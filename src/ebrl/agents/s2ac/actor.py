@@ -1,0 +1,86 @@
+"""S2AC's actor: per state, m particles from the initial distribution, L SVGD steps on Q, tanh squashing, with the
+log-density of every particle carried along in closed form (anchor-s2ac.md §1–§2).
+
+    u⁰ ~ q0(·|s)                                 S2AC(φ): N(0, σ_p0² I); S2AC(φ,θ): N(µθ(s), σθ(s)²) truncated at ±3σ
+    u^{l+1} = u^l + ε φ(u^l),  g = ∇_u min_k Q_k(s, ·)           (ebrl.samplers.svgd_step, "mean-half" bandwidth)
+    log q(u^{l+1}) = log q(u^l) − ε T(u^l)                        (closed-form trace, self term excluded)
+    a = tanh(u^L),  log q(a|s) = log q(u^L) − Σ_k log(1 − tanh²u_k^L)
+
+Official quirks, as switches: the critic is fed the pre-tanh particle u (score_through_tanh=False) and the sampler
+targets exp(Q) rather than exp(Q/α) (score_over_alpha=False).
+"""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+
+from ebrl.agents.s2ac.networks import S2ACNetworks
+from ebrl.nets import log_one_minus_tanh_sq
+from ebrl.samplers import gaussian_log_density, svgd_sample, truncated_gaussian_sample
+
+SELECTIONS = ("softmax", "max", "random")
+TRUNCATION = 3.0  # initial particles of S2AC(φ,θ) lie within µ ± 3σ
+
+
+@dataclasses.dataclass(frozen=True)
+class SamplerSettings:
+    variant: str  # "phi" or "phi-theta"
+    particles: int
+    steps: int
+    step_size: float
+    bandwidth: str | float
+    logdet: str
+    sigma_p0: float
+    score_through_tanh: bool
+    score_over_alpha: bool
+
+
+def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
+    """Returns (sample, select).
+
+    sample(actor_params, critic_params, obs (N, obs_dim), key, alpha) -> actions (N, m, d), log q (N, m);
+    select(critic_params, obs (N, obs_dim), actions (N, m, d), key, rule, temperature) -> actions (N, d).
+    """
+    m = settings.particles
+
+    def initial_particles(actor_params, obs, key):
+        if settings.variant == "phi":
+            u0 = settings.sigma_p0 * jax.random.normal(key, (m, act_dim))
+            return u0, gaussian_log_density(u0, jnp.zeros(act_dim), jnp.full(act_dim, settings.sigma_p0))
+        mean, std = networks.initial.apply(actor_params, obs)
+        return truncated_gaussian_sample(key, mean, std, m, TRUNCATION, normalise=False)
+
+    def sample_state(actor_params, critic_params, obs, key, alpha):
+        u0, log_q0 = initial_particles(actor_params, obs, key)
+        scale = 1.0 / alpha if settings.score_over_alpha else 1.0
+
+        def log_target(u):
+            action = jnp.tanh(u) if settings.score_through_tanh else u
+            return scale * jnp.min(networks.critic.apply(critic_params, obs, action))
+
+        u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,
+                               step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet)
+        return jnp.tanh(u), log_q - jnp.sum(log_one_minus_tanh_sq(u), axis=-1)
+
+    def sample(actor_params, critic_params, obs, key, alpha):
+        keys = jax.random.split(key, obs.shape[0])
+        return jax.vmap(sample_state, in_axes=(None, None, 0, 0, None))(actor_params, critic_params, obs, keys, alpha)
+
+    def select(critic_params, obs, actions, key, rule, temperature):
+        """One particle per state: `random` (uniform), `max` (argmax of min Q), `softmax` (P_i ∝ exp(Q_i/τ))."""
+        n = obs.shape[0]
+        if rule == "random":
+            index = jax.random.randint(key, (n,), 0, m)
+        else:
+            q = min_q(networks, critic_params, obs, actions)
+            index = jnp.argmax(q, axis=-1) if rule == "max" else jax.random.categorical(key, q / temperature)
+        return jnp.take_along_axis(actions, index[:, None, None], axis=1)[:, 0]
+
+    return sample, select
+
+
+def min_q(networks: S2ACNetworks, critic_params, obs: jax.Array, actions: jax.Array) -> jax.Array:
+    """min_k Q_k(s, a_i) for obs (N, obs_dim) and particles (N, m, d): (N, m)."""
+    obs = jnp.broadcast_to(obs[:, None, :], (*actions.shape[:2], obs.shape[-1]))
+    return networks.critic.apply(critic_params, obs, actions).min(axis=0)

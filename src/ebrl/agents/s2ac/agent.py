@@ -1,0 +1,201 @@
+"""S2AC's configuration, state and update step, assembled into the shared `Agent` interface."""
+
+import dataclasses
+
+import jax
+import jax.numpy as jnp
+import optax
+from flax import struct
+
+from ebrl.agents import Agent, Transition
+from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor
+from ebrl.agents.s2ac.losses import make_losses
+from ebrl.agents.s2ac.networks import make_networks
+from ebrl.config import require, require_layers, require_positive, require_unit_interval
+from ebrl.samplers import BANDWIDTH_RULES, LOGDETS
+
+VARIANTS = ("phi", "phi-theta")
+
+
+@dataclasses.dataclass(frozen=True)
+class S2ACConfig:
+    """S2AC, the Stein Soft Actor-Critic (Messaoud et al., ICLR 2024), with the official code's defaults."""
+
+    variant: str = "phi-theta"
+    """phi: particles start from a fixed N(0, σ_p0²), only the critics learn (official svgd_nonparam);
+    phi-theta: they start from a learned N(µθ(s), σθ(s)²) trained through the SVGD chain (svgd_p0_pram)."""
+    particles: int = 10
+    """m: SVGD particles per state."""
+    svgd_steps: int = 5
+    """L: SVGD steps per action."""
+    svgd_step_size: float = 0.1
+    """ε: SVGD step size."""
+    bandwidth: str = "mean-half"
+    """Kernel bandwidth rule (median, mean, mean-half) or a fixed σ, e.g. 3.0."""
+    logdet: str = "trace"
+    """Log-density update: trace (closed form, official), exact or exact-excluded (autodiff log-dets)."""
+    sigma_p0: float = 0.5
+    """S2AC(φ): standard deviation of the initial particles."""
+    score_through_tanh: bool = False
+    """Take the SVGD score through the tanh, ∇_u Q(s, tanh u); the official code feeds the critic u itself."""
+    score_over_alpha: bool = False
+    """Sample from exp(Q/α_a); the official sampler targets exp(Q)."""
+    train_selection: str = "random"
+    """Particle picked to act while training: random, max (argmax Q) or softmax (P ∝ exp(Q/τ))."""
+    test_selection: str = "softmax"
+    """Default rule of evaluation (every rule is evaluated and logged)."""
+    softmax_temperature: float = 1.0
+    """τ of the softmax rule."""
+    alpha_critic: float = 0.2
+    """α_c, the temperature of the critic target (the initial α with autotune-alpha)."""
+    alpha_actor: float = 0.2
+    """α_a, the temperature of the actor loss (equal to α_c with autotune-alpha)."""
+    autotune_alpha: bool = False
+    """Tune one α = α_c = α_a so that the estimated entropy tracks target-entropy (not in the official code)."""
+    target_entropy: float | None = None
+    """Target entropy with autotune-alpha; default −|A|."""
+    alpha_lr: float = 3e-4
+    """Adam learning rate of log α."""
+    actor_lr: float = 1e-3
+    """Adam learning rate of the initial distribution (phi-theta)."""
+    critic_lr: float = 1e-3
+    """Adam learning rate of the critics."""
+    actor_hidden: tuple[int, ...] = (256, 256, 256)
+    """Hidden widths of the initial-distribution network (ELU)."""
+    critic_hidden: tuple[int, ...] = (256, 256)
+    """Hidden widths of each critic."""
+    activation: str = "elu"
+    """Critic activation; smooth (elu, tanh) since the actor differentiates the critic's gradient."""
+    n_critics: int = 2
+    """Critics in the ensemble; min over them everywhere."""
+    gamma: float = 0.99
+    """Discount factor."""
+    tau: float = 0.005
+    """Polyak rate of the target critics."""
+
+    def validate(self) -> None:
+        require(self.variant in VARIANTS, f"--variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
+        require(self.particles >= 2, f"--particles must be at least 2, got {self.particles}")
+        for name in ("svgd_steps", "svgd_step_size", "sigma_p0", "softmax_temperature", "alpha_critic",
+                     "alpha_actor", "alpha_lr", "actor_lr", "critic_lr"):
+            require_positive(name, getattr(self, name))
+        require(self.bandwidth in BANDWIDTH_RULES or _is_positive_number(self.bandwidth),
+                f"--bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}")
+        require(self.logdet in LOGDETS, f"--logdet must be one of {', '.join(LOGDETS)}, got {self.logdet!r}")
+        for name in ("train_selection", "test_selection"):
+            require(getattr(self, name) in SELECTIONS,
+                    f"--{name.replace('_', '-')} must be one of {', '.join(SELECTIONS)}, got {getattr(self, name)!r}")
+        require_layers("actor_hidden", self.actor_hidden)
+        require_layers("critic_hidden", self.critic_hidden)
+        require(self.activation in ("relu", "elu", "tanh"),
+                f"--activation must be relu, elu or tanh, got {self.activation!r}")
+        require(self.n_critics >= 1, f"--n-critics must be at least 1, got {self.n_critics}")
+        require_unit_interval("gamma", self.gamma)
+        require_unit_interval("tau", self.tau)
+
+    def sampler_settings(self) -> SamplerSettings:
+        bandwidth = self.bandwidth if self.bandwidth in BANDWIDTH_RULES else float(self.bandwidth)
+        return SamplerSettings(self.variant, self.particles, self.svgd_steps, self.svgd_step_size, bandwidth,
+                               self.logdet, self.sigma_p0, self.score_through_tanh, self.score_over_alpha)
+
+
+def _is_positive_number(text: str) -> bool:
+    try:
+        return float(text) > 0
+    except ValueError:
+        return False
+
+
+@struct.dataclass
+class S2ACState:
+    actor_params: dict  # the initial-distribution network (unused by S2AC(φ))
+    critic_params: dict
+    target_critic_params: dict
+    log_alpha_critic: jax.Array
+    log_alpha_actor: jax.Array
+    actor_opt: optax.OptState
+    critic_opt: optax.OptState
+    alpha_opt: optax.OptState
+
+
+def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
+    networks = make_networks(act_dim, config.actor_hidden, config.critic_hidden, config.activation,
+                             config.n_critics)
+    sample, select = make_actor(networks, config.sampler_settings(), act_dim)
+    target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
+    critic_loss, actor_loss, alpha_loss = make_losses(networks, sample, config.gamma, target_entropy)
+    actor_optimizer = optax.adam(config.actor_lr)
+    critic_optimizer = optax.adam(config.critic_lr)
+    alpha_optimizer = optax.adam(config.alpha_lr)
+    learns_initial = config.variant == "phi-theta"
+    modes = (config.test_selection, *[rule for rule in SELECTIONS if rule != config.test_selection])
+
+    def init(key: jax.Array) -> S2ACState:
+        actor_key, critic_key = jax.random.split(key)
+        obs, action = jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim))
+        actor_params = networks.initial.init(actor_key, obs)
+        critic_params = networks.critic.init(critic_key, obs, action)
+        log_alpha_critic = jnp.log(jnp.asarray(config.alpha_critic, jnp.float32))
+        return S2ACState(
+            actor_params=actor_params,
+            critic_params=critic_params,
+            target_critic_params=jax.tree.map(jnp.copy, critic_params),
+            log_alpha_critic=log_alpha_critic,
+            log_alpha_actor=jnp.log(jnp.asarray(config.alpha_actor, jnp.float32)),
+            actor_opt=actor_optimizer.init(actor_params),
+            critic_opt=critic_optimizer.init(critic_params),
+            alpha_opt=alpha_optimizer.init(log_alpha_critic),
+        )
+
+    def act(state: S2ACState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+        if mode not in SELECTIONS:
+            raise ValueError(f"S2AC has no action mode {mode!r}; use one of {SELECTIONS}")
+        sample_key, select_key = jax.random.split(key)
+        actions, _ = sample(state.actor_params, state.critic_params, obs, sample_key,
+                            jnp.exp(state.log_alpha_actor))
+        return select(state.critic_params, obs, actions, select_key, mode, config.softmax_temperature)
+
+    def update(state: S2ACState, batch: Transition, key: jax.Array) -> tuple[S2ACState, dict]:
+        """Critic step; then, for S2AC(φ,θ), an actor step on the new critics; then the temperature step
+        (autotune-alpha) and Polyak averaging of the target critics."""
+        critic_key, actor_key = jax.random.split(key)
+        alpha_critic, alpha_actor = jnp.exp(state.log_alpha_critic), jnp.exp(state.log_alpha_actor)
+        (c_loss, info), c_grads = jax.value_and_grad(critic_loss, has_aux=True)(
+            state.critic_params, state.target_critic_params, state.actor_params, alpha_critic, alpha_actor, batch,
+            critic_key)
+        c_updates, critic_opt = critic_optimizer.update(c_grads, state.critic_opt)
+        critic_params = optax.apply_updates(state.critic_params, c_updates)
+        metrics = {"critic_loss": c_loss, "alpha": alpha_critic, **info}
+
+        actor_params, actor_opt = state.actor_params, state.actor_opt
+        mean_log_q = -info["entropy"]
+        if learns_initial:
+            (a_loss, mean_log_q), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(
+                state.actor_params, critic_params, alpha_actor, batch.obs, actor_key)
+            a_updates, actor_opt = actor_optimizer.update(a_grads, state.actor_opt)
+            actor_params = optax.apply_updates(state.actor_params, a_updates)
+            metrics["actor_loss"] = a_loss
+
+        log_alpha_critic, log_alpha_actor, alpha_opt = state.log_alpha_critic, state.log_alpha_actor, state.alpha_opt
+        if config.autotune_alpha:
+            alpha_grad = jax.grad(alpha_loss)(state.log_alpha_critic, mean_log_q)
+            alpha_update, alpha_opt = alpha_optimizer.update(alpha_grad, state.alpha_opt)
+            log_alpha_critic = log_alpha_actor = optax.apply_updates(state.log_alpha_critic, alpha_update)
+
+        new_state = S2ACState(
+            actor_params=actor_params,
+            critic_params=critic_params,
+            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, config.tau),
+            log_alpha_critic=log_alpha_critic,
+            log_alpha_actor=log_alpha_actor,
+            actor_opt=actor_opt,
+            critic_opt=critic_opt,
+            alpha_opt=alpha_opt,
+        )
+        return new_state, metrics
+
+    def q_value(state: S2ACState, obs: jax.Array, action: jax.Array) -> jax.Array:
+        return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
+
+    return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=modes,
+                 train_mode=config.train_selection)
