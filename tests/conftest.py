@@ -13,7 +13,7 @@ jax.config.update("jax_compilation_cache_dir", os.environ["JAX_COMPILATION_CACHE
 jax.config.update("jax_persistent_cache_min_compile_time_secs", 0.0)
 
 # A run small enough to train in seconds: tiny networks and batches, short intervals.
-TINY = ["--env", "Pendulum-v1", "--steps", "600", "--hidden", "32", "32", "--batch-size", "32",
+TINY = ["--algo", "sac", "--env", "Pendulum-v1", "--steps", "600", "--hidden", "32", "32", "--batch-size", "32",
         "--random-steps", "100", "--learning-starts", "100", "--chunk", "50", "--eval-every", "200",
         "--checkpoint-every", "200", "--eval-episodes", "2", "--no-progress"]
 

@@ -13,17 +13,20 @@ from ebrl.plots import plot_goal_histogram
 
 @pytest.fixture(scope="module")
 def multigoal_run(tmp_path_factory):
+    """The main job (S2AC on MultiGoal3 with its preset), shrunk: it ends by drawing its pictures."""
     run_dir = tmp_path_factory.mktemp("mg") / "run"
-    assert main(["train", "--env", "ebrl/MultiGoal3-v0", "--steps", "300", "--hidden", "16", "--batch-size", "16",
+    assert main(["train", "--steps", "300", "--critic-hidden", "16", "16", "--svgd-steps", "2", "--batch-size", "16",
                  "--random-steps", "100", "--learning-starts", "100", "--eval-every", "150", "--eval-episodes", "4",
                  "--no-progress", "--out", str(run_dir)]) == 0
+    for name in ("trajectories", "q_landscapes", "goal_histogram"):
+        assert (run_dir / "figures" / f"{name}.png").stat().st_size > 10_000
     return run_dir
 
 
 def test_goal_statistics_are_logged_during_training(multigoal_run):
     with (multigoal_run / "metrics.csv").open() as f:
         rows = list(csv.DictReader(f))
-    for mode in ("mean", "sample"):
+    for mode in ("softmax", "max", "random"):
         hits = [int(rows[-1][f"eval/{mode}/goal_hits_{g}"]) for g in range(3)]
         no_goal = int(rows[-1][f"eval/{mode}/no_goal"])
         assert sum(hits) + no_goal == 4
@@ -31,7 +34,7 @@ def test_goal_statistics_are_logged_during_training(multigoal_run):
 
 
 def test_eval_reports_goal_hits(multigoal_run, capsys):
-    assert main(["eval", str(multigoal_run), "--episodes", "6", "--mode", "sample", "--json"]) == 0
+    assert main(["eval", str(multigoal_run), "--episodes", "6", "--mode", "random", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert len(report["goal_hits"]) == 3 and sum(report["goal_hits"]) + report["no_goal"] == 6
     assert main(["eval", str(multigoal_run), "--episodes", "6"]) == 0
@@ -53,3 +56,22 @@ def test_histogram_function(tmp_path):
 def test_flat_statistics():
     assert flat_statistics({"goal_hits": [1, 2], "no_goal": 3}) == {"goal_hits_0": 1, "goal_hits_1": 2, "no_goal": 3}
     assert np.isclose(flat_statistics({"x": 0.5})["x"], 0.5)
+
+
+def test_compare_on_the_obstacle_layout(multigoal_run, tiny_run, tmp_path, capsys):
+    out = tmp_path / "cmp"
+    assert main(["compare", str(multigoal_run), "--episodes", "4", "--env", "ebrl/MultiGoal3Obstacle-v0",
+                 "--out", str(out)]) == 0
+    summary = (out / "summary.md").read_text()
+    assert "reached_no_contact" in summary and "H(-3.5,-2.5)" in summary and "| s2ac | 1 |" in summary
+    assert (out / "comparison.png").stat().st_size > 10_000
+    with (out / "goals.csv").open() as f:
+        row = next(csv.DictReader(f))
+    assert sum(int(row[k]) for k in ("G1", "G2", "G3", "no_goal")) == 4
+    assert sum(int(row[k]) for k in ("reached_no_contact", "reached_after_contact", "failed_after_contact")) \
+        <= 4
+    capsys.readouterr()
+    assert main(["compare", str(multigoal_run), "--out", str(out)]) == 2
+    assert "already holds a comparison" in capsys.readouterr().err
+    assert main(["compare", str(tiny_run), "--out", str(tmp_path / "other")]) == 2
+    assert "needs MultiGoal runs" in capsys.readouterr().err

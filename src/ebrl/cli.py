@@ -116,6 +116,7 @@ class ResumeOptions:
 
 def train_command(args: list[str]) -> int:
     from ebrl.agents import ALGORITHMS
+    from ebrl.plots import is_multigoal, multigoal_pictures
     from ebrl.presets import describe, find_preset
     from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
 
@@ -133,7 +134,7 @@ def train_command(args: list[str]) -> int:
         if extra.steps is not None:
             spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=extra.steps))
     else:
-        algo = algo or "sac"
+        algo = algo or "s2ac"
         if algo not in ALGORITHMS:
             raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
         config_type = ALGORITHMS[algo].config_type
@@ -172,7 +173,16 @@ def train_command(args: list[str]) -> int:
              if k.startswith("eval/") and k.endswith("return_mean")}
     summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
     console.print(f"done: step {result.last_row.get('step')}, evaluation return {summary}; run directory {run_dir}")
+    if spec.train.pictures and is_multigoal(spec.train.env):
+        from ebrl.runs import load_run
+
+        run = load_run(run_dir)
+        for path in multigoal_pictures(run, run_dir / "figures", PICTURE_EPISODES, run.agent.train_mode):
+            console.print(f"wrote {path}")
     return 0
+
+
+PICTURE_EPISODES = 100  # evaluation episodes behind the pictures drawn at the end of a MultiGoal run
 
 
 def _train_options_type(agent_config_type):

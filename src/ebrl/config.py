@@ -33,7 +33,7 @@ def require_layers(name: str, widths: tuple[int, ...]) -> None:
 class TrainConfig:
     """What the training loop does, independent of the algorithm."""
 
-    env: str = "Pendulum-v1"
+    env: str = "ebrl/MultiGoal3-v0"
     """Gymnasium id of a task with a continuous (Box) action space."""
     steps: int = 20_000
     """Environment steps to train for."""
@@ -67,6 +67,8 @@ class TrainConfig:
     """Write a resumable checkpoint after this many steps, and at the end."""
     progress: bool = True
     """Show a progress bar."""
+    pictures: bool = True
+    """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
 
     def validate(self) -> None:
         for name in ("steps", "buffer_size", "batch_size", "updates_per_step", "chunk", "eval_every",
