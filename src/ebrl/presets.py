@@ -64,12 +64,18 @@ S2AC_MUJOCO = _preset(
                alpha_actor=0.2, train_selection="random", test_selection="softmax", critic_lr=1e-3, actor_lr=1e-3,
                actor_hidden=(256, 256, 256), critic_hidden=(256, 256), activation="elu"))
 
+S2AC_PENDULUM = _preset(
+    "s2ac/pendulum", "the s2ac/mujoco preset, with a 20 000-step budget and evaluation every 2000 steps",
+    train={**S2AC_MUJOCO.train, "steps": 20_000, "eval_every": 2000},
+    agent=dict(S2AC_MUJOCO.agent))
+
 MUJOCO_FAMILIES = ("Swimmer", "Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid", "HumanoidStandup",
                    "InvertedPendulum", "InvertedDoublePendulum", "Reacher", "Pusher")
 
 PRESETS: dict[tuple[str, str], Preset] = {
     **{("s2ac", family): S2AC_MULTIGOAL for family in MULTIGOAL_FAMILIES},
     **{("s2ac", family): S2AC_MUJOCO for family in MUJOCO_FAMILIES},
+    ("s2ac", "Pendulum"): S2AC_PENDULUM,
     **{("sql", family): SQL_MULTIGOAL for family in MULTIGOAL_FAMILIES},
     **{("sql", family): _sql_mujoco(family) for family in SQL_MUJOCO_REWARD_SCALES},
 }
