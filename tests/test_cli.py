@@ -99,3 +99,10 @@ def test_help_lists_the_algorithm_flags(capsys):
     out = capsys.readouterr().out
     for flag in ("--env", "--steps", "--seed", "--out", "--actor-lr", "--tau", "--autotune-alpha"):
         assert flag in out
+
+
+def test_bad_multigoal_experiment(capsys, tmp_path):
+    fails_cleanly(capsys, ["multigoal", "fig9", "--out", str(tmp_path / "x")], "unknown experiment 'fig9'",
+                  "s2ac-fig2")
+    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--seeds", "0"], "--seeds must be positive")
+    assert not (tmp_path / "x").exists()

@@ -27,6 +27,9 @@ commands:
   plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
   compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
                        ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
+  multigoal the papers' MultiGoal experiments, trained and compared:
+                       ebrl multigoal s2ac-fig2 --out results/fig2 --seeds 3 --steps 6000
+                       ebrl multigoal sql-temperature --out results/sql-temperature --seeds 1 --steps 20000
   entropy the S2AC entropy study (figures and tables): ebrl entropy --out docs/results/entropy
 
 `ebrl <command> --help` lists every option."""
@@ -35,7 +38,7 @@ commands:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "compare": compare_command,
-                "entropy": entropy_command}
+                "multigoal": multigoal_command, "entropy": entropy_command}
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
@@ -363,6 +366,46 @@ def _make_unwrapped(env_id: str):
     from ebrl.envs import make_env
 
     return make_env(env_id).unwrapped
+
+
+# ------------------------------------------------------------------------------------------------ multigoal
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiGoalOptions:
+    experiment: Annotated[str, tyro.conf.Positional]
+    """s2ac-fig2 (SAC, SQL and S2AC on MultiGoal3, and the obstacle test) or sql-temperature (SQL at α = 0, 0.5,
+    1, 10 on MultiGoal)."""
+    out: str = "results/multigoal"
+    """Folder for the tables and figures."""
+    runs_dir: str = "runs/multigoal"
+    """Where the runs are trained; finished runs found there are reused, unfinished ones resumed."""
+    steps: int = 6000
+    """Training budget of every run (environment steps)."""
+    seeds: int = 3
+    """Seeds per algorithm or temperature."""
+    episodes: int = 100
+    """Evaluation episodes per run."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+def multigoal_command(args: list[str]) -> int:
+    from ebrl.experiments.multigoal import EXPERIMENTS, run_experiment
+
+    options = parse(MultiGoalOptions, args, "ebrl multigoal")
+    if options.experiment not in EXPERIMENTS:
+        raise ConfigError(f"unknown experiment {options.experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
+    for name in ("steps", "seeds", "episodes"):
+        require_positive(name, getattr(options, name))
+    out = Path(options.out)
+    if (out / "summary.md").exists() and not options.overwrite:
+        raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")
+    console = Console(stderr=True)
+    for path in run_experiment(options.experiment, out, Path(options.runs_dir), options.steps, options.seeds,
+                               options.episodes, console):
+        print(f"wrote {path}")
+    return 0
 
 
 # ------------------------------------------------------------------------------------------------ entropy

@@ -50,8 +50,8 @@ def _sql_mujoco(family: str) -> Preset:
 
 S2AC_MULTIGOAL = _preset(
     "s2ac/multigoal", "SafaMessaoud/S2AC README (Multigoal: svgd_nonparam, 10 SVGD steps) and STAC/main.py defaults",
-    train=dict(steps=20_000, batch_size=100, random_steps=10_000, learning_starts=1000, eval_every=2000,
-               eval_episodes=20, checkpoint_every=5000),
+    train=dict(steps=6000, batch_size=100, random_steps=2000, learning_starts=1000, eval_every=1000,
+               eval_episodes=20, checkpoint_every=2000),
     agent=dict(variant="phi", svgd_steps=10, particles=10, svgd_step_size=0.1, alpha_critic=0.2, alpha_actor=0.2,
                train_selection="random", test_selection="softmax", critic_lr=1e-3, actor_lr=1e-3,
                critic_hidden=(256, 256), activation="elu"))

@@ -26,3 +26,28 @@ def test_group_labels_name_what_differs():
     specs["sac"] = RunSpec("sac", TrainConfig(), SACConfig())
     labels = group_labels(specs)
     assert labels == {"run0": "sql (alpha=0.5)", "run1": "sql (alpha=0.5)", "run2": "sql (alpha=10.0)", "sac": "sac"}
+
+
+def test_experiment_plans_use_the_presets_and_one_budget():
+    from ebrl.experiments.multigoal import plan
+
+    runs = {run.name: run.spec for run in plan("s2ac-fig2", 6000, 2)}
+    assert sorted(runs) == ["s2ac_s0", "s2ac_s1", "sac_s0", "sac_s1", "sql_s0", "sql_s1"]
+    assert {spec.train.steps for spec in runs.values()} == {6000}
+    assert {spec.train.env for spec in runs.values()} == {"ebrl/MultiGoal3-v0"}
+    assert runs["s2ac_s1"].agent.variant == "phi" and runs["s2ac_s1"].agent.svgd_steps == 10
+    assert runs["sql_s0"].agent.reward_scale == 0.1 and runs["sql_s0"].train.batch_size == 64
+    assert runs["sac_s0"].train.random_steps == 1000 and runs["s2ac_s1"].train.seed == 1
+    sweep = plan("sql-temperature", 20000, 1)
+    assert [run.spec.agent.alpha for run in sweep] == [0.0, 0.5, 1.0, 10.0]
+
+
+def test_same_training_ignores_presentation_only():
+    import dataclasses
+
+    from ebrl.experiments.multigoal import plan, same_training
+
+    spec = plan("s2ac-fig2", 6000, 1)[0].spec
+    moved = dataclasses.replace(spec, train=dataclasses.replace(spec.train, out="elsewhere", progress=False))
+    assert same_training(spec, moved)
+    assert not same_training(spec, dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=5)))

@@ -127,3 +127,99 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
                        "rule at the probe states, Kozachenko-Leonenko estimate from "
                        f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n")
     return [csv_path, md_path]
+
+
+# ------------------------------------------------------------------------------------------- the experiments
+
+FIG2_ENV, OBSTACLE_ENV, SQL_ENV = "ebrl/MultiGoal3-v0", "ebrl/MultiGoal3Obstacle-v0", "ebrl/MultiGoal-v0"
+FIG2_ALGOS = ("sac", "sql", "s2ac")
+SQL_TEMPERATURES = (0.0, 0.5, 1.0, 10.0)
+SAC_LOOP = {"random_steps": 1000, "learning_starts": 1000}  # SAC has no preset; its warm-up fits the budget
+EXPERIMENTS = {
+    "s2ac-fig2": "SAC, SQL and S2AC on MultiGoal3 with the same budget (S2AC's Fig. 2), and their obstacle test",
+    "sql-temperature": "SQL on MultiGoal at α = 0, 0.5, 1 and 10, same seed and budget",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedRun:
+    name: str
+    spec: object  # ebrl.runs.RunSpec
+
+
+def preset_spec(algo: str, env_id: str, seed: int, steps: int, loop: dict | None = None, agent: dict | None = None):
+    """The RunSpec `ebrl train --algo A --env E --seed S --steps N` would build, plus the given overrides."""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.config import TrainConfig
+    from ebrl.presets import find_preset
+    from ebrl.runs import RunSpec
+
+    preset = find_preset(algo, env_id)
+    train = dataclasses.replace(TrainConfig(), **{**(preset.train if preset else {}), **(loop or {}), "env": env_id,
+                                                  "seed": seed, "steps": steps})
+    config = dataclasses.replace(ALGORITHMS[algo].config_type(), **(preset.agent if preset else {}),
+                                 **(agent or {}))
+    return RunSpec(algo, train, config)
+
+
+def plan(experiment: str, steps: int, seeds: int) -> list[PlannedRun]:
+    """Each run as `ebrl train` would build it from the presets (SAC: a 1000-step warm-up)."""
+    if experiment == "s2ac-fig2":
+        return [PlannedRun(f"{algo}_s{seed}", preset_spec(algo, FIG2_ENV, seed, steps, SAC_LOOP if algo == "sac"
+                                                          else None))
+                for algo in FIG2_ALGOS for seed in range(seeds)]
+    return [PlannedRun(f"alpha_{alpha:g}_s{seed}", preset_spec("sql", SQL_ENV, seed, steps, agent={"alpha": alpha}))
+            for alpha in SQL_TEMPERATURES for seed in range(seeds)]
+
+
+def same_training(a, b) -> bool:
+    """Whether two RunSpecs train the same thing (the run directory, progress bar and pictures aside)."""
+    presentation = {"out": None, "progress": True, "pictures": True}
+    return (a.algo == b.algo and a.agent == b.agent
+            and dataclasses.replace(a.train, **presentation) == dataclasses.replace(b.train, **presentation))
+
+
+def train_planned(run: PlannedRun, runs_dir: Path, console) -> Path:
+    """Train the run into runs_dir/name; a finished identical run is reused, an unfinished one resumed."""
+    from ebrl.config import ConfigError
+    from ebrl.runs import CONFIG_FILE, Checkpointer, holds_run, read_spec, write_json_atomic
+    from ebrl.train import Trainer
+
+    run_dir = runs_dir / run.name
+    spec = dataclasses.replace(run.spec, train=dataclasses.replace(run.spec.train, out=str(run_dir)))
+    resume = holds_run(run_dir)
+    if resume:
+        if not same_training(read_spec(run_dir), spec):
+            raise ConfigError(f"{run_dir} holds a run with other settings; remove it or choose another --runs-dir")
+        checkpointer = Checkpointer(run_dir)
+        done = (checkpointer.latest_step() or 0) >= spec.train.steps
+        checkpointer.close()
+        if done:
+            console.print(f"reusing {run_dir}")
+            return run_dir
+    else:
+        run_dir.mkdir(parents=True, exist_ok=True)
+        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
+    console.print(f"{'resuming' if resume else 'training'} {run.name} -> {run_dir}")
+    result = Trainer(spec, run_dir, resume=resume).run(console)
+    if result.interrupted:
+        raise KeyboardInterrupt
+    return run_dir
+
+
+def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
+                   console) -> list[Path]:
+    """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
+    from ebrl.plots import plot_comparison
+
+    run_dirs = [train_planned(run, runs_dir, console) for run in plan(experiment, steps, seeds)]
+    envs = [FIG2_ENV, OBSTACLE_ENV] if experiment == "s2ac-fig2" else [SQL_ENV]
+    written = []
+    for env_id, folder in zip(envs, [out, out / "obstacle"]):
+        groups = compare_runs(run_dirs, episodes, env_id, log=console.print)
+        env = make_env(env_id).unwrapped
+        written += write_tables(groups, env.probe_states, folder)
+        plot_comparison(groups, env.params, folder / "comparison.png",
+                        f"{env_id}: {steps} training steps, {episodes} episodes per run")
+        written.append(folder / "comparison.png")
+    return written
