@@ -64,6 +64,7 @@ def test_compare_on_the_obstacle_layout(multigoal_run, tiny_run, tmp_path, capsy
                  "--out", str(out)]) == 0
     summary = (out / "summary.md").read_text()
     assert "reached_no_contact" in summary and "H(-3.5,-2.5)" in summary and "| s2ac | 1 |" in summary
+    assert "own entropy estimates" in summary
     assert (out / "comparison.png").stat().st_size > 10_000
     with (out / "goals.csv").open() as f:
         row = next(csv.DictReader(f))

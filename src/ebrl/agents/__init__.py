@@ -37,6 +37,8 @@ class Agent:
     """Names accepted by `act`; evaluation reports every mode, the first is the default of `ebrl eval`."""
     train_mode: str
     """The mode used to act while collecting training data."""
+    entropy: Callable[[Any, jax.Array, jax.Array], jax.Array] | None = None
+    """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
 
 
 @dataclasses.dataclass(frozen=True)

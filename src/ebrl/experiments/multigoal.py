@@ -23,6 +23,7 @@ from ebrl.evaluate import evaluate_episodes
 from ebrl.runs import load_run
 
 ENTROPY_SAMPLES = 1000
+OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 100 sampler calls
 
 
 def knn_entropy(samples: np.ndarray) -> float:
@@ -47,6 +48,7 @@ class GroupResult:
     no_goal: list[int]  # per seed
     outcomes: dict[str, list[int]]  # wall outcome counts per seed (obstacle layouts only)
     entropy: list[list[float]]  # per seed, per probe state
+    own_entropy: list[list[float]]  # the agent's own estimate (S2AC: closed form), per seed, per probe state
     trajectories: list  # of the first seed
 
 
@@ -77,18 +79,22 @@ def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None,
         result = evaluate_episodes(run.agent, run.state, eval_env, episodes, mode, seed)
         probes = make_env(eval_env).unwrapped.probe_states
         key = jax.random.key(seed)
-        entropy = []
+        entropy, own_entropy = [], []
         for i, probe in enumerate(probes):
             obs = jnp.asarray(np.broadcast_to(probe, (ENTROPY_SAMPLES, len(probe))), jnp.float32)
             actions = np.asarray(run.agent.act(run.state, obs, jax.random.fold_in(key, i), mode), np.float64)
             entropy.append(knn_entropy(actions))
+            if run.agent.entropy is not None:
+                own = run.agent.entropy(run.state, obs[:OWN_ENTROPY_DRAWS], jax.random.fold_in(key, 1000 + i))
+                own_entropy.append(float(jnp.mean(own)))
         stats = result.statistics
-        group = groups.setdefault(labels[name], GroupResult(labels[name], [], [], [], defaultdict(list), [],
+        group = groups.setdefault(labels[name], GroupResult(labels[name], [], [], [], defaultdict(list), [], [],
                                                             result.trajectories))
         group.runs.append(name)
         group.goal_hits.append(list(stats["goal_hits"]))
         group.no_goal.append(stats["no_goal"])
         group.entropy.append(entropy)
+        group.own_entropy.append(own_entropy)
         for outcome in ("reached_no_contact", "reached_after_contact", "failed_after_contact"):
             if outcome in stats:
                 group.outcomes[outcome].append(stats[outcome])
@@ -106,11 +112,13 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
     csv_path = out_dir / "goals.csv"
     with csv_path.open("w", newline="") as f:
         writer = csv.writer(f)
-        writer.writerow(["group", "run", *goal_names, "no_goal", *outcome_names, *probe_names])
+        writer.writerow(["group", "run", *goal_names, "no_goal", *outcome_names, *probe_names,
+                         *[f"own_{name}" for name in probe_names]])
         for g in groups:
             for i, run in enumerate(g.runs):
                 writer.writerow([g.label, run, *g.goal_hits[i], g.no_goal[i],
-                                 *[g.outcomes[o][i] for o in outcome_names], *[f"{h:.3f}" for h in g.entropy[i]]])
+                                 *[g.outcomes[o][i] for o in outcome_names], *[f"{h:.3f}" for h in g.entropy[i]],
+                                 *[f"{h:.3f}" for h in g.own_entropy[i]]])
     lines = ["| group | seeds | " + " | ".join(goal_names) + " | no goal | " + " | ".join(outcome_names)
              + (" | " if outcome_names else "") + " | ".join(probe_names) + " |"]
     lines.append("|" + "---|" * (3 + n_goals + len(outcome_names) + len(probe_names)))
@@ -122,10 +130,19 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
                  f"{sum(g.no_goal)}", *[str(sum(g.outcomes[o])) for o in outcome_names],
                  *[f"{entropy[:, p].mean():.2f} ± {entropy[:, p].std():.2f}" for p in range(len(probes))]]
         lines.append("| " + " | ".join(cells) + " |")
+    own = [g for g in groups if g.own_entropy[0]]
+    own_lines = ["| group | " + " | ".join(probe_names) + " |", "|" + "---|" * (1 + len(probes))]
+    for g in own:
+        estimates = np.array(g.own_entropy)
+        own_lines.append(f"| {g.label} | " + " | ".join(f"{estimates[:, p].mean():.2f} ± {estimates[:, p].std():.2f}"
+                                                      for p in range(len(probes))) + " |")
     md_path = out_dir / "summary.md"
     md_path.write_text("Goal hits summed over seeds (per seed in brackets); entropy (nats) of the training action "
                        "rule at the probe states, Kozachenko-Leonenko estimate from "
-                       f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n")
+                       f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n"
+                       + ("\nThe agents' own entropy estimates (S2AC: the closed form −mean log q; SAC: −log π), "
+                          f"mean over {OWN_ENTROPY_DRAWS} draws per probe state, mean ± std over seeds.\n\n"
+                          + "\n".join(own_lines) + "\n" if own else ""))
     return [csv_path, md_path]
 
 

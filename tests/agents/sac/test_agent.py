@@ -60,3 +60,15 @@ def test_q_value_is_the_ensemble_minimum():
     q = agent.q_value(state, batch.obs, batch.action)
     all_q = CriticEnsemble((16, 16), 2).apply(state.critic_params, batch.obs, batch.action)  # (2, batch)
     np.testing.assert_allclose(q, all_q.min(axis=0), rtol=1e-6)
+
+
+def test_entropy_estimate_agrees_with_a_nearest_neighbour_estimate():
+    """−log π(a|s) averaged over draws against the Kozachenko-Leonenko estimate from sampled actions."""
+    from ebrl.experiments.multigoal import knn_entropy
+
+    agent = make_agent(CONFIG, 3, 2)
+    state = agent.init(jax.random.key(0))
+    obs = jnp.broadcast_to(jax.random.normal(jax.random.key(1), (3,)), (4000, 3))
+    own = float(agent.entropy(state, obs, jax.random.key(2)).mean())
+    knn = knn_entropy(np.asarray(agent.act(state, obs, jax.random.key(3), "sample"), np.float64))
+    assert abs(own - knn) < 0.1, (own, knn)

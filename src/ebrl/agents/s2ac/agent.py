@@ -197,5 +197,10 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
     def q_value(state: S2ACState, obs: jax.Array, action: jax.Array) -> jax.Array:
         return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
 
+    def entropy(state: S2ACState, obs: jax.Array, key: jax.Array) -> jax.Array:
+        """The closed-form estimate H(s) = −(1/m) Σ_i log q(a_i|s) of one sampler run."""
+        _, log_q = sample(state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
+        return -log_q.mean(axis=-1)
+
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=modes,
-                 train_mode=config.train_selection)
+                 train_mode=config.train_selection, entropy=entropy)

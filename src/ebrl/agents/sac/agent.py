@@ -140,8 +140,13 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
     def q_value(state: SACState, obs: jax.Array, action: jax.Array) -> jax.Array:
         return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
 
+    def entropy(state: SACState, obs: jax.Array, key: jax.Array) -> jax.Array:
+        """−log π(a|s) at one sampled a per state: an unbiased single-draw estimate of the entropy."""
+        mean, log_std = networks.actor.apply(state.actor_params, obs)
+        return -sample_tanh_gaussian(mean, log_std, key)[1]
+
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
-                 train_mode="sample")
+                 train_mode="sample", entropy=entropy)
 
 
 
