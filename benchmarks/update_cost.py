@@ -5,7 +5,8 @@
 Each contender runs the training loop's own compiled learn step (`ebrl.train.make_learn_step`: insert 50
 transitions, then 50 updates under `lax.scan` on minibatches drawn from a replay buffer of 10 000 random
 transitions). Calls alternate between contenders, so machine noise hits all of them; the median over repeats is
-reported, as updates per second and as a ratio to SAC. Peak memory is XLA's own account of the compiled step:
+reported, as updates per second and as a ratio to SAC, with XLA's count of floating-point operations of one update
+(S2AC's SVGD steps are unrolled, so XLA counts each). Peak memory is XLA's own account of the compiled step:
 its temporary buffers plus arguments and outputs (the buffer and states are donated, so they are counted once).
 """
 
@@ -70,11 +71,15 @@ def main(options: Options) -> None:
         new = random_transitions(jax.random.key(2), UPDATES_PER_CALL)
         compiled = learn.lower(state, buffer, new, jax.random.key(3), UPDATES_PER_CALL).compile()
         memory = compiled.memory_analysis()
+        batch = random_transitions(jax.random.key(4), batch_size)
+        cost = jax.jit(agent.update).lower(state, batch, jax.random.key(5)).compile().cost_analysis()
+        flops = (cost[0] if isinstance(cost, list) else cost)["flops"]
         peak = memory.temp_size_in_bytes + memory.argument_size_in_bytes + memory.output_size_in_bytes \
             - memory.alias_size_in_bytes
         state, buffer, _ = learn(state, buffer, new, jax.random.key(3), UPDATES_PER_CALL)  # warm up
         runs[name] = {"learn": learn, "state": state, "buffer": buffer, "new": new, "times": [],
-                      "peak_mib": peak / 2**20, "temp_mib": memory.temp_size_in_bytes / 2**20}
+                      "peak_mib": peak / 2**20, "temp_mib": memory.temp_size_in_bytes / 2**20,
+                      "gflop": flops / 1e9}
     for repeat in range(options.repeats):
         for name, run in runs.items():
             key = jax.random.key(100 + repeat)
@@ -89,6 +94,7 @@ def main(options: Options) -> None:
         ms = 1e3 * float(np.median(run["times"]))
         table.append({"contender": name, "ms_per_update": ms, "updates_per_s": 1e3 / ms,
                       **{f"x {sac}": ms / base for sac, base in sac_ms.items()},
+                      "gflop_per_update": run["gflop"], "gflop_per_s": run["gflop"] / ms * 1e3,
                       "peak_mib": run["peak_mib"], "temp_mib": run["temp_mib"],
                       "ms_per_repeat": [round(1e3 * t, 2) for t in run["times"]]})
     if options.json:
@@ -96,11 +102,12 @@ def main(options: Options) -> None:
         return
     bases = list(sac_ms)
     print(f"| contender | ms / update (median of {options.repeats}) | updates / s | "
-          + " | ".join(f"× {b}" for b in bases) + " | peak memory (MiB) |")
-    print("|---|---|---|" + "---|" * len(bases) + "---|")
+          + " | ".join(f"× {b}" for b in bases) + " | GFLOP / update (XLA) | GFLOP/s | peak memory (MiB) |")
+    print("|---|---|---|" + "---|" * len(bases) + "---|---|---|")
     for row in table:
         print(f"| {row['contender']} | {row['ms_per_update']:.2f} | {row['updates_per_s']:.1f} | "
-              + " | ".join(f"{row[f'x {b}']:.1f}" for b in bases) + f" | {row['peak_mib']:.1f} |")
+              + " | ".join(f"{row[f'x {b}']:.1f}" for b in bases)
+              + f" | {row['gflop_per_update']:.3f} | {row['gflop_per_s']:.0f} | {row['peak_mib']:.1f} |")
     print(f"\njax {jax.__version__}, backend {jax.default_backend()}, device {jax.devices()[0].device_kind}")
 
 

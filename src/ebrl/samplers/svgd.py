@@ -86,19 +86,20 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,
                 bandwidth: str | float = "mean-half", logdet: str = "trace",
-                return_path: bool = False):
+                return_path: bool = False, unroll: bool = False):
     """Run `steps` SVGD updates from particles x0 (m, d) with log-densities log_q0 (m,).
 
     Returns (particles (m, d), log_q (m,)); with return_path, the log-densities after every step as well,
     (steps + 1, m) starting with log_q0. Jittable, vmappable over states, and differentiable with respect to x0
-    and to whatever score_fn closes over (the bandwidth carries no gradient).
+    and to whatever score_fn closes over (the bandwidth carries no gradient). `unroll` writes the steps out in the
+    compiled program instead of a loop (short chains; XLA then also counts every step's operations).
     """
 
     def body(carry, _):
         x, log_q = svgd_step(score_fn, *carry, step_size, bandwidth, logdet)
         return (x, log_q), log_q
 
-    (x, log_q), path = jax.lax.scan(body, (x0, log_q0), None, length=steps)
+    (x, log_q), path = jax.lax.scan(body, (x0, log_q0), None, length=steps, unroll=unroll)
     if return_path:
         return x, log_q, jnp.concatenate([log_q0[None], path])
     return x, log_q

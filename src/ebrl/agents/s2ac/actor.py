@@ -60,7 +60,8 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
             return scale * jnp.min(networks.critic.apply(critic_params, obs, action))
 
         u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,
-                               step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet)
+                               step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet,
+                               unroll=True)
         return jnp.tanh(u), log_q - jnp.sum(log_one_minus_tanh_sq(u), axis=-1)
 
     def sample(actor_params, critic_params, obs, key, alpha):
