@@ -333,6 +333,7 @@ class CompareOptions:
 
 
 def compare_command(args: list[str]) -> int:
+    from ebrl.envs import make_env
     from ebrl.experiments.multigoal import compare_runs, write_tables
     from ebrl.plots import is_multigoal, plot_comparison
     from ebrl.runs import read_spec
@@ -353,19 +354,13 @@ def compare_command(args: list[str]) -> int:
     console = Console(stderr=True)
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
                           log=console.print)
-    env = _make_unwrapped(env_id)
+    env = make_env(env_id).unwrapped
     written = write_tables(groups, env.probe_states, out)
     plot_comparison(groups, env.params, out / "comparison.png", f"{env_id}, {options.episodes} episodes per run")
     for path in [*written, out / "comparison.png"]:
         print(f"wrote {path}")
     print((out / "summary.md").read_text())
     return 0
-
-
-def _make_unwrapped(env_id: str):
-    from ebrl.envs import make_env
-
-    return make_env(env_id).unwrapped
 
 
 # ------------------------------------------------------------------------------------------------ multigoal

@@ -9,10 +9,10 @@ from ebrl.cli import main
 def test_sql_learns_multigoal(tmp_path):
     """With the MultiGoal preset (shortened), stochastic evaluation episodes mostly reach goals, more than one."""
     run_dir = tmp_path / "sql"
-    assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--steps", "4000", "--eval-every", "4000",
+    assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--steps", "5000", "--eval-every", "5000",
                  "--eval-episodes", "20", "--no-pictures", "--no-progress", "--out", str(run_dir)]) == 0
     with (run_dir / "metrics.csv").open() as f:
         final = list(csv.DictReader(f))[-1]
     hits = [int(final[f"eval/sample/goal_hits_{g}"]) for g in range(4)]
-    assert float(final["eval/sample/goal_fraction"]) >= 0.6, hits
-    assert sum(h > 0 for h in hits) >= 2, hits
+    assert float(final["eval/sample/goal_fraction"]) >= 0.7, hits
+    assert sum(h > 0 for h in hits) >= 3, hits
