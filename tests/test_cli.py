@@ -105,4 +105,5 @@ def test_bad_multigoal_experiment(capsys, tmp_path):
     fails_cleanly(capsys, ["multigoal", "fig9", "--out", str(tmp_path / "x")], "unknown experiment 'fig9'",
                   "s2ac-fig2")
     fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--seeds", "0"], "--seeds must be positive")
+    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--rule", "best"], "--rule must be one of train, eval")
     assert not (tmp_path / "x").exists()

@@ -328,6 +328,9 @@ class CompareOptions:
     """Evaluate on this MultiGoal id instead of the training one (e.g. ebrl/MultiGoal3Obstacle-v0)."""
     seed: int = 0
     """Seed of the evaluation episodes and of the entropy samples."""
+    rule: str = "train"
+    """Action rule: train (each agent's training mode: SAC sample, SQL sample, S2AC random particle) or eval (its
+    evaluation default: SAC mean, SQL sample, S2AC softmax)."""
     overwrite: bool = False
     """Replace results already in --out."""
 
@@ -340,6 +343,7 @@ def compare_command(args: list[str]) -> int:
 
     options = parse(CompareOptions, args, "ebrl compare")
     require_positive("episodes", options.episodes)
+    _require_rule(options.rule)
     specs = [read_spec(Path(p)) for p in options.run_dirs]
     for path, spec in zip(options.run_dirs, specs):
         if not is_multigoal(spec.train.env):
@@ -353,14 +357,22 @@ def compare_command(args: list[str]) -> int:
         raise ConfigError(f"{out} already holds a comparison; pass --overwrite to replace it or choose another --out")
     console = Console(stderr=True)
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
-                          log=console.print)
+                          options.rule, log=console.print)
     env = make_env(env_id).unwrapped
     written = write_tables(groups, env.probe_states, out)
-    plot_comparison(groups, env.params, out / "comparison.png", f"{env_id}, {options.episodes} episodes per run")
+    plot_comparison(groups, env.params, out / "comparison.png",
+                    f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
     for path in [*written, out / "comparison.png"]:
         print(f"wrote {path}")
     print((out / "summary.md").read_text())
     return 0
+
+
+def _require_rule(rule: str) -> None:
+    from ebrl.experiments.multigoal import RULES
+
+    if rule not in RULES:
+        raise ConfigError(f"--rule must be one of {', '.join(RULES)}, got {rule!r}")
 
 
 # ------------------------------------------------------------------------------------------------ multigoal
@@ -381,6 +393,8 @@ class MultiGoalOptions:
     """Seeds per algorithm or temperature."""
     episodes: int = 100
     """Evaluation episodes per run."""
+    rule: str = "train"
+    """Action rule of the evaluation: train or eval (see `ebrl compare --help`)."""
     overwrite: bool = False
     """Replace results already in --out."""
 
@@ -393,12 +407,13 @@ def multigoal_command(args: list[str]) -> int:
         raise ConfigError(f"unknown experiment {options.experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
     for name in ("steps", "seeds", "episodes"):
         require_positive(name, getattr(options, name))
+    _require_rule(options.rule)
     out = Path(options.out)
     if (out / "summary.md").exists() and not options.overwrite:
         raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")
     console = Console(stderr=True)
     for path in run_experiment(options.experiment, out, Path(options.runs_dir), options.steps, options.seeds,
-                               options.episodes, console):
+                               options.episodes, console, options.rule):
         print(f"wrote {path}")
     return 0
 

@@ -67,14 +67,19 @@ def group_labels(specs: dict[str, object]) -> dict[str, str]:
     return labels
 
 
+RULES = ("train", "eval")
+
+
 def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None, seed: int = 0,
-                 log=print) -> list[GroupResult]:
+                 rule: str = "train", log=print) -> list[GroupResult]:
+    """`rule`: act with each agent's training action mode (SAC, SQL: sample; S2AC: random particle), or with its
+    evaluation default (SAC: mean; SQL: sample; S2AC: softmax)."""
     runs = {str(path): load_run(path) for path in run_dirs}
     labels = group_labels({name: run.spec for name, run in runs.items()})
     groups: dict[str, GroupResult] = {}
     for name, run in runs.items():
         eval_env = env_id or run.spec.train.env
-        mode = run.agent.train_mode
+        mode = run.agent.train_mode if rule == "train" else run.agent.action_modes[0]
         log(f"evaluating {name} ({labels[name]}) on {eval_env}: {episodes} episodes, mode {mode}")
         result = evaluate_episodes(run.agent, run.state, eval_env, episodes, mode, seed)
         probes = make_env(eval_env).unwrapped.probe_states
@@ -128,14 +133,13 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
         cells = [g.label, str(len(g.runs)),
                  *[f"{hits[:, k].sum()} ({'/'.join(map(str, hits[:, k]))})" for k in range(n_goals)],
                  f"{sum(g.no_goal)}", *[str(sum(g.outcomes[o])) for o in outcome_names],
-                 *[f"{entropy[:, p].mean():.2f} ± {entropy[:, p].std():.2f}" for p in range(len(probes))]]
+                 *[_mean_std(entropy[:, p]) for p in range(len(probes))]]
         lines.append("| " + " | ".join(cells) + " |")
     own = [g for g in groups if g.own_entropy[0]]
     own_lines = ["| group | " + " | ".join(probe_names) + " |", "|" + "---|" * (1 + len(probes))]
     for g in own:
         estimates = np.array(g.own_entropy)
-        own_lines.append(f"| {g.label} | " + " | ".join(f"{estimates[:, p].mean():.2f} ± {estimates[:, p].std():.2f}"
-                                                      for p in range(len(probes))) + " |")
+        own_lines.append(f"| {g.label} | " + " | ".join(_mean_std(estimates[:, p]) for p in range(len(probes))) + " |")
     md_path = out_dir / "summary.md"
     md_path.write_text("Goal hits summed over seeds (per seed in brackets); entropy (nats) of the training action "
                        "rule at the probe states, Kozachenko-Leonenko estimate from "
@@ -144,6 +148,13 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
                           f"mean over {OWN_ENTROPY_DRAWS} draws per probe state, mean ± std over seeds.\n\n"
                           + "\n".join(own_lines) + "\n" if own else ""))
     return [csv_path, md_path]
+
+
+def _mean_std(values: np.ndarray) -> str:
+    """"mean ± std", or "−∞ (point mass)" where a deterministic policy has no entropy."""
+    if np.isneginf(values).any():
+        return "−∞ (point mass)"
+    return f"{values.mean():.2f} ± {values.std():.2f}"
 
 
 # ------------------------------------------------------------------------------------------- the experiments
@@ -225,7 +236,7 @@ def train_planned(run: PlannedRun, runs_dir: Path, console) -> Path:
 
 
 def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
-                   console) -> list[Path]:
+                   console, rule: str = "train") -> list[Path]:
     """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
     from ebrl.plots import plot_comparison
 
@@ -233,10 +244,10 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
     envs = [FIG2_ENV, OBSTACLE_ENV] if experiment == "s2ac-fig2" else [SQL_ENV]
     written = []
     for env_id, folder in zip(envs, [out, out / "obstacle"]):
-        groups = compare_runs(run_dirs, episodes, env_id, log=console.print)
+        groups = compare_runs(run_dirs, episodes, env_id, rule=rule, log=console.print)
         env = make_env(env_id).unwrapped
         written += write_tables(groups, env.probe_states, folder)
         plot_comparison(groups, env.params, folder / "comparison.png",
-                        f"{env_id}: {steps} training steps, {episodes} episodes per run")
+                        f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
         written.append(folder / "comparison.png")
     return written
