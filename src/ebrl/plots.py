@@ -118,7 +118,7 @@ def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int =
 def plot_comparison(groups, params, out: Path, title: str) -> None:
     """One column per group (ebrl.experiments.multigoal.GroupResult): its first seed's trajectories over the arena,
     and its goal hits summed over seeds, with the wall outcomes where the arena has walls."""
-    fig, axes = plt.subplots(2, len(groups), figsize=(4 * len(groups), 7.6), squeeze=False,
+    fig, axes = plt.subplots(2, len(groups), figsize=(4 * len(groups), 8.2), squeeze=False,
                              gridspec_kw={"height_ratios": [4, 2.6]})
     for column, group in zip(axes.T, groups):
         draw_arena(column[0], params)
@@ -129,7 +129,7 @@ def plot_comparison(groups, params, out: Path, title: str) -> None:
         labels = [f"G{g + 1}" for g in range(len(hits))] + ["none"]
         bars = column[1].bar(labels, [*hits, sum(group.no_goal)], color=["tab:blue"] * len(hits) + ["tab:gray"])
         column[1].bar_label(bars, fontsize=8)
-        outcomes = ", ".join(f"{k.replace('_', ' ')} {sum(v)}" for k, v in sorted(group.outcomes.items()))
+        outcomes = "\n".join(f"{k.replace('_', ' ')}: {sum(v)}" for k, v in sorted(group.outcomes.items()))
         column[1].set_title(f"{len(group.runs)} seed(s), {sum(hits) + sum(group.no_goal)} episodes"
                             + (f"\n{outcomes}" if outcomes else ""), fontsize=8)
     fig.suptitle(title)
