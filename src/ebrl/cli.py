@@ -359,7 +359,7 @@ def compare_command(args: list[str]) -> int:
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
                           options.rule, log=console.print)
     env = make_env(env_id).unwrapped
-    written = write_tables(groups, env.probe_states, out)
+    written = write_tables(groups, env.probe_states, out, options.rule)
     plot_comparison(groups, env.params, out / "comparison.png",
                     f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
     for path in [*written, out / "comparison.png"]:

@@ -3,8 +3,9 @@ much entropy each policy keeps at the probe states.
 
 Runs are grouped by algorithm and configuration (seeds of one configuration pool together). For each group:
 goal hits summed over its seeds (and per seed), trajectories, and the action entropy at the probe states estimated
-from samples of the agent's training action rule by the Kozachenko-Leonenko nearest-neighbour estimator, which
-needs no density, so SAC, SQL and S2AC are measured the same way. Evaluation may use another environment than
+from samples of the chosen action rule (each agent's training rule, or its evaluation default) by the
+Kozachenko-Leonenko nearest-neighbour estimator, which needs no density, so SAC, SQL and S2AC are measured the same
+way; next to it, the agent's own estimate where it has one. Evaluation may use another environment than
 training (`env_id`), e.g. agents trained on MultiGoal3 tested on MultiGoal3Obstacle.
 """
 
@@ -106,7 +107,7 @@ def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None,
     return list(groups.values())
 
 
-def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -> list[Path]:
+def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path, rule: str = "train") -> list[Path]:
     """goals.csv (one row per run) and summary.md (one row per group: counts summed over seeds, entropy mean ± std
     over seeds)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -141,8 +142,8 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path) -
         estimates = np.array(g.own_entropy)
         own_lines.append(f"| {g.label} | " + " | ".join(_mean_std(estimates[:, p]) for p in range(len(probes))) + " |")
     md_path = out_dir / "summary.md"
-    md_path.write_text("Goal hits summed over seeds (per seed in brackets); entropy (nats) of the training action "
-                       "rule at the probe states, Kozachenko-Leonenko estimate from "
+    md_path.write_text(f"Goal hits summed over seeds (per seed in brackets), {rule} action rule; entropy (nats) of "
+                       "that rule at the probe states, Kozachenko-Leonenko estimate from "
                        f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n"
                        + ("\nThe agents' own entropy estimates (S2AC: the closed form −mean log q; SAC: −log π), "
                           f"mean over {OWN_ENTROPY_DRAWS} draws per probe state, mean ± std over seeds.\n\n"
@@ -246,7 +247,7 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
     for env_id, folder in zip(envs, [out, out / "obstacle"]):
         groups = compare_runs(run_dirs, episodes, env_id, rule=rule, log=console.print)
         env = make_env(env_id).unwrapped
-        written += write_tables(groups, env.probe_states, folder)
+        written += write_tables(groups, env.probe_states, folder, rule)
         plot_comparison(groups, env.params, folder / "comparison.png",
                         f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
         written.append(folder / "comparison.png")
