@@ -120,7 +120,7 @@ class ResumeOptions:
 def train_command(args: list[str]) -> int:
     from ebrl.agents import ALGORITHMS
     from ebrl.plots import is_multigoal, multigoal_pictures
-    from ebrl.presets import describe, find_preset
+    from ebrl.presets import describe, find_preset, preset_defaults
     from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
 
     algo, args = _pop_option(args, "--algo")
@@ -144,8 +144,7 @@ def train_command(args: list[str]) -> int:
         env_id = _peek_option(args, "--env") or TrainConfig().env
         preset = find_preset(algo, env_id) if use_preset else None
         options_type = _train_options_type(config_type)
-        default = options_type(train=dataclasses.replace(TrainConfig(), **preset.train),
-                               agent=dataclasses.replace(config_type(), **preset.agent)) if preset else None
+        default = options_type(*preset_defaults(algo, preset)) if preset else None
         options = parse(tyro.conf.OmitArgPrefixes[options_type], args, f"ebrl train --algo {algo}", default)
         run_dir = Path(options.train.out or default_run_dir(algo, options.train.env, options.train.seed))
         spec = RunSpec(algo, dataclasses.replace(options.train, out=str(run_dir)), options.agent)
@@ -336,8 +335,7 @@ class CompareOptions:
 
 
 def compare_command(args: list[str]) -> int:
-    from ebrl.envs import make_env
-    from ebrl.experiments.multigoal import compare_runs, write_tables
+    from ebrl.experiments.multigoal import arena, compare_runs, write_tables
     from ebrl.plots import is_multigoal, plot_comparison
     from ebrl.runs import read_spec
 
@@ -353,19 +351,24 @@ def compare_command(args: list[str]) -> int:
     if not is_multigoal(env_id):
         raise ConfigError(f"--env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids")
     out = Path(options.out)
-    if (out / "summary.md").exists() and not options.overwrite:
-        raise ConfigError(f"{out} already holds a comparison; pass --overwrite to replace it or choose another --out")
+    _require_fresh_out(out, "summary.md", options.overwrite, "a comparison")
     console = Console(stderr=True)
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
                           options.rule, log=console.print)
-    env = make_env(env_id).unwrapped
-    written = write_tables(groups, env.probe_states, out, options.rule)
-    plot_comparison(groups, env.params, out / "comparison.png",
+    params, probes = arena(env_id)
+    written = write_tables(groups, probes, out, options.rule)
+    plot_comparison(groups, params, out / "comparison.png",
                     f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
     for path in [*written, out / "comparison.png"]:
         print(f"wrote {path}")
     print((out / "summary.md").read_text())
     return 0
+
+
+def _require_fresh_out(out: Path, marker: str, overwrite: bool, what: str = "results") -> None:
+    """Refuse to write into `out` when it already holds `what` (files matching `marker`), unless overwriting."""
+    if any(out.glob(marker)) and not overwrite:
+        raise ConfigError(f"{out} already holds {what}; pass --overwrite to replace it or choose another --out")
 
 
 def _require_rule(rule: str) -> None:
@@ -409,8 +412,7 @@ def multigoal_command(args: list[str]) -> int:
         require_positive(name, getattr(options, name))
     _require_rule(options.rule)
     out = Path(options.out)
-    if (out / "summary.md").exists() and not options.overwrite:
-        raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")
+    _require_fresh_out(out, "summary.md", options.overwrite)
     console = Console(stderr=True)
     for path in run_experiment(options.experiment, out, Path(options.runs_dir), options.steps, options.seeds,
                                options.episodes, console, options.rule):
@@ -439,8 +441,7 @@ def entropy_command(args: list[str]) -> int:
     options = parse(EntropyOptions, args, "ebrl entropy")
     require_positive("seeds", options.seeds)
     out = Path(options.out)
-    if out.exists() and any(out.glob("*.csv")) and not options.overwrite:
-        raise ConfigError(f"{out} already holds results; pass --overwrite to replace them or choose another --out")
+    _require_fresh_out(out, "*.csv", options.overwrite)
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.seeds)
     console = Console(stderr=True)
     for path in run_study(out, config, log=console.print):

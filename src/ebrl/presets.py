@@ -90,6 +90,17 @@ def find_preset(algo: str, env_id: str) -> Preset | None:
     return PRESETS.get((algo, env_family(env_id)))
 
 
+def preset_defaults(algo: str, preset: Preset | None):
+    """(TrainConfig, the algorithm's config): the defaults with the preset's values applied, as `ebrl train` starts."""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.config import TrainConfig
+
+    config_type = ALGORITHMS[algo].config_type
+    if preset is None:
+        return TrainConfig(), config_type()
+    return dataclasses.replace(TrainConfig(), **preset.train), dataclasses.replace(config_type(), **preset.agent)
+
+
 def describe(preset: Preset) -> str:
     """One line: the preset's name, source and values."""
     values = ", ".join(f"{k.replace('_', '-')}={v}" for k, v in {**preset.train, **preset.agent}.items())

@@ -27,6 +27,13 @@ ENTROPY_SAMPLES = 1000
 OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 100 sampler calls
 
 
+def arena(env_id: str):
+    """A MultiGoal id's layout parameters and probe states."""
+    env = make_env(env_id).unwrapped
+    env.close()
+    return env.params, env.probe_states
+
+
 def knn_entropy(samples: np.ndarray) -> float:
     """Kozachenko-Leonenko: H ≈ ψ(N) − ψ(1) + log V_d + (d/N) Σ_i log ε_i, ε_i the distance from sample i to its
     nearest neighbour and V_d the volume of the unit d-ball (in nats; −inf for a point mass)."""
@@ -83,7 +90,7 @@ def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None,
         mode = run.agent.train_mode if rule == "train" else run.agent.action_modes[0]
         log(f"evaluating {name} ({labels[name]}) on {eval_env}: {episodes} episodes, mode {mode}")
         result = evaluate_episodes(run.agent, run.state, eval_env, episodes, mode, seed)
-        probes = make_env(eval_env).unwrapped.probe_states
+        probes = arena(eval_env)[1]
         key = jax.random.key(seed)
         entropy, own_entropy = [], []
         for i, probe in enumerate(probes):
@@ -178,17 +185,12 @@ class PlannedRun:
 
 def preset_spec(algo: str, env_id: str, seed: int, steps: int, loop: dict | None = None, agent: dict | None = None):
     """The RunSpec `ebrl train --algo A --env E --seed S --steps N` would build, plus the given overrides."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.config import TrainConfig
-    from ebrl.presets import find_preset
+    from ebrl.presets import find_preset, preset_defaults
     from ebrl.runs import RunSpec
 
-    preset = find_preset(algo, env_id)
-    train = dataclasses.replace(TrainConfig(), **{**(preset.train if preset else {}), **(loop or {}), "env": env_id,
-                                                  "seed": seed, "steps": steps})
-    config = dataclasses.replace(ALGORITHMS[algo].config_type(), **(preset.agent if preset else {}),
-                                 **(agent or {}))
-    return RunSpec(algo, train, config)
+    train, config = preset_defaults(algo, find_preset(algo, env_id))
+    train = dataclasses.replace(train, **{**(loop or {}), "env": env_id, "seed": seed, "steps": steps})
+    return RunSpec(algo, train, dataclasses.replace(config, **(agent or {})))
 
 
 def plan(experiment: str, steps: int, seeds: int) -> list[PlannedRun]:
@@ -246,9 +248,9 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
     written = []
     for env_id, folder in zip(envs, [out, out / "obstacle"]):
         groups = compare_runs(run_dirs, episodes, env_id, rule=rule, log=console.print)
-        env = make_env(env_id).unwrapped
-        written += write_tables(groups, env.probe_states, folder, rule)
-        plot_comparison(groups, env.params, folder / "comparison.png",
+        params, probes = arena(env_id)
+        written += write_tables(groups, probes, folder, rule)
+        plot_comparison(groups, params, folder / "comparison.png",
                         f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
         written.append(folder / "comparison.png")
     return written
