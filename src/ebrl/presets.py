@@ -53,7 +53,7 @@ S2AC_MULTIGOAL = _preset(
     train=dict(steps=6000, batch_size=100, random_steps=2000, learning_starts=1000, eval_every=1000,
                eval_episodes=20, checkpoint_every=2000),
     agent=dict(variant="phi", svgd_steps=10, particles=10, svgd_step_size=0.1, alpha_critic=0.2, alpha_actor=0.2,
-               train_selection="random", test_selection="softmax", critic_lr=1e-3, actor_lr=1e-3,
+               train_selection="random", test_selection="random", critic_lr=1e-3, actor_lr=1e-3,
                critic_hidden=(256, 256), activation="elu"))
 
 S2AC_MUJOCO = _preset(

@@ -17,7 +17,7 @@ from ebrl.agents.s2ac.networks import S2ACNetworks, make_networks
 from ebrl.config import ConfigError
 from ebrl.nets import log_one_minus_tanh_sq
 from ebrl.samplers import svgd_sample, truncated_gaussian_sample
-from tests.agents.sac.test_agent import random_batch
+from tests.helpers import random_batch
 
 TINY = S2ACConfig(particles=4, svgd_steps=3, actor_hidden=(8,), critic_hidden=(8, 8))
 
@@ -31,9 +31,9 @@ def tiny_parts(config, obs_dim=3, act_dim=2):
     return networks, sample, select, actor_params, critic_params
 
 
-@pytest.mark.parametrize("variant, through_tanh", [("phi", False), ("phi-theta", False), ("phi-theta", True)])
-def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, through_tanh):
-    config = dataclasses.replace(TINY, variant=variant, score_through_tanh=through_tanh)
+@pytest.mark.parametrize("variant, pre_tanh", [("phi", False), ("phi-theta", False), ("phi-theta", True)])
+def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh):
+    config = dataclasses.replace(TINY, variant=variant, score_pre_tanh=pre_tanh)
     networks, sample, _, actor_params, critic_params = tiny_parts(config)
     obs = jax.random.normal(jax.random.key(2), (3, 3))
     key = jax.random.key(3)
@@ -47,11 +47,41 @@ def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, through_ta
             u0, log_q0 = truncated_gaussian_sample(state_key, mean, std, 4, 3.0, normalise=False)
 
         def q(u, s=obs[n]):
-            return jnp.min(networks.critic.apply(critic_params, s, jnp.tanh(u) if through_tanh else u))
+            return jnp.min(networks.critic.apply(critic_params, s, u if pre_tanh else jnp.tanh(u)))
 
         u, log_q_state = svgd_sample(jax.grad(q), u0, log_q0, steps=3, step_size=0.1, bandwidth="mean-half")
         np.testing.assert_allclose(actions[n], jnp.tanh(u), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(log_q[n], log_q_state - jnp.sum(log_one_minus_tanh_sq(u), -1), rtol=1e-5, atol=1e-6)
+
+
+class LinearCritic(nn.Module):
+    """Q_k(s, a) = c·a + k for critics k = 0, 1: the minimum is c·a, with ∇_a Q = c."""
+
+    @nn.compact
+    def __call__(self, obs, action):
+        q = action @ jnp.array([2.0, -1.0])
+        return jnp.stack([q, q + 1.0])
+
+
+@pytest.mark.parametrize("pre_tanh", [False, True])
+def test_svgd_step_on_a_linear_critic_by_hand(pre_tanh):
+    """One SVGD step of two particles, σ = 1: φ(u_i) = ½ Σ_j k_ij [g_j + (u_i − u_j)], k_ij = exp(−‖u_i − u_j‖²/2),
+    with the score through the tanh g_j = c ⊙ (1 − tanh² u_j) (the default), or c itself (--score-pre-tanh, the
+    official code's ∇_u Q(s, u))."""
+    config = dataclasses.replace(TINY, variant="phi", particles=2, svgd_steps=1, bandwidth="1.0",
+                                 score_pre_tanh=pre_tanh)
+    networks = S2ACNetworks(initial=None, critic=LinearCritic())
+    sample, _ = make_actor(networks, config.sampler_settings(), 2)
+    key = jax.random.key(0)
+    actions, _ = sample({}, {}, jnp.zeros((1, 1)), key, 0.2)
+    u0 = np.asarray(0.5 * jax.random.normal(jax.random.split(key, 1)[0], (2, 2)), np.float64)
+    c = np.array([2.0, -1.0])
+    g = np.broadcast_to(c, u0.shape) if pre_tanh else c * (1.0 - np.tanh(u0) ** 2)
+    k = np.exp(-0.5 * np.sum((u0[0] - u0[1]) ** 2))
+    phi0 = 0.5 * (g[0] + k * (g[1] + (u0[0] - u0[1])))
+    phi1 = 0.5 * (k * (g[0] + (u0[1] - u0[0])) + g[1])
+    expected = np.tanh(u0 + 0.1 * np.stack([phi0, phi1]))
+    np.testing.assert_allclose(actions[0], expected, rtol=1e-5, atol=1e-6)
 
 
 def test_actor_loss_gradient_against_finite_differences():
@@ -61,7 +91,7 @@ def test_actor_loss_gradient_against_finite_differences():
         config = dataclasses.replace(TINY, variant="phi-theta", bandwidth="1.0")
         networks, sample, _, actor_params, critic_params = tiny_parts(config)
         actor_params, critic_params = jax.tree.map(lambda x: x.astype(jnp.float64), (actor_params, critic_params))
-        _, actor_loss, _ = make_losses(networks, sample, 0.99, -2.0)
+        _, actor_loss, *_ = make_losses(networks, sample, 0.99, -2.0)
         obs = jax.random.normal(jax.random.key(2), (3, 3), jnp.float64)
         key = jax.random.key(4)
         grads = jax.grad(lambda p: actor_loss(p, critic_params, 0.2, obs, key)[0])(actor_params)
@@ -99,8 +129,8 @@ def test_critic_target_on_a_hand_computed_case():
     expected = np.mean((1.0 - y) ** 2) + np.mean((3.0 - y) ** 2)
     networks = S2ACNetworks(initial=None, critic=_SwitchingCritic(BiasOnlyCritic((1.0, 3.0)),
                                                                   BiasOnlyCritic((2.0, -1.0))))
-    critic_loss, _, _ = make_losses(networks, fake_sample, 0.9, -1.0)
-    loss, info = critic_loss({"online": True}, {"online": False}, None, 0.2, 0.2, batch, jax.random.key(1))
+    critic_loss, *_ = make_losses(networks, fake_sample, 0.9, -1.0)
+    loss, (info, _, _) = critic_loss({"online": True}, {"online": False}, None, 0.2, 0.2, batch, jax.random.key(1))
     np.testing.assert_allclose(info["target_mean"], y.mean(), rtol=1e-6)
     np.testing.assert_allclose(loss, expected, rtol=1e-6)
 

@@ -5,18 +5,11 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.agents import Transition
 from ebrl.agents.sac import SACConfig, make_agent
 from ebrl.nets import CriticEnsemble
+from tests.helpers import random_batch
 
 CONFIG = SACConfig(hidden=(16, 16))
-
-
-def random_batch(key, n=32, obs_dim=3, act_dim=2):
-    k = jax.random.split(key, 4)
-    return Transition(obs=jax.random.normal(k[0], (n, obs_dim)), action=jax.random.uniform(k[1], (n, act_dim), minval=-1),
-                      reward=jax.random.normal(k[2], (n,)), next_obs=jax.random.normal(k[3], (n, obs_dim)),
-                      terminated=jnp.zeros(n))
 
 
 def test_polyak_update_of_the_target_critics():

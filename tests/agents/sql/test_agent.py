@@ -7,7 +7,7 @@ import pytest
 
 from ebrl.agents.sql import SQLConfig, make_agent
 from ebrl.config import ConfigError
-from tests.agents.sac.test_agent import random_batch
+from tests.helpers import random_batch
 
 CONFIG = SQLConfig(hidden=(16, 16), kernel_particles=8, value_particles=8)
 

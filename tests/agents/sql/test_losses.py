@@ -8,7 +8,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.agents.sql.losses import lower_median, make_losses, soft_value, sql_kernel
+from ebrl.agents.sql.losses import make_losses, soft_value
+from ebrl.samplers.amortized import lower_median, median_kernel
 from ebrl.agents.sql.networks import make_networks
 
 
@@ -47,14 +48,14 @@ def test_kernel_bandwidth_on_hand_computed_distances():
     fixed = jnp.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
     updated = jnp.array([[0.0, 1.0], [3.0, 0.0]])
     # squared distances, fixed x updated: [[1, 9], [2, 4], [1, 13]]; sorted 1 1 2 4 9 13, lower median 2
-    kappa, grad, h = sql_kernel(fixed, updated)
+    kappa, grad, h = median_kernel(fixed, updated)
     assert float(lower_median(jnp.array([[1.0, 9.0], [2.0, 4.0], [1.0, 13.0]]))) == 2.0
     np.testing.assert_allclose(h, 2.0 / math.log(3.0), rtol=1e-6)
     np.testing.assert_allclose(kappa[1, 1], math.exp(-4.0 / (2.0 / math.log(3.0))), rtol=1e-6)
     # ∇_x exp(−‖x − y‖²/h) at x = (1, 0), y = (3, 0): −2(x − y)/h·κ
     np.testing.assert_allclose(grad[1, 1], -2.0 * np.array([-2.0, 0.0]) / h * kappa[1, 1], rtol=1e-5)
     # the floor: coincident particles give h = 1e-3, not 0
-    assert float(sql_kernel(jnp.zeros((2, 2)), jnp.zeros((2, 2)))[2]) == pytest.approx(1e-3)
+    assert float(median_kernel(jnp.zeros((2, 2)), jnp.zeros((2, 2)))[2]) == pytest.approx(1e-3)
 
 
 def numpy_mlp(params, obs, other, squash):

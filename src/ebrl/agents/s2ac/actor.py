@@ -2,12 +2,13 @@
 log-density of every particle carried along in closed form (anchor-s2ac.md §1–§2).
 
     u⁰ ~ q0(·|s)                                 S2AC(φ): N(0, σ_p0² I); S2AC(φ,θ): N(µθ(s), σθ(s)²) truncated at ±3σ
-    u^{l+1} = u^l + ε φ(u^l),  g = ∇_u min_k Q_k(s, ·)           (ebrl.samplers.svgd_step, "mean-half" bandwidth)
+    u^{l+1} = u^l + ε φ(u^l),  g = ∇_u min_k Q_k(s, tanh u)      (ebrl.samplers.svgd_step, "mean-half" bandwidth)
     log q(u^{l+1}) = log q(u^l) − ε T(u^l)                        (closed-form trace, self term excluded)
     a = tanh(u^L),  log q(a|s) = log q(u^L) − Σ_k log(1 − tanh²u_k^L)
 
-Official quirks, as switches: the critic is fed the pre-tanh particle u (score_through_tanh=False) and the sampler
-targets exp(Q) rather than exp(Q/α) (score_over_alpha=False).
+The official code feeds the critic the pre-tanh particle u, a point it was never trained on: a bug that ebrl fixes,
+kept as the switch score_pre_tanh=True. The official sampler targets exp(Q) rather than exp(Q/α): a design choice,
+kept as the default, with score_over_alpha=True as the switch.
 """
 
 import dataclasses
@@ -32,7 +33,7 @@ class SamplerSettings:
     bandwidth: str | float
     logdet: str
     sigma_p0: float
-    score_through_tanh: bool
+    score_pre_tanh: bool
     score_over_alpha: bool
 
 
@@ -56,7 +57,7 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         scale = 1.0 / alpha if settings.score_over_alpha else 1.0
 
         def log_target(u):
-            action = jnp.tanh(u) if settings.score_through_tanh else u
+            action = u if settings.score_pre_tanh else jnp.tanh(u)
             return scale * jnp.min(networks.critic.apply(critic_params, obs, action))
 
         u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,

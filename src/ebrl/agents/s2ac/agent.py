@@ -8,6 +8,7 @@ import optax
 from flax import struct
 
 from ebrl.agents import Agent, Transition
+from ebrl.agents.common import gradient_step
 from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
@@ -15,6 +16,7 @@ from ebrl.config import require, require_layers, require_positive, require_unit_
 from ebrl.samplers import BANDWIDTH_RULES, LOGDETS
 
 VARIANTS = ("phi", "phi-theta")
+AMORTIZED = "amortized"  # the action mode of ψ
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,14 +38,23 @@ class S2ACConfig:
     """Log-density update: trace (closed form, official), exact or exact-excluded (autodiff log-dets)."""
     sigma_p0: float = 0.5
     """S2AC(φ): standard deviation of the initial particles."""
-    score_through_tanh: bool = False
-    """Take the SVGD score through the tanh, ∇_u Q(s, tanh u); the official code feeds the critic u itself."""
+    score_pre_tanh: bool = False
+    """Feed the critic the unbounded pre-tanh particle u in the SVGD score, ∇_u Q(s, u), as the official code does
+    (a bug: the critic is trained on actions tanh u only). Default: the score through the tanh, ∇_u Q(s, tanh u)."""
     score_over_alpha: bool = False
     """Sample from exp(Q/α_a); the official sampler targets exp(Q)."""
     train_selection: str = "random"
-    """Particle picked to act while training: random, max (argmax Q) or softmax (P ∝ exp(Q/τ))."""
+    """Particle picked to act while training: random, max (argmax Q) or softmax (P ∝ exp(Q/τ)); or amortized."""
     test_selection: str = "softmax"
     """Default rule of evaluation (every rule is evaluated and logged)."""
+    amortize: bool = False
+    """S2AC(φ,θ,ψ) (or (φ,ψ)): also train a sampler network ψ(s, ξ) to reproduce the SVGD particles, and offer the
+    action mode `amortized`, one network call instead of the SVGD chain. ψ only acts: it enters neither the critic
+    target nor the actor loss."""
+    amortizer_hidden: tuple[int, ...] = (256, 256)
+    """Hidden widths of ψ (ReLU)."""
+    amortizer_lr: float = 1e-3
+    """Adam learning rate of ψ."""
     softmax_temperature: float = 1.0
     """τ of the softmax rule."""
     alpha_critic: float = 0.2
@@ -77,15 +88,18 @@ class S2ACConfig:
         require(self.variant in VARIANTS, f"--variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
         require(self.particles >= 2, f"--particles must be at least 2, got {self.particles}")
         for name in ("svgd_steps", "svgd_step_size", "sigma_p0", "softmax_temperature", "alpha_critic",
-                     "alpha_actor", "alpha_lr", "actor_lr", "critic_lr"):
+                     "alpha_actor", "alpha_lr", "actor_lr", "critic_lr", "amortizer_lr"):
             require_positive(name, getattr(self, name))
         require(self.bandwidth in BANDWIDTH_RULES or _is_positive_number(self.bandwidth),
                 f"--bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}")
         require(self.logdet in LOGDETS, f"--logdet must be one of {', '.join(LOGDETS)}, got {self.logdet!r}")
+        modes = self.action_modes()
         for name in ("train_selection", "test_selection"):
-            require(getattr(self, name) in SELECTIONS,
-                    f"--{name.replace('_', '-')} must be one of {', '.join(SELECTIONS)}, got {getattr(self, name)!r}")
+            value = getattr(self, name)
+            require(value != AMORTIZED or self.amortize, f"--{name.replace('_', '-')} amortized needs --amortize")
+            require(value in modes, f"--{name.replace('_', '-')} must be one of {', '.join(modes)}, got {value!r}")
         require_layers("actor_hidden", self.actor_hidden)
+        require_layers("amortizer_hidden", self.amortizer_hidden)
         require_layers("critic_hidden", self.critic_hidden)
         require(self.activation in ("relu", "elu", "tanh"),
                 f"--activation must be relu, elu or tanh, got {self.activation!r}")
@@ -93,10 +107,15 @@ class S2ACConfig:
         require_unit_interval("gamma", self.gamma)
         require_unit_interval("tau", self.tau)
 
+    def action_modes(self) -> tuple[str, ...]:
+        """The modes of `act`, the evaluation default first."""
+        available = (*SELECTIONS, AMORTIZED) if self.amortize else SELECTIONS
+        return (self.test_selection, *[mode for mode in available if mode != self.test_selection])
+
     def sampler_settings(self) -> SamplerSettings:
         bandwidth = self.bandwidth if self.bandwidth in BANDWIDTH_RULES else float(self.bandwidth)
         return SamplerSettings(self.variant, self.particles, self.svgd_steps, self.svgd_step_size, bandwidth,
-                               self.logdet, self.sigma_p0, self.score_through_tanh, self.score_over_alpha)
+                               self.logdet, self.sigma_p0, self.score_pre_tanh, self.score_over_alpha)
 
 
 def _is_positive_number(text: str) -> bool:
@@ -116,19 +135,23 @@ class S2ACState:
     actor_opt: optax.OptState
     critic_opt: optax.OptState
     alpha_opt: optax.OptState
+    amortizer_params: dict  # ψ; empty without amortize
+    amortizer_opt: optax.OptState
 
 
 def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
     networks = make_networks(act_dim, config.actor_hidden, config.critic_hidden, config.activation,
-                             config.n_critics)
+                             config.n_critics, config.amortizer_hidden if config.amortize else None)
     sample, select = make_actor(networks, config.sampler_settings(), act_dim)
     target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
-    critic_loss, actor_loss, alpha_loss = make_losses(networks, sample, config.gamma, target_entropy)
+    critic_loss, actor_loss, alpha_loss, amortizer_loss = make_losses(networks, sample, config.gamma,
+                                                                      target_entropy)
     actor_optimizer = optax.adam(config.actor_lr)
     critic_optimizer = optax.adam(config.critic_lr)
     alpha_optimizer = optax.adam(config.alpha_lr)
+    amortizer_optimizer = optax.adam(config.amortizer_lr)
     learns_initial = config.variant == "phi-theta"
-    modes = (config.test_selection, *[rule for rule in SELECTIONS if rule != config.test_selection])
+    modes = config.action_modes()
 
     def init(key: jax.Array) -> S2ACState:
         actor_key, critic_key = jax.random.split(key)
@@ -136,6 +159,9 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         actor_params = networks.initial.init(actor_key, obs)
         critic_params = networks.critic.init(critic_key, obs, action)
         log_alpha_critic = jnp.log(jnp.asarray(config.alpha_critic, jnp.float32))
+        amortizer_params = {}
+        if config.amortize:  # a key of its own, so that the other networks start as without ψ
+            amortizer_params = networks.amortizer.init(jax.random.fold_in(key, 1), obs, action)
         return S2ACState(
             actor_params=actor_params,
             critic_params=critic_params,
@@ -145,36 +171,43 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
             actor_opt=actor_optimizer.init(actor_params),
             critic_opt=critic_optimizer.init(critic_params),
             alpha_opt=alpha_optimizer.init(log_alpha_critic),
+            amortizer_params=amortizer_params,
+            amortizer_opt=amortizer_optimizer.init(amortizer_params),
         )
 
     def act(state: S2ACState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
-        if mode not in SELECTIONS:
-            raise ValueError(f"S2AC has no action mode {mode!r}; use one of {SELECTIONS}")
+        if mode not in modes:
+            raise ValueError(f"S2AC has no action mode {mode!r}; use one of {modes}")
+        if mode == AMORTIZED:
+            return networks.amortized_sample(state.amortizer_params, obs, key, 1)[:, 0]
         sample_key, select_key = jax.random.split(key)
         actions, _ = sample(state.actor_params, state.critic_params, obs, sample_key,
                             jnp.exp(state.log_alpha_actor))
         return select(state.critic_params, obs, actions, select_key, mode, config.softmax_temperature)
 
     def update(state: S2ACState, batch: Transition, key: jax.Array) -> tuple[S2ACState, dict]:
-        """Critic step; then, for S2AC(φ,θ), an actor step on the new critics; then the temperature step
-        (autotune-alpha) and Polyak averaging of the target critics."""
+        """Critic step; then, for S2AC(φ,θ), an actor step on the new critics; with amortize, ψ's step toward the
+        particles the critic target drew at s'; then the temperature step (autotune-alpha) and Polyak averaging of
+        the target critics."""
         critic_key, actor_key = jax.random.split(key)
         alpha_critic, alpha_actor = jnp.exp(state.log_alpha_critic), jnp.exp(state.log_alpha_actor)
-        (c_loss, info), c_grads = jax.value_and_grad(critic_loss, has_aux=True)(
-            state.critic_params, state.target_critic_params, state.actor_params, alpha_critic, alpha_actor, batch,
-            critic_key)
-        c_updates, critic_opt = critic_optimizer.update(c_grads, state.critic_opt)
-        critic_params = optax.apply_updates(state.critic_params, c_updates)
+        critic_params, critic_opt, c_loss, (info, next_particles, mean_log_q) = gradient_step(
+            critic_loss, critic_optimizer, state.critic_params, state.critic_opt, state.target_critic_params,
+            state.actor_params, alpha_critic, alpha_actor, batch, critic_key)
         metrics = {"critic_loss": c_loss, "alpha": alpha_critic, **info}
 
         actor_params, actor_opt = state.actor_params, state.actor_opt
-        mean_log_q = -info["entropy"]
         if learns_initial:
-            (a_loss, mean_log_q), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(
-                state.actor_params, critic_params, alpha_actor, batch.obs, actor_key)
-            a_updates, actor_opt = actor_optimizer.update(a_grads, state.actor_opt)
-            actor_params = optax.apply_updates(state.actor_params, a_updates)
-            metrics["actor_loss"] = a_loss
+            actor_params, actor_opt, metrics["actor_loss"], mean_log_q = gradient_step(
+                actor_loss, actor_optimizer, state.actor_params, state.actor_opt, critic_params, alpha_actor,
+                batch.obs, actor_key)
+
+        amortizer_params, amortizer_opt = state.amortizer_params, state.amortizer_opt
+        if config.amortize:
+            amortizer_params, amortizer_opt, _, amortizer_info = gradient_step(
+                amortizer_loss, amortizer_optimizer, state.amortizer_params, state.amortizer_opt, batch.next_obs,
+                next_particles, jax.random.fold_in(key, 2))
+            metrics.update(amortizer_info)
 
         log_alpha_critic, log_alpha_actor, alpha_opt = state.log_alpha_critic, state.log_alpha_actor, state.alpha_opt
         if config.autotune_alpha:
@@ -191,6 +224,8 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
             actor_opt=actor_opt,
             critic_opt=critic_opt,
             alpha_opt=alpha_opt,
+            amortizer_params=amortizer_params,
+            amortizer_opt=amortizer_opt,
         )
         return new_state, metrics
 

@@ -1,4 +1,5 @@
-"""S2AC's function approximators: the twin critics and, for S2AC(φ,θ), the network of the initial distribution."""
+"""S2AC's function approximators: the twin critics, for S2AC(φ,θ) the network of the initial distribution, and for
+the amortized variant the sampler network ψ."""
 
 import dataclasses
 from collections.abc import Sequence
@@ -30,13 +31,34 @@ class InitialDistribution(nn.Module):
         return mean, jnp.clip(std, STD_MIN, STD_MAX)
 
 
+class Amortizer(nn.Module):
+    """ψ: a = tanh(f(s, ξ)), obs (..., obs_dim) and noise ξ ~ N(0, I) (..., act_dim) -> actions (..., act_dim), a
+    ReLU MLP on the concatenation; trained to reproduce the SVGD particles (losses.amortizer_loss)."""
+
+    hidden: Sequence[int]
+    act_dim: int
+
+    @nn.compact
+    def __call__(self, obs: jax.Array, noise: jax.Array) -> jax.Array:
+        obs = jnp.broadcast_to(obs, (*noise.shape[:-1], obs.shape[-1]))
+        return jnp.tanh(MLP(self.hidden, self.act_dim, "relu")(jnp.concatenate([obs, noise], axis=-1)))
+
+
 @dataclasses.dataclass(frozen=True)
 class S2ACNetworks:
     initial: InitialDistribution
     critic: CriticEnsemble
+    amortizer: Amortizer | None = None
+
+    def amortized_sample(self, params, obs: jax.Array, key: jax.Array, n: int) -> jax.Array:
+        """n actions per state from ψ: obs (N, obs_dim) -> (N, n, act_dim), one fresh ξ per action."""
+        noise = jax.random.normal(key, (obs.shape[0], n, self.amortizer.act_dim))
+        return self.amortizer.apply(params, obs[:, None, :], noise)
 
 
 def make_networks(act_dim: int, actor_hidden: Sequence[int], critic_hidden: Sequence[int], activation: str,
-                  n_critics: int) -> S2ACNetworks:
+                  n_critics: int, amortizer_hidden: Sequence[int] | None = None) -> S2ACNetworks:
+    """`amortizer_hidden` None: no ψ."""
+    amortizer = None if amortizer_hidden is None else Amortizer(tuple(amortizer_hidden), act_dim)
     return S2ACNetworks(initial=InitialDistribution(tuple(actor_hidden), act_dim),
-                        critic=CriticEnsemble(tuple(critic_hidden), n_critics, activation))
+                        critic=CriticEnsemble(tuple(critic_hidden), n_critics, activation), amortizer=amortizer)

@@ -11,9 +11,9 @@ import jax.numpy as jnp
 
 from ebrl.agents import Transition
 from ebrl.agents.sql.networks import SQLNetworks
+from ebrl.samplers.amortized import amortized_direction
 
 BARRIER_EPS = 1e-6  # log(1 − a² + ε) keeps the squash barrier finite at |a| = 1
-MIN_BANDWIDTH = 1e-3
 
 
 def soft_value(q: jax.Array, temperature: float, act_dim: int) -> jax.Array:
@@ -25,35 +25,6 @@ def soft_value(q: jax.Array, temperature: float, act_dim: int) -> jax.Array:
         return jnp.max(q, axis=-1)
     m = q.shape[-1]
     return temperature * (jax.nn.logsumexp(q / temperature, axis=-1) - math.log(m) + act_dim * math.log(2.0))
-
-
-def lower_median(x: jax.Array) -> jax.Array:
-    """The lower median of all entries: sorted(x)[(n − 1) // 2] (the official top_k rule)."""
-    flat = jnp.sort(x.ravel())
-    return flat[(flat.size - 1) // 2]
-
-
-def sql_kernel(fixed: jax.Array, updated: jax.Array) -> tuple[jax.Array, jax.Array, jax.Array]:
-    """κ(x_j, y_i) = exp(−‖x_j − y_i‖²/h) and ∇_{x_j}κ = −2(x_j − y_i)/h·κ for one state's particles.
-
-    fixed x (Kf, d), updated y (Ku, d) -> κ (Kf, Ku), ∇κ (Kf, Ku, d), h. The bandwidth is
-    h = max(lower median of the Kf×Ku squared distances / log Kf, 1e-3), with no gradient (anchor-sql.md §2.3).
-    """
-    diff = fixed[:, None, :] - updated[None, :, :]
-    sq_dists = jnp.sum(diff * diff, axis=-1)
-    h = jax.lax.stop_gradient(jnp.maximum(lower_median(sq_dists) / math.log(fixed.shape[0]), MIN_BANDWIDTH))
-    kappa = jnp.exp(-sq_dists / h)
-    return kappa, -2.0 * diff / h * kappa[..., None], h
-
-
-def svgd_direction(fixed: jax.Array, updated: jax.Array, score: jax.Array, repulsion: float):
-    """Δ_i = (1/Kf) Σ_j [κ(a_j, a_i)·∇ log p(a_j) + β·∇_{a_j}κ(a_j, a_i)] for one state (Eq. 13); returns Δ, h.
-
-    `score` (Kf, d) is ∇ log p at the fixed particles; `repulsion` β is the temperature in network units.
-    """
-    kappa, grad_kappa, h = sql_kernel(fixed, updated)
-    attraction = jnp.einsum("ji,jd->id", kappa, score)
-    return (attraction + repulsion * grad_kappa.sum(axis=0)) / fixed.shape[0], h
 
 
 def make_losses(networks: SQLNetworks, *, gamma: float, reward_scale: float, temperature: float, act_dim: int,
@@ -89,7 +60,7 @@ def make_losses(networks: SQLNetworks, *, gamma: float, reward_scale: float, tem
         fixed = jax.lax.stop_gradient(actions[:, :n_fixed])
         updated = actions[:, n_fixed:]
         score = jax.lax.stop_gradient(score_fn(q_params, obs, fixed))
-        direction, h = jax.vmap(svgd_direction, in_axes=(0, 0, 0, None))(
+        direction, h = jax.vmap(amortized_direction, in_axes=(0, 0, 0, None))(
             fixed, jax.lax.stop_gradient(updated), score, temperature)
         direction = jax.lax.stop_gradient(direction)
         surrogate = -jnp.sum(updated * direction)
