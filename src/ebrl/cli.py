@@ -356,7 +356,7 @@ def compare_command(args: list[str]) -> int:
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
                           options.rule, log=console.print)
     params, probes = arena(env_id)
-    written = write_tables(groups, probes, out, options.rule)
+    written = write_tables(groups, probes, out, options.rule, params.goals)
     plot_comparison(groups, params, out / "comparison.png",
                     f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
     for path in [*written, out / "comparison.png"]:

@@ -47,7 +47,10 @@ class RunSpec:
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
         config_type = ALGORITHMS[data["algo"]].config_type
-        return RunSpec(data["algo"], _from_dict(TrainConfig, data["train"]), _from_dict(config_type, data["agent"]))
+        agent = dict(data["agent"])
+        if "score_through_tanh" in agent:  # S2AC runs written before ebrl 0.2, whose default was the pre-tanh score
+            agent["score_pre_tanh"] = not agent.pop("score_through_tanh")
+        return RunSpec(data["algo"], _from_dict(TrainConfig, data["train"]), _from_dict(config_type, agent))
 
 
 def _from_dict(cls, values: dict):

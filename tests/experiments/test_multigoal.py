@@ -5,7 +5,7 @@ import numpy as np
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
 from ebrl.config import TrainConfig
-from ebrl.experiments.multigoal import group_labels, knn_entropy
+from ebrl.experiments.multigoal import group_labels, knn_entropy, left_share
 from ebrl.runs import RunSpec
 
 
@@ -51,3 +51,14 @@ def test_same_training_ignores_presentation_only():
     moved = dataclasses.replace(spec, train=dataclasses.replace(spec.train, out="elsewhere", progress=False))
     assert same_training(spec, moved)
     assert not same_training(spec, dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=5)))
+
+
+def test_left_share_and_its_exact_interval():
+    """Clopper-Pearson at the edges has a closed form: 0 of n gives [0, 1 − 0.025^(1/n)], n of n gives
+    [0.025^(1/n), 1]; only goals with x < 0 count as left."""
+    goals = np.array([[5.0, 0.0], [-4.0, 3.0], [-4.0, -3.0]])
+    left, reached, low, high = left_share([10, 0, 0], goals)
+    assert (left, reached, low) == (0, 10, 0.0) and math.isclose(high, 1 - 0.025 ** 0.1, rel_tol=1e-6)
+    left, reached, low, high = left_share([0, 4, 6], goals)
+    assert (left, reached, high) == (10, 10, 1.0) and math.isclose(low, 0.025 ** 0.1, rel_tol=1e-6)
+    assert left_share([3, 4, 3], goals)[:2] == (7, 10) and math.isnan(left_share([0, 0, 0], goals)[2])

@@ -78,16 +78,26 @@ def group_labels(specs: dict[str, object]) -> dict[str, str]:
 RULES = ("train", "eval")
 
 
+def rule_mode(agent, rule: str) -> str:
+    """The action mode a rule names for an agent: its training mode ("train"), its evaluation default ("eval"), or
+    the mode itself where the agent has it (e.g. "softmax" for S2AC)."""
+    if rule == "train":
+        return agent.train_mode
+    if rule == "eval":
+        return agent.action_modes[0]
+    return rule
+
+
 def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None, seed: int = 0,
                  rule: str = "train", log=print) -> list[GroupResult]:
-    """`rule`: act with each agent's training action mode (SAC, SQL: sample; S2AC: random particle), or with its
-    evaluation default (SAC: mean; SQL: sample; S2AC: softmax)."""
+    """`rule` (rule_mode): each agent's training action mode (SAC, SQL: sample; S2AC: random particle), its
+    evaluation default (SAC: mean; SQL: sample; S2AC: random on MultiGoal), or a named mode."""
     runs = {str(path): load_run(path) for path in run_dirs}
     labels = group_labels({name: run.spec for name, run in runs.items()})
     groups: dict[str, GroupResult] = {}
     for name, run in runs.items():
         eval_env = env_id or run.spec.train.env
-        mode = run.agent.train_mode if rule == "train" else run.agent.action_modes[0]
+        mode = rule_mode(run.agent, rule)
         log(f"evaluating {name} ({labels[name]}) on {eval_env}: {episodes} episodes, mode {mode}")
         result = evaluate_episodes(run.agent, run.state, eval_env, episodes, mode, seed)
         probes = arena(eval_env)[1]
@@ -114,9 +124,38 @@ def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None,
     return list(groups.values())
 
 
-def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path, rule: str = "train") -> list[Path]:
+def left_share(hits: list[int], goals: np.ndarray) -> tuple[int, int, float, float]:
+    """(episodes ending at a goal left of the start (x < 0), episodes ending at any goal, and the 95 %
+    Clopper-Pearson interval of the left share); the interval is (nan, nan) without goal episodes."""
+    from scipy.stats import binomtest
+
+    left = int(sum(h for h, goal in zip(hits, np.asarray(goals)) if goal[0] < 0))
+    reached = int(sum(hits))
+    if reached == 0:
+        return left, reached, math.nan, math.nan
+    interval = binomtest(left, reached).proportion_ci(confidence_level=0.95, method="exact")
+    return left, reached, float(interval.low), float(interval.high)
+
+
+def per_run_lines(groups: list[GroupResult], goals: np.ndarray) -> list[str]:
+    """A markdown table, one row per run: goal hits, episodes that reached none, and the left share with its 95 %
+    Clopper-Pearson interval."""
+    goals = np.asarray(goals)
+    goal_names = [f"G{g + 1} ({x:g}, {y:g})" for g, (x, y) in enumerate(goals)]
+    lines = ["| group | run | " + " | ".join(goal_names) + " | no goal | left share [95 % interval] |",
+             "|" + "---|" * (4 + len(goals))]
+    for g in groups:
+        for run, hits, missed in zip(g.runs, g.goal_hits, g.no_goal):
+            left, reached, low, high = left_share(hits, goals)
+            share = f"{left}/{reached} = {left / reached:.2f} [{low:.2f}, {high:.2f}]" if reached else "–"
+            lines.append(f"| {g.label} | {Path(run).name} | " + " | ".join(map(str, hits)) + f" | {missed} | {share} |")
+    return lines
+
+
+def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path, rule: str = "train",
+                 goals: np.ndarray | None = None) -> list[Path]:
     """goals.csv (one row per run) and summary.md (one row per group: counts summed over seeds, entropy mean ± std
-    over seeds)."""
+    over seeds; with the goal positions, also one row per run with the left share)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     n_goals = len(groups[0].goal_hits[0])
     goal_names = [f"G{g + 1}" for g in range(n_goals)]
@@ -148,10 +187,13 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path, r
     for g in own:
         estimates = np.array(g.own_entropy)
         own_lines.append(f"| {g.label} | " + " | ".join(_mean_std(estimates[:, p]) for p in range(len(probes))) + " |")
+    per_run = ("\nPer run: goal hits and the share of goal episodes that went left (x < 0), with its 95 % "
+               "Clopper-Pearson interval.\n\n" + "\n".join(per_run_lines(groups, goals)) + "\n"
+               if goals is not None else "")
     md_path = out_dir / "summary.md"
     md_path.write_text(f"Goal hits summed over seeds (per seed in brackets), {rule} action rule; entropy (nats) of "
                        "that rule at the probe states, Kozachenko-Leonenko estimate from "
-                       f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n"
+                       f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n" + per_run
                        + ("\nThe agents' own entropy estimates (S2AC: the closed form −mean log q; SAC: −log π), "
                           f"mean over {OWN_ENTROPY_DRAWS} draws per probe state, mean ± std over seeds.\n\n"
                           + "\n".join(own_lines) + "\n" if own else ""))
@@ -171,6 +213,7 @@ FIG2_ENV, OBSTACLE_ENV, SQL_ENV = "ebrl/MultiGoal3-v0", "ebrl/MultiGoal3Obstacle
 FIG2_ALGOS = ("sac", "sql", "s2ac")
 SQL_TEMPERATURES = (0.0, 0.5, 1.0, 10.0)
 SAC_LOOP = {"random_steps": 1000, "learning_starts": 1000}  # SAC has no preset; its warm-up fits the budget
+S2AC_OTHER_RULES = ("softmax", "max")
 EXPERIMENTS = {
     "s2ac-fig2": "SAC, SQL and S2AC on MultiGoal3 with the same budget (S2AC's Fig. 2), and their obstacle test",
     "sql-temperature": "SQL on MultiGoal at α = 0, 0.5, 1 and 10, same seed and budget",
@@ -243,14 +286,21 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
     """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
     from ebrl.plots import plot_comparison
 
-    run_dirs = [train_planned(run, runs_dir, console) for run in plan(experiment, steps, seeds)]
+    planned = plan(experiment, steps, seeds)
+    run_dirs = [train_planned(run, runs_dir, console) for run in planned]
     envs = [FIG2_ENV, OBSTACLE_ENV] if experiment == "s2ac-fig2" else [SQL_ENV]
     written = []
     for env_id, folder in zip(envs, [out, out / "obstacle"]):
         groups = compare_runs(run_dirs, episodes, env_id, rule=rule, log=console.print)
         params, probes = arena(env_id)
-        written += write_tables(groups, probes, folder, rule)
+        written += write_tables(groups, probes, folder, rule, params.goals)
         plot_comparison(groups, params, folder / "comparison.png",
                         f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
         written.append(folder / "comparison.png")
+    if experiment == "s2ac-fig2":  # S2AC's other particle rules beside the one that samples its policy
+        s2ac_runs = [path for run, path in zip(planned, run_dirs) if run.spec.algo == "s2ac"]
+        params, probes = arena(FIG2_ENV)
+        for mode in S2AC_OTHER_RULES:
+            groups = compare_runs(s2ac_runs, episodes, FIG2_ENV, rule=mode, log=console.print)
+            written += write_tables(groups, probes, out / f"s2ac-{mode}", mode, params.goals)
     return written

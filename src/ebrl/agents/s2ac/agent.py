@@ -211,9 +211,9 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
 
         log_alpha_critic, log_alpha_actor, alpha_opt = state.log_alpha_critic, state.log_alpha_actor, state.alpha_opt
         if config.autotune_alpha:
-            alpha_grad = jax.grad(alpha_loss)(state.log_alpha_critic, mean_log_q)
-            alpha_update, alpha_opt = alpha_optimizer.update(alpha_grad, state.alpha_opt)
-            log_alpha_critic = log_alpha_actor = optax.apply_updates(state.log_alpha_critic, alpha_update)
+            log_alpha_critic, alpha_opt, _, _ = gradient_step(alpha_loss, alpha_optimizer, state.log_alpha_critic,
+                                                               state.alpha_opt, mean_log_q, has_aux=False)
+            log_alpha_actor = log_alpha_critic
 
         new_state = S2ACState(
             actor_params=actor_params,

@@ -8,6 +8,7 @@ import optax
 from flax import struct
 
 from ebrl.agents import Agent, Transition
+from ebrl.agents.common import gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
@@ -108,21 +109,16 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
         critic_key, actor_key = jax.random.split(key)
         alpha = jnp.exp(state.log_alpha)
 
-        (c_loss, c_info), c_grads = jax.value_and_grad(critic_loss, has_aux=True)(
-            state.critic_params, state.actor_params, state.target_critic_params, alpha, batch, critic_key)
-        c_updates, critic_opt = critic_optimizer.update(c_grads, state.critic_opt)
-        critic_params = optax.apply_updates(state.critic_params, c_updates)
-
-        (a_loss, mean_log_prob), a_grads = jax.value_and_grad(actor_loss, has_aux=True)(
-            state.actor_params, critic_params, alpha, batch, actor_key)
-        a_updates, actor_opt = actor_optimizer.update(a_grads, state.actor_opt)
-        actor_params = optax.apply_updates(state.actor_params, a_updates)
+        critic_params, critic_opt, c_loss, c_info = gradient_step(
+            critic_loss, critic_optimizer, state.critic_params, state.critic_opt, state.actor_params,
+            state.target_critic_params, alpha, batch, critic_key)
+        actor_params, actor_opt, a_loss, mean_log_prob = gradient_step(
+            actor_loss, actor_optimizer, state.actor_params, state.actor_opt, critic_params, alpha, batch, actor_key)
 
         log_alpha, alpha_opt = state.log_alpha, state.alpha_opt
         if config.autotune_alpha:
-            alpha_grad = jax.grad(alpha_loss)(state.log_alpha, mean_log_prob)
-            alpha_update, alpha_opt = alpha_optimizer.update(alpha_grad, state.alpha_opt)
-            log_alpha = optax.apply_updates(state.log_alpha, alpha_update)
+            log_alpha, alpha_opt, _, _ = gradient_step(alpha_loss, alpha_optimizer, state.log_alpha,
+                                                       state.alpha_opt, mean_log_prob, has_aux=False)
 
         new_state = SACState(
             actor_params=actor_params,

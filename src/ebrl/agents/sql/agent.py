@@ -8,6 +8,7 @@ import optax
 from flax import struct
 
 from ebrl.agents import Agent, Transition
+from ebrl.agents.common import gradient_step
 from ebrl.agents.sql.losses import make_losses
 from ebrl.agents.sql.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
@@ -106,18 +107,16 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
         """The TD step and the SVGD step, both from the same pre-update parameters (the official code runs them in
         one session call); then the hard target copy when the update count reaches a multiple of the interval."""
         value_key, sampler_key = jax.random.split(key)
-        (loss, q_info), q_grads = jax.value_and_grad(q_loss, has_aux=True)(
-            state.q_params, state.target_q_params, batch, value_key)
-        s_grads, s_info = jax.grad(sampler_loss, has_aux=True)(
-            state.sampler_params, state.q_params, batch.obs, sampler_key)
-        q_updates, q_opt = q_optimizer.update(q_grads, state.q_opt)
-        s_updates, sampler_opt = sampler_optimizer.update(s_grads, state.sampler_opt)
-        q_params = optax.apply_updates(state.q_params, q_updates)
+        q_params, q_opt, loss, q_info = gradient_step(q_loss, q_optimizer, state.q_params, state.q_opt,
+                                                      state.target_q_params, batch, value_key)
+        sampler_params, sampler_opt, _, s_info = gradient_step(sampler_loss, sampler_optimizer, state.sampler_params,
+                                                               state.sampler_opt, state.q_params, batch.obs,
+                                                               sampler_key)
         updates = state.updates + 1
         copy = updates % config.target_update_interval == 0
         target_q_params = jax.tree.map(lambda new, old: jnp.where(copy, new, old), q_params, state.target_q_params)
         new_state = SQLState(q_params=q_params, target_q_params=target_q_params,
-                             sampler_params=optax.apply_updates(state.sampler_params, s_updates),
+                             sampler_params=sampler_params,
                              q_opt=q_opt, sampler_opt=sampler_opt, updates=updates)
         return new_state, {"q_loss": loss, **q_info, **s_info}
 
