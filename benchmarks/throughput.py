@@ -41,7 +41,7 @@ class Options:
 def ebrl_worker(options: Options) -> dict:
     import jax
 
-    from ebrl.agents import Transition
+    from ebrl.core import Transition
     from ebrl.agents.sac import SACConfig, make_agent
     from ebrl.config import TrainConfig
     from ebrl.runs import RunSpec, read_metrics

@@ -19,7 +19,8 @@ import jax.numpy as jnp
 import numpy as np
 import tyro
 
-from ebrl.agents import ALGORITHMS, Transition
+from ebrl.agents import ALGORITHMS
+from ebrl.core import Transition
 from ebrl.agents.s2ac import S2ACConfig
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig

@@ -3,7 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 
 
 def random_batch(key, n=32, obs_dim=3, act_dim=2) -> Transition:

@@ -2,7 +2,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 from ebrl.replay import replay_add, replay_init, replay_sample
 
 

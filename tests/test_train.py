@@ -146,7 +146,7 @@ def test_ornstein_uhlenbeck_noise_follows_its_recursion():
     import jax.numpy as jnp
     import numpy as np
 
-    from ebrl.agents import Agent
+    from ebrl.core import Agent
     from ebrl.train import make_behaviour_policy
 
     still = Agent(init=None, act=lambda state, obs, key, mode: jnp.zeros((obs.shape[0], 2)), update=None,

@@ -4,7 +4,7 @@ import jax
 import jax.numpy as jnp
 from flax import struct
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 
 
 @struct.dataclass

@@ -21,7 +21,8 @@ import jax
 import numpy as np
 
 import ebrl
-from ebrl.agents import ALGORITHMS, Transition
+from ebrl.agents import ALGORITHMS
+from ebrl.core import Transition
 from ebrl.config import ConfigError, TrainConfig
 from ebrl.replay import ReplayBuffer, replay_init
 

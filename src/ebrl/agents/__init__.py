@@ -1,51 +1,7 @@
-"""The agent interface shared by every algorithm, and the registry the training loop reads.
+"""The algorithms, and the registry ALGORITHMS that the loop and the command line read; the interface they share
+(Transition, Agent, Algorithm) is in ebrl.core."""
 
-An agent is a bundle of pure functions over one state pytree (see docs/architecture.md):
-
-    state = agent.init(key)
-    actions = agent.act(state, obs, key, mode)          # obs (batch, obs_dim) -> actions (batch, act_dim) in [-1, 1]
-    state, metrics = agent.update(state, batch, key)    # one gradient step on a Transition batch
-    q = agent.q_value(state, obs, actions)              # (batch,), min over the critic ensemble
-"""
-
-import dataclasses
-from collections.abc import Callable
-from typing import Any
-
-import jax
-from flax import struct
-
-
-@struct.dataclass
-class Transition:
-    """A batch of transitions; `terminated` is 1.0 only where the episode ended without a time limit."""
-
-    obs: jax.Array  # (batch, obs_dim)
-    action: jax.Array  # (batch, act_dim), in [-1, 1]
-    reward: jax.Array  # (batch,)
-    next_obs: jax.Array  # (batch, obs_dim)
-    terminated: jax.Array  # (batch,)
-
-
-@dataclasses.dataclass(frozen=True)
-class Agent:
-    init: Callable[[jax.Array], Any]
-    act: Callable[[Any, jax.Array, jax.Array, str], jax.Array]
-    update: Callable[[Any, Transition, jax.Array], tuple[Any, dict[str, jax.Array]]]
-    q_value: Callable[[Any, jax.Array, jax.Array], jax.Array]
-    action_modes: tuple[str, ...]
-    """Names accepted by `act`; evaluation reports every mode, the first is the default of `ebrl eval`."""
-    train_mode: str
-    """The mode used to act while collecting training data."""
-    entropy: Callable[[Any, jax.Array, jax.Array], jax.Array] | None = None
-    """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
-
-
-@dataclasses.dataclass(frozen=True)
-class Algorithm:
-    name: str
-    config_type: type
-    make_agent: Callable[[Any, int, int], Agent]
+from ebrl.core import Agent, Algorithm, Transition
 
 
 def _registry() -> dict[str, Algorithm]:
@@ -57,3 +13,5 @@ def _registry() -> dict[str, Algorithm]:
 
 
 ALGORITHMS: dict[str, Algorithm] = _registry()
+
+__all__ = ["ALGORITHMS", "Agent", "Algorithm", "Transition"]

@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 from ebrl.agents.sac.losses import make_losses
 
 

@@ -4,7 +4,7 @@ the amortized variant's sampler objective."""
 import jax
 import jax.numpy as jnp
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 from ebrl.agents.s2ac.actor import min_q
 from ebrl.agents.s2ac.networks import S2ACNetworks
 from ebrl.samplers import bandwidth_sq, squared_distances

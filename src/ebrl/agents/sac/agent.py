@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.agents import Agent, Transition
+from ebrl.core import Agent, Transition
 from ebrl.agents.common import gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian

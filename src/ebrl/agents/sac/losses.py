@@ -3,7 +3,7 @@
 import jax
 import jax.numpy as jnp
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 from ebrl.agents.sac.networks import SACNetworks, sample_tanh_gaussian
 
 

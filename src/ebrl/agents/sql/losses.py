@@ -9,7 +9,7 @@ import math
 import jax
 import jax.numpy as jnp
 
-from ebrl.agents import Transition
+from ebrl.core import Transition
 from ebrl.agents.sql.networks import SQLNetworks
 from ebrl.samplers.amortized import amortized_direction
 
