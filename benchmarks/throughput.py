@@ -41,9 +41,9 @@ class Options:
 def ebrl_worker(options: Options) -> dict:
     import jax
 
-    from ebrl.core import Transition
     from ebrl.agents.sac import SACConfig, make_agent
     from ebrl.config import TrainConfig
+    from ebrl.core import Transition
     from ebrl.runs import RunSpec, read_metrics
     from ebrl.train import Trainer
 

@@ -20,10 +20,10 @@ import numpy as np
 import tyro
 
 from ebrl.agents import ALGORITHMS
-from ebrl.core import Transition
 from ebrl.agents.s2ac import S2ACConfig
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
+from ebrl.core import Transition
 from ebrl.presets import find_preset
 from ebrl.replay import replay_add, replay_init
 from ebrl.train import make_learn_step

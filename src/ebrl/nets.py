@@ -6,6 +6,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+
 @jax.custom_jvp
 def elu(x: jax.Array) -> jax.Array:
     """ELU (α = 1): x for x > 0, eᵡ − 1 otherwise. Its derivative, 1 or elu(x) + 1, reuses the forward value, which
@@ -78,3 +79,8 @@ class CriticEnsemble(nn.Module):
             axis_size=self.n,
         )
         return ensemble(self.hidden, self.activation)(obs, action)
+
+
+def min_q(critic: CriticEnsemble, params, obs: jax.Array, action: jax.Array) -> jax.Array:
+    """min_k Q_k(s, a) over the ensemble: the twin minimum, shape of the leading axes of obs and action."""
+    return critic.apply(params, obs, action).min(axis=0)

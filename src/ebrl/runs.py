@@ -22,8 +22,8 @@ import numpy as np
 
 import ebrl
 from ebrl.agents import ALGORITHMS
-from ebrl.core import Transition
 from ebrl.config import ConfigError, TrainConfig
+from ebrl.core import Transition
 from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE = "config.json", "metrics.csv"

@@ -21,8 +21,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ebrl.agents import ALGORITHMS
-from ebrl.core import Agent, Transition
 from ebrl.config import ConfigError
+from ebrl.core import Agent, Transition
 from ebrl.envs import episode_seed, make_env, space_dims
 from ebrl.evaluate import environment_statistics, evaluate, flat_statistics, make_policy
 from ebrl.replay import replay_add, replay_init, replay_sample, zeros_transitions

@@ -7,8 +7,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.core import Transition
 from ebrl.agents.sac.losses import make_losses
+from ebrl.core import Transition
 
 
 @dataclasses.dataclass(frozen=True)

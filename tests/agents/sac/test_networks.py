@@ -3,8 +3,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebrl.agents.sac.networks import sample_tanh_gaussian, tanh_gaussian_log_prob
-from ebrl.nets import log_one_minus_tanh_sq
-from ebrl.nets import CriticEnsemble
+from ebrl.nets import CriticEnsemble, log_one_minus_tanh_sq
 
 
 def normal_log_pdf(u, mean, std):

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from ebrl.agents.sql.losses import make_losses, soft_value
-from ebrl.samplers.amortized import lower_median, median_kernel
 from ebrl.agents.sql.networks import make_networks
+from ebrl.samplers.amortized import lower_median, median_kernel
 
 
 def toy_q_1d(a):

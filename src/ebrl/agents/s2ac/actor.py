@@ -18,6 +18,7 @@ import jax.numpy as jnp
 
 from ebrl.agents.s2ac.networks import S2ACNetworks
 from ebrl.nets import log_one_minus_tanh_sq
+from ebrl.nets import min_q as critic_min  # actor.min_q below broadcasts obs over the particles
 from ebrl.samplers import gaussian_log_density, svgd_sample, truncated_gaussian_sample
 
 SELECTIONS = ("softmax", "max", "random")
@@ -58,7 +59,7 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
 
         def log_target(u):
             action = u if settings.score_pre_tanh else jnp.tanh(u)
-            return scale * jnp.min(networks.critic.apply(critic_params, obs, action))
+            return scale * critic_min(networks.critic, critic_params, obs, action)
 
         u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,
                                step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet,
@@ -85,4 +86,4 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
 def min_q(networks: S2ACNetworks, critic_params, obs: jax.Array, actions: jax.Array) -> jax.Array:
     """min_k Q_k(s, a_i) for obs (N, obs_dim) and particles (N, m, d): (N, m)."""
     obs = jnp.broadcast_to(obs[:, None, :], (*actions.shape[:2], obs.shape[-1]))
-    return networks.critic.apply(critic_params, obs, actions).min(axis=0)
+    return critic_min(networks.critic, critic_params, obs, actions)

@@ -7,12 +7,13 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.core import Agent, Transition
 from ebrl.agents.common import gradient_step
 from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
+from ebrl.core import Agent, Transition
+from ebrl.nets import min_q
 from ebrl.samplers import BANDWIDTH_RULES, LOGDETS
 
 VARIANTS = ("phi", "phi-theta")
@@ -230,7 +231,7 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         return new_state, metrics
 
     def q_value(state: S2ACState, obs: jax.Array, action: jax.Array) -> jax.Array:
-        return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
+        return min_q(networks.critic, state.critic_params, obs, action)
 
     def entropy(state: S2ACState, obs: jax.Array, key: jax.Array) -> jax.Array:
         """The closed-form estimate H(s) = −(1/m) Σ_i log q(a_i|s) of one sampler run."""

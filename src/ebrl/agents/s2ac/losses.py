@@ -4,9 +4,9 @@ the amortized variant's sampler objective."""
 import jax
 import jax.numpy as jnp
 
-from ebrl.core import Transition
 from ebrl.agents.s2ac.actor import min_q
 from ebrl.agents.s2ac.networks import S2ACNetworks
+from ebrl.core import Transition
 from ebrl.samplers import bandwidth_sq, squared_distances
 from ebrl.samplers.amortized import MIN_BANDWIDTH, amortized_direction, kde_score
 

@@ -7,11 +7,12 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.core import Agent, Transition
 from ebrl.agents.common import gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
+from ebrl.core import Agent, Transition
+from ebrl.nets import min_q
 
 AGENT_MODES = ("mean", "sample")
 
@@ -134,7 +135,7 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
         return new_state, metrics
 
     def q_value(state: SACState, obs: jax.Array, action: jax.Array) -> jax.Array:
-        return networks.critic.apply(state.critic_params, obs, action).min(axis=0)
+        return min_q(networks.critic, state.critic_params, obs, action)
 
     def entropy(state: SACState, obs: jax.Array, key: jax.Array) -> jax.Array:
         """−log π(a|s) at one sampled a per state: an unbiased single-draw estimate of the entropy."""

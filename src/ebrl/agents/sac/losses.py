@@ -3,8 +3,9 @@
 import jax
 import jax.numpy as jnp
 
-from ebrl.core import Transition
 from ebrl.agents.sac.networks import SACNetworks, sample_tanh_gaussian
+from ebrl.core import Transition
+from ebrl.nets import min_q
 
 
 def make_losses(networks: SACNetworks, gamma: float, target_entropy: float):
@@ -20,7 +21,7 @@ def make_losses(networks: SACNetworks, gamma: float, target_entropy: float):
         Eq. (5) of the paper with the clipped double-Q target; truncated episodes bootstrap (terminated = 0).
         """
         next_action, next_log_prob = policy_sample(actor_params, batch.next_obs, key)
-        next_q = networks.critic.apply(target_critic_params, batch.next_obs, next_action).min(axis=0)
+        next_q = min_q(networks.critic, target_critic_params, batch.next_obs, next_action)
         soft_value = next_q - alpha * next_log_prob
         target = jax.lax.stop_gradient(batch.reward + gamma * (1.0 - batch.terminated) * soft_value)
         q = networks.critic.apply(critic_params, batch.obs, batch.action)  # (n, batch)
@@ -30,7 +31,7 @@ def make_losses(networks: SACNetworks, gamma: float, target_entropy: float):
     def actor_loss(actor_params, critic_params, alpha, batch: Transition, key):
         """J_π = E_s E_{a~π}[α log π(a|s) − min_i Q_i(s, a)] (Eq. 7, reparameterised); aux: mean log π."""
         action, log_prob = policy_sample(actor_params, batch.obs, key)
-        q = networks.critic.apply(critic_params, batch.obs, action).min(axis=0)
+        q = min_q(networks.critic, critic_params, batch.obs, action)
         return jnp.mean(alpha * log_prob - q), jnp.mean(log_prob)
 
     def alpha_loss(log_alpha, mean_log_prob):

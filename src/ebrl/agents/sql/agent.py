@@ -7,11 +7,11 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.core import Agent, Transition
 from ebrl.agents.common import gradient_step
 from ebrl.agents.sql.losses import make_losses
 from ebrl.agents.sql.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
+from ebrl.core import Agent, Transition
 
 AGENT_MODES = ("sample",)
 

@@ -9,8 +9,8 @@ import math
 import jax
 import jax.numpy as jnp
 
-from ebrl.core import Transition
 from ebrl.agents.sql.networks import SQLNetworks
+from ebrl.core import Transition
 from ebrl.samplers.amortized import amortized_direction
 
 BARRIER_EPS = 1e-6  # log(1 − a² + ε) keeps the squash barrier finite at |a| = 1
