@@ -1,7 +1,9 @@
 """Helpers shared by the tests."""
 
 import jax
+import jax.flatten_util
 import jax.numpy as jnp
+import numpy as np
 
 from ebrl.core import Transition
 
@@ -12,3 +14,31 @@ def random_batch(key, n=32, obs_dim=3, act_dim=2) -> Transition:
     return Transition(obs=jax.random.normal(k[0], (n, obs_dim)), action=jax.random.uniform(k[1], (n, act_dim), minval=-1),
                       reward=jax.random.normal(k[2], (n,)), next_obs=jax.random.normal(k[3], (n, obs_dim)),
                       terminated=jnp.zeros(n))
+
+
+def numpy_amortized_direction(fixed: np.ndarray, updated: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Δ_i = (1/Kf) Σ_j [κ(x_j, y_i) s_j − 2(x_j − y_i)/h·κ(x_j, y_i)], κ = exp(−‖x − y‖²/h), h = max(lower median of
+    the squared distances / log Kf, 1e-3), written out particle by particle: fixed x (Kf, d), updated y (Ku, d)."""
+    sq = np.array([[np.sum((x - y) ** 2) for y in updated] for x in fixed])
+    h = max(np.sort(sq.ravel())[(sq.size - 1) // 2] / np.log(len(fixed)), 1e-3)
+    direction = np.zeros_like(updated)
+    for i, y in enumerate(updated):
+        for j, x in enumerate(fixed):
+            kappa = np.exp(-np.sum((x - y) ** 2) / h)
+            direction[i] += (kappa * scores[j] - 2.0 * (x - y) / h * kappa) / len(fixed)
+    return direction
+
+
+def surrogate_gradient_by_finite_differences(params, outputs_of, direction: np.ndarray) -> np.ndarray:
+    """−Σ direction·∂outputs/∂θ for every parameter θ (flattened), ∂outputs/∂θ by central differences of the NumPy
+    function outputs_of(params): the gradient of an amortized SVGD surrogate, computed without autodiff."""
+    flat, unflatten = jax.flatten_util.ravel_pytree(params)
+    flat = np.asarray(flat)
+    expected = np.zeros_like(flat)
+    for p in range(flat.size):
+        step = np.zeros_like(flat)
+        step[p] = 1e-6
+        plus = outputs_of(jax.tree.map(np.asarray, unflatten(flat + step)))
+        minus = outputs_of(jax.tree.map(np.asarray, unflatten(flat - step)))
+        expected[p] = -np.sum(direction * (plus - minus) / 2e-6)
+    return expected

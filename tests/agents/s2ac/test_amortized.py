@@ -14,7 +14,7 @@ from ebrl.agents.s2ac import S2ACConfig, make_agent
 from ebrl.agents.s2ac.actor import make_actor
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import Amortizer, InitialDistribution, S2ACNetworks
-from tests.helpers import random_batch
+from tests.helpers import numpy_amortized_direction, random_batch, surrogate_gradient_by_finite_differences
 
 
 class TwoModeCritic(nn.Module):
@@ -67,22 +67,10 @@ def test_amortizer_gradient_against_numpy():
             eps = 1e-6
             scores = np.array([[(log_kde(x + eps * e) - log_kde(x - eps * e)) / (2 * eps) for e in np.eye(d)]
                                for x in fixed])
-            sq = np.array([[np.sum((x - y) ** 2) for y in updated] for x in fixed])
-            h = max(np.sort(sq.ravel())[(sq.size - 1) // 2] / np.log(m), 1e-3)
-            for i, y in enumerate(updated):
-                for j, x in enumerate(fixed):
-                    kappa = np.exp(-np.sum((x - y) ** 2) / h)
-                    direction[n, i] += (kappa * scores[j] - 2.0 * (x - y) / h * kappa) / m
+            direction[n] = numpy_amortized_direction(fixed, updated, scores)
 
-        flat, unflatten = jax.flatten_util.ravel_pytree(params)
-        flat = np.asarray(flat)
-        expected = np.zeros_like(flat)
-        for p in range(flat.size):
-            step = np.zeros_like(flat)
-            step[p] = 1e-6
-            plus = numpy_amortizer(jax.tree.map(np.asarray, unflatten(flat + step)), obs[:, None, :], noise)[:, m:]
-            minus = numpy_amortizer(jax.tree.map(np.asarray, unflatten(flat - step)), obs[:, None, :], noise)[:, m:]
-            expected[p] = -np.sum(direction * (plus - minus) / 2e-6)
+        expected = surrogate_gradient_by_finite_differences(
+            params, lambda p: numpy_amortizer(p, obs[:, None, :], noise)[:, m:], direction)
         got = np.asarray(jax.flatten_util.ravel_pytree(grads)[0])
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-8)
         assert np.abs(expected).max() > 1e-3

@@ -10,7 +10,7 @@ import pytest
 
 from ebrl.agents.sql.losses import make_losses, soft_value
 from ebrl.agents.sql.networks import make_networks
-from ebrl.samplers.amortized import lower_median, median_kernel
+from tests.helpers import numpy_amortized_direction, surrogate_gradient_by_finite_differences
 
 
 def toy_q_1d(a):
@@ -42,20 +42,6 @@ def test_soft_value_at_zero_temperature_is_the_max():
     # the limit: α[logsumexp(q/α) − log M + d log 2] -> max as α -> 0
     np.testing.assert_allclose(soft_value(q, 1e-3, 2), [4.0, 2.0], atol=2e-3)
     np.testing.assert_allclose(soft_value(q, 1e-5, 2), [4.0, 2.0], atol=2e-5)
-
-
-def test_kernel_bandwidth_on_hand_computed_distances():
-    fixed = jnp.array([[0.0, 0.0], [1.0, 0.0], [0.0, 2.0]])
-    updated = jnp.array([[0.0, 1.0], [3.0, 0.0]])
-    # squared distances, fixed x updated: [[1, 9], [2, 4], [1, 13]]; sorted 1 1 2 4 9 13, lower median 2
-    kappa, grad, h = median_kernel(fixed, updated)
-    assert float(lower_median(jnp.array([[1.0, 9.0], [2.0, 4.0], [1.0, 13.0]]))) == 2.0
-    np.testing.assert_allclose(h, 2.0 / math.log(3.0), rtol=1e-6)
-    np.testing.assert_allclose(kappa[1, 1], math.exp(-4.0 / (2.0 / math.log(3.0))), rtol=1e-6)
-    # ∇_x exp(−‖x − y‖²/h) at x = (1, 0), y = (3, 0): −2(x − y)/h·κ
-    np.testing.assert_allclose(grad[1, 1], -2.0 * np.array([-2.0, 0.0]) / h * kappa[1, 1], rtol=1e-5)
-    # the floor: coincident particles give h = 1e-3, not 0
-    assert float(median_kernel(jnp.zeros((2, 2)), jnp.zeros((2, 2)))[2]) == pytest.approx(1e-3)
 
 
 def numpy_mlp(params, obs, other, squash):
@@ -101,21 +87,8 @@ def check_svgd_parameter_gradient():
         fixed, updated = actions[n, :n_fixed], actions[n, n_fixed:]
         scores = np.array([[(log_p(obs[n], a + eps * e) - log_p(obs[n], a - eps * e)) / (2 * eps)
                             for e in np.eye(act_dim)] for a in fixed])
-        sq = np.array([[np.sum((x - y) ** 2) for y in updated] for x in fixed])
-        h = max(np.sort(sq.ravel())[(sq.size - 1) // 2] / np.log(n_fixed), 1e-3)
-        for i, y in enumerate(updated):
-            for j, x in enumerate(fixed):
-                kappa = np.exp(-np.sum((x - y) ** 2) / h)
-                direction[n, i] += (kappa * scores[j] - 2.0 * (x - y) / h * kappa) / n_fixed
+        direction[n] = numpy_amortized_direction(fixed, updated, scores)
 
-    flat, unflatten = jax.flatten_util.ravel_pytree(s_params)
-    flat = np.asarray(flat)
-    expected = np.zeros_like(flat)
-    for p in range(flat.size):
-        step = np.zeros_like(flat)
-        step[p] = 1e-6
-        plus = actions_of(jax.tree.map(np.asarray, unflatten(flat + step)))[:, n_fixed:]
-        minus = actions_of(jax.tree.map(np.asarray, unflatten(flat - step)))[:, n_fixed:]
-        expected[p] = -np.sum(direction * (plus - minus) / 2e-6)
+    expected = surrogate_gradient_by_finite_differences(s_params, lambda p: actions_of(p)[:, n_fixed:], direction)
     got = np.asarray(jax.flatten_util.ravel_pytree(grads)[0])
     np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-8)
