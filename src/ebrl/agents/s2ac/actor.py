@@ -17,8 +17,7 @@ import jax
 import jax.numpy as jnp
 
 from ebrl.agents.s2ac.networks import S2ACNetworks
-from ebrl.nets import log_one_minus_tanh_sq
-from ebrl.nets import min_q as critic_min  # actor.min_q below broadcasts obs over the particles
+from ebrl.nets import log_one_minus_tanh_sq, min_q
 from ebrl.samplers import gaussian_log_density, svgd_sample, truncated_gaussian_sample
 
 SELECTIONS = ("softmax", "max", "random")
@@ -59,7 +58,7 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
 
         def log_target(u):
             action = u if settings.score_pre_tanh else jnp.tanh(u)
-            return scale * critic_min(networks.critic, critic_params, obs, action)
+            return scale * min_q(networks.critic, critic_params, obs, action)
 
         u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,
                                step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet,
@@ -76,14 +75,14 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         if rule == "random":
             index = jax.random.randint(key, (n,), 0, m)
         else:
-            q = min_q(networks, critic_params, obs, actions)
+            q = particles_min_q(networks, critic_params, obs, actions)
             index = jnp.argmax(q, axis=-1) if rule == "max" else jax.random.categorical(key, q / temperature)
         return jnp.take_along_axis(actions, index[:, None, None], axis=1)[:, 0]
 
     return sample, select
 
 
-def min_q(networks: S2ACNetworks, critic_params, obs: jax.Array, actions: jax.Array) -> jax.Array:
+def particles_min_q(networks: S2ACNetworks, critic_params, obs: jax.Array, actions: jax.Array) -> jax.Array:
     """min_k Q_k(s, a_i) for obs (N, obs_dim) and particles (N, m, d): (N, m)."""
     obs = jnp.broadcast_to(obs[:, None, :], (*actions.shape[:2], obs.shape[-1]))
-    return critic_min(networks.critic, critic_params, obs, actions)
+    return min_q(networks.critic, critic_params, obs, actions)

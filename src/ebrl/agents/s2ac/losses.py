@@ -4,7 +4,7 @@ the amortized variant's sampler objective."""
 import jax
 import jax.numpy as jnp
 
-from ebrl.agents.s2ac.actor import min_q
+from ebrl.agents.s2ac.actor import particles_min_q
 from ebrl.agents.s2ac.networks import S2ACNetworks
 from ebrl.core import Transition
 from ebrl.samplers import bandwidth_sq, squared_distances
@@ -24,7 +24,7 @@ def make_losses(networks: S2ACNetworks, sample, gamma: float, target_entropy: fl
         Aux: (metrics, the particles a'_i (N, m, d), the mean log q over the batch)."""
         next_actions, next_log_q = sample(actor_params, jax.lax.stop_gradient(critic_params), batch.next_obs, key,
                                           alpha_actor)
-        next_q = min_q(networks, target_critic_params, batch.next_obs, next_actions).mean(axis=-1)
+        next_q = particles_min_q(networks, target_critic_params, batch.next_obs, next_actions).mean(axis=-1)
         soft_value = next_q - alpha_critic * next_log_q.mean(axis=-1)
         target = jax.lax.stop_gradient(batch.reward + gamma * (1.0 - batch.terminated) * soft_value)
         q = networks.critic.apply(critic_params, batch.obs, batch.action)  # (n_critics, N)
@@ -36,7 +36,7 @@ def make_losses(networks: S2ACNetworks, sample, gamma: float, target_entropy: fl
         """J_θ = mean_s[α_a·log q(s) − (1/m) Σ_i min_k Q_k(s, a_i)], differentiated through the initial samples,
         every SVGD step (second derivatives of Q, through the score) and the log-density terms."""
         actions, log_q = sample(actor_params, critic_params, obs, key, alpha_actor)
-        q = min_q(networks, critic_params, obs, actions)
+        q = particles_min_q(networks, critic_params, obs, actions)
         return jnp.mean(alpha_actor * log_q.mean(axis=-1) - q.mean(axis=-1)), log_q.mean()
 
     def alpha_loss(log_alpha, mean_log_q):
