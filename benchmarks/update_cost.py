@@ -48,6 +48,8 @@ def contenders() -> dict[str, tuple[str, object, int]]:
         "SAC (batch 256, ebrl default)": ("sac", SACConfig(), 256),
         "SAC (batch 100)": ("sac", SACConfig(), 100),
         "S2AC(φ,θ) (batch 100, m 10, L 3)": ("s2ac", S2ACConfig(variant="phi-theta", svgd_steps=3), 100),
+        "S2AC(φ,θ,ψ) (batch 100, m 10, L 3)": ("s2ac", S2ACConfig(variant="phi-theta", svgd_steps=3, amortize=True),
+                                               100),
         "S2AC(φ) (batch 100, m 10, L 3)": ("s2ac", S2ACConfig(variant="phi", svgd_steps=3), 100),
         "SQL (preset: batch 128, K 16, M 16)": (
             "sql", dataclasses.replace(SQLConfig(), **sql_preset.agent), sql_preset.train["batch_size"]),

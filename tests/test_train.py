@@ -122,7 +122,10 @@ def test_plot_learning_curves(tiny_run, tmp_path, capsys):
 @pytest.mark.slow
 def test_sac_solves_pendulum_within_20k_steps(tmp_path):
     """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, checked at
-    15 000 steps to save CI time; the full 20 000-step runs of seeds 0–2 are in docs/results/sac/."""
+    15 000 steps to save CI time; the full 20 000-step runs of seeds 0–2 are in docs/results/sac/.
+
+    Seeds 0–4 at 15 000 steps on the 2-vCPU Intel machine: −164.3, −153.0, −119.0, −129.6, −154.4; the threshold
+    is 86 below the worst."""
     run_dir = tmp_path / "pendulum"
     assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "15000", "--seed", "0",
                  "--no-progress", "--out", str(run_dir)]) == 0
