@@ -234,7 +234,8 @@ class EvalOptions:
     episodes: int = 10
     """Evaluation episodes."""
     mode: str | None = None
-    """Action-selection rule of the agent (SAC: mean or sample); default: the agent's first."""
+    """Action mode of the agent (SAC: mean or sample; SQL: sample; S2AC: softmax, max, random, and amortized with
+    --amortize); default: the agent's evaluation default (S2AC: its --test-selection, random on MultiGoal)."""
     json: bool = False
     """Print one JSON object on stdout instead of a table."""
     video: str | None = None
@@ -329,7 +330,7 @@ class CompareOptions:
     """Seed of the evaluation episodes and of the entropy samples."""
     rule: str = "train"
     """Action rule: train (each agent's training mode: SAC sample, SQL sample, S2AC random particle) or eval (its
-    evaluation default: SAC mean, SQL sample, S2AC softmax)."""
+    evaluation default: SAC mean, SQL sample, S2AC its --test-selection, random in the MultiGoal preset)."""
     overwrite: bool = False
     """Replace results already in --out."""
 
