@@ -44,17 +44,16 @@ def ebrl_worker(options: Options) -> dict:
     from ebrl.agents.sac import SACConfig, make_agent
     from ebrl.config import TrainConfig
     from ebrl.core import Transition
+    from ebrl.loop.group import GroupTrainer
     from ebrl.runs import RunSpec, read_metrics
-    from ebrl.train import Trainer
 
     steps = 2 * WARMUP + options.intervals * INTERVAL
     with tempfile.TemporaryDirectory() as tmp:
         train_cfg = TrainConfig(env=options.env, steps=steps, random_steps=WARMUP, learning_starts=WARMUP,
-                                eval_every=INTERVAL, eval_episodes=1, checkpoint_every=10 * steps, progress=False,
-                                out=tmp)
-        trainer = Trainer(RunSpec("sac", train_cfg, SACConfig()), Path(tmp))
-        obs_dim, act_dim = trainer.env.observation_space.shape[0], trainer.env.action_space.shape[0]
-        trainer.run()
+                                eval_every=INTERVAL, eval_episodes=1, checkpoint_every=10 * steps)
+        trainer = GroupTrainer(RunSpec("sac", train_cfg, SACConfig()), [0], [Path(tmp)])
+        obs_dim, act_dim = trainer.eval_envs[0].observation_space.shape[0], trainer.eval_envs[0].action_space.shape[0]
+        trainer.run(progress=False)
         sps = [row["sps"] for row in read_metrics(Path(tmp)) if row["step"] > 2 * WARMUP]
     agent = make_agent(SACConfig(), obs_dim, act_dim)
     state = agent.init(jax.random.key(0))

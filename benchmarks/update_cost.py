@@ -2,7 +2,7 @@
 
     python benchmarks/update_cost.py --repeats 7
 
-Each contender runs the training loop's own compiled learn step (`ebrl.train.make_learn_step`: insert 50
+Each contender runs the training loop's own compiled learn step (`ebrl.loop.learner.make_learner(...).learn`: insert 50
 transitions, then 50 updates under `lax.scan` on minibatches drawn from a replay buffer of 10 000 random
 transitions). Calls alternate between contenders, so machine noise hits all of them; the median over repeats is
 reported, as updates per second and as a ratio to SAC, with XLA's count of floating-point operations of one update
@@ -26,7 +26,8 @@ from ebrl.agents.sql import SQLConfig
 from ebrl.core import Transition
 from ebrl.presets import find_preset
 from ebrl.replay import replay_add, replay_init
-from ebrl.train import make_learn_step
+from ebrl.config import TrainConfig
+from ebrl.loop.learner import SeedState, make_learner
 
 OBS_DIM, ACT_DIM = 17, 6  # HalfCheetah-v5
 UPDATES_PER_CALL = 50
@@ -68,27 +69,26 @@ def main(options: Options) -> None:
     runs = {}
     for name, (algo, config, batch_size) in contenders().items():
         agent = ALGORITHMS[algo].make_agent(config, OBS_DIM, ACT_DIM)
-        state = agent.init(jax.random.key(0))
         buffer = replay_add(replay_init(BUFFER, OBS_DIM, ACT_DIM), random_transitions(jax.random.key(1), BUFFER))
-        learn = make_learn_step(agent, batch_size)
+        state = SeedState(agent.init(jax.random.key(0)), buffer, jax.random.key(3), jax.random.key(3))
+        learner = make_learner(agent, TrainConfig(batch_size=batch_size, buffer_size=BUFFER), OBS_DIM, ACT_DIM)
+        learn = jax.jit(learner.learn, static_argnums=3, donate_argnums=0)
         new = random_transitions(jax.random.key(2), UPDATES_PER_CALL)
-        compiled = learn.lower(state, buffer, new, jax.random.key(3), UPDATES_PER_CALL).compile()
+        compiled = learn.lower(state, new, 0, UPDATES_PER_CALL).compile()
         memory = compiled.memory_analysis()
         batch = random_transitions(jax.random.key(4), batch_size)
         cost = jax.jit(agent.update).lower(state, batch, jax.random.key(5)).compile().cost_analysis()
         flops = (cost[0] if isinstance(cost, list) else cost)["flops"]
         peak = memory.temp_size_in_bytes + memory.argument_size_in_bytes + memory.output_size_in_bytes \
             - memory.alias_size_in_bytes
-        state, buffer, _ = learn(state, buffer, new, jax.random.key(3), UPDATES_PER_CALL)  # warm up
-        runs[name] = {"learn": learn, "state": state, "buffer": buffer, "new": new, "times": [],
+        state, _ = learn(state, new, 0, UPDATES_PER_CALL)  # warm up
+        runs[name] = {"learn": learn, "state": state, "new": new, "times": [],
                       "peak_mib": peak / 2**20, "temp_mib": memory.temp_size_in_bytes / 2**20,
                       "gflop": flops / 1e9}
     for repeat in range(options.repeats):
         for name, run in runs.items():
-            key = jax.random.key(100 + repeat)
             start = time.perf_counter()
-            run["state"], run["buffer"], metrics = run["learn"](run["state"], run["buffer"], run["new"], key,
-                                                                UPDATES_PER_CALL)
+            run["state"], metrics = run["learn"](run["state"], run["new"], 100 + repeat, UPDATES_PER_CALL)
             jax.block_until_ready(metrics)
             run["times"].append((time.perf_counter() - start) / UPDATES_PER_CALL)
     sac_ms = {name: 1e3 * float(np.median(run["times"])) for name, run in runs.items() if name.startswith("SAC")}

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ebrl.cli import main
-from ebrl.train import TIMING_COLUMNS
+from ebrl.loop.group import TIMING_COLUMNS
 from tests.conftest import TINY
 
 LONGER = [*TINY[:TINY.index("--steps")], "--steps", "1600", *TINY[TINY.index("--steps") + 2:]]
@@ -120,18 +120,19 @@ def test_plot_learning_curves(tiny_run, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_sac_solves_pendulum_within_20k_steps(tmp_path):
-    """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, checked at
-    15 000 steps to save CI time; the full 20 000-step runs of seeds 0–2 are in docs/results/sac/.
+def test_sac_solves_pendulum_for_every_seed_of_a_group(tmp_path):
+    """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, for every seed
+    of a 3-seed group trained as one program, checked at 15 000 steps to save CI time; the full 20 000-step runs
+    are in docs/results/sac/.
 
-    Seeds 0–4 at 15 000 steps on the 2-vCPU Intel machine: −164.3, −153.0, −119.0, −129.6, −154.4; the threshold
-    is 86 below the worst."""
-    run_dir = tmp_path / "pendulum"
-    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "15000", "--seed", "0",
-                 "--no-progress", "--out", str(run_dir)]) == 0
-    final = metrics_without_timing(run_dir)[-1]
-    assert final["step"] == "15000"
-    assert float(final["eval/mean/return_mean"]) >= -250
+    Seeds 0–4 as one group at 15 000 steps on the 2-vCPU Intel machine (ebrl 0.3): SEE_VERIFY."""
+    out = tmp_path / "pendulum"
+    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "15000", "--seeds", "0", "1", "2",
+                 "--no-progress", "--out", str(out)]) == 0
+    for seed in range(3):
+        final = metrics_without_timing(out / f"seed_{seed}")[-1]
+        assert final["step"] == "15000"
+        assert float(final["eval/mean/return_mean"]) >= -250, seed
 
 
 def test_eval_video(tiny_run, tmp_path):
@@ -149,18 +150,21 @@ def test_ornstein_uhlenbeck_noise_follows_its_recursion():
     import jax.numpy as jnp
     import numpy as np
 
+    from ebrl.config import TrainConfig
     from ebrl.core import Agent
-    from ebrl.train import make_behaviour_policy
+    from ebrl.loop.learner import SeedState, make_learner
 
-    still = Agent(init=None, act=lambda state, obs, key, mode: jnp.zeros((obs.shape[0], 2)), update=None,
+    still = Agent(init=lambda key: {}, act=lambda state, obs, key, mode: jnp.zeros((obs.shape[0], 2)), update=None,
                   q_value=None, action_modes=("sample",), train_mode="sample")
     sigma, theta, act_key = 0.05, 0.15, jax.random.key(7)
-    behaviour = make_behaviour_policy(still, act_key, 0, 2, sigma, theta)
+    learner = make_learner(still, TrainConfig(random_steps=0, ou_sigma=sigma, ou_theta=theta), 3, 2)
+    state = SeedState({}, None, act_key, act_key)
+    behaviour = jax.jit(learner.behaviour)
     noise_key = jax.random.split(act_key)[1]
     for episode_start in (0, 120):
         x = np.zeros(2)
         for step in range(episode_start, episode_start + 80):
             x = (1.0 - theta) * x + sigma * np.asarray(jax.random.normal(jax.random.fold_in(noise_key, step), (2,)))
-            got = np.asarray(behaviour(None, jnp.zeros(3), step, episode_start))
+            got = np.asarray(behaviour(state, jnp.zeros(3), step, episode_start))
             np.testing.assert_allclose(got, x, atol=2e-6)
-    assert np.allclose(behaviour(None, jnp.zeros(3), 5, 0), behaviour(None, jnp.zeros(3), 5, 0))
+    assert np.allclose(behaviour(state, jnp.zeros(3), 5, 0), behaviour(state, jnp.zeros(3), 5, 0))

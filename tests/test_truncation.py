@@ -1,13 +1,14 @@
 """What the loop stores at the end of an episode: termination cuts the bootstrap, a time limit does not."""
 
 import gymnasium as gym
+import jax
 import numpy as np
 import pytest
 
 from ebrl.agents.sac import SACConfig
 from ebrl.config import TrainConfig
+from ebrl.loop.group import GroupTrainer
 from ebrl.runs import RunSpec
-from ebrl.train import Trainer
 
 
 class Counter(gym.Env):
@@ -39,10 +40,11 @@ gym.register("ebrl-test/TimeLimit-v0", entry_point=Counter, max_episode_steps=5)
 ])
 def test_stored_flags_and_final_observations(tmp_path, env_id, flags, next_obs):
     config = TrainConfig(env=env_id, steps=6, chunk=3, batch_size=2, random_steps=6, learning_starts=100,
-                         eval_every=6, eval_episodes=1, checkpoint_every=6, progress=False)
-    trainer = Trainer(RunSpec("sac", config, SACConfig(hidden=(8,))), tmp_path)
-    trainer.run()
-    data = trainer.buffer.data
+                         eval_every=6, eval_episodes=1, checkpoint_every=6)
+    trainer = GroupTrainer(RunSpec("sac", config, SACConfig(hidden=(8,))), [0], [tmp_path])
+    trainer.run(progress=False)
+    data = trainer.states.replay.data
+    data = jax.tree.map(lambda column: column[0], data)  # the one seed
     np.testing.assert_array_equal(data.terminated, flags)
     np.testing.assert_array_equal(data.next_obs[:, 0], next_obs)  # the true last observation, not the reset one
     np.testing.assert_array_equal(data.obs[:, 0], np.array(next_obs) - 1)

@@ -8,3 +8,15 @@ except PackageNotFoundError:  # running from a source tree that was not installe
     __version__ = "0.0.0+unknown"
 
 import ebrl.envs  # noqa: E402,F401  (registers the ebrl/MultiGoal* ids with Gymnasium)
+
+
+_API = ("train", "resume", "preset_spec")
+
+
+def __getattr__(name: str):
+    """`ebrl.train`, `ebrl.resume`, `ebrl.preset_spec` (see ebrl.api), imported on first use."""
+    if name in _API:
+        import ebrl.api
+
+        return getattr(ebrl.api, name)
+    raise AttributeError(f"module 'ebrl' has no attribute {name!r}")

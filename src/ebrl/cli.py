@@ -9,7 +9,7 @@ import io
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import tyro
 from rich.console import Console
@@ -21,10 +21,11 @@ USAGE = """usage: ebrl <command> [options]
 
 commands:
   train   train an agent:      ebrl train --algo sac --env Pendulum-v1 --steps 20000 --seed 0 --out runs/x
+          several seeds in one program: --seeds 0 1 2 3 --out runs/g  (runs/g/seed_0, ...)
           presets of the authors' code apply by (algo, env), e.g. --algo sql --env Hopper-v5; --no-preset
           continue a run:      ebrl train --resume runs/x [--steps N]
   eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
-  plot    learning curves:     ebrl plot runs/x [runs/y ...] [--out curves.png]
+  plot    learning curves:     ebrl plot runs/x [runs/g ...] [--out curves.png]  (a group: mean ± std over seeds)
   compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
                        ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
   multigoal the papers' MultiGoal experiments, trained and compared:
@@ -112,75 +113,108 @@ def _flags(cls) -> set[str]:
 
 
 @dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """Where a run is written, how it executes and what is shown: not part of what it trains."""
+
+    out: str | None = None
+    """Run directory; with --seeds, the group's folder (one run directory OUT/seed_<k> per seed). Default
+    runs/<algo>_<env>_s<seed>_<date-time> (runs/<algo>_<env>_<date-time> for a group)."""
+    seeds: tuple[int, ...] | None = None
+    """Train these seeds as one group, in one compiled program (instead of --seed), e.g. --seeds 0 1 2 3."""
+    overwrite: bool = False
+    """Replace the runs that already exist in --out."""
+    driver: Literal["auto", "gym", "jax"] = "auto"
+    """gym: a Gymnasium vector environment of one copy per seed; jax: the whole collect-and-learn loop on the
+    device, for tasks written in JAX (MultiGoal); auto: jax where the task has it."""
+    vector: Literal["sync", "async"] = "sync"
+    """Gymnasium driver: step the copies in this process (sync) or in one subprocess each (async)."""
+    progress: bool = True
+    """Show a progress bar per seed."""
+    pictures: bool = True
+    """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
+
+
+@dataclasses.dataclass(frozen=True)
 class ResumeOptions:
     steps: int | None = None
     """Train to this many steps in total instead of the run's own --steps."""
+    seeds: tuple[int, ...] | None = None
+    """The group's seeds (optional; checked against the group)."""
+    vector: Literal["sync", "async"] = "sync"
+    """As for a new run."""
+    progress: bool = True
+    """Show a progress bar per seed."""
+    pictures: bool = True
+    """MultiGoal runs: draw the pictures at the end."""
 
 
 def train_command(args: list[str]) -> int:
+    """Parse the flags into a RunSpec and run options, then call ebrl.api.train (or ebrl.api.resume)."""
+    from ebrl import api
     from ebrl.agents import ALGORITHMS
-    from ebrl.plots import is_multigoal, multigoal_pictures
     from ebrl.presets import describe, find_preset, preset_defaults
-    from ebrl.runs import CONFIG_FILE, RunSpec, default_run_dir, prepare_new_run, read_spec, write_json_atomic
+    from ebrl.runs import RunSpec
 
     algo, args = _pop_option(args, "--algo")
-    resume, args = _pop_option(args, "--resume")
+    resume_dir, args = _pop_option(args, "--resume")
+    console = Console(stderr=True)
+    if resume_dir is not None:
+        options = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
+        if algo is not None and algo != _saved_algo(Path(resume_dir)):
+            raise ConfigError(f"{resume_dir} is a {_saved_algo(Path(resume_dir))} run; drop --algo {algo} to "
+                              "resume it")
+        results = api.resume(resume_dir, steps=options.steps, seeds=options.seeds, vector=options.vector,
+                             progress=options.progress, console=console)
+        return _report(results, Path(resume_dir), options.pictures, console)
     use_preset = "--no-preset" not in args
     args = [arg for arg in args if arg != "--no-preset"]
-    preset = None
-    if resume is not None:
-        run_dir = Path(resume)
-        spec = read_spec(run_dir)
-        if algo is not None and algo != spec.algo:
-            raise ConfigError(f"{run_dir} is a {spec.algo} run; drop --algo {algo} to resume it")
-        extra = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
-        if extra.steps is not None:
-            spec = dataclasses.replace(spec, train=dataclasses.replace(spec.train, steps=extra.steps))
-    else:
-        algo = algo or "s2ac"
-        if algo not in ALGORITHMS:
-            raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
-        config_type = ALGORITHMS[algo].config_type
-        env_id = _peek_option(args, "--env") or TrainConfig().env
-        preset = find_preset(algo, env_id) if use_preset else None
-        options_type = _train_options_type(config_type)
-        default = options_type(*preset_defaults(algo, preset)) if preset else None
-        options = parse(tyro.conf.OmitArgPrefixes[options_type], args, f"ebrl train --algo {algo}", default)
-        run_dir = Path(options.train.out or default_run_dir(algo, options.train.env, options.train.seed))
-        spec = RunSpec(algo, dataclasses.replace(options.train, out=str(run_dir)), options.agent)
-    spec.train.validate()
-    spec.agent.validate()
-    _check_env(spec.train.env)
+    algo = algo or "s2ac"
+    if algo not in ALGORITHMS:
+        raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
+    config_type = ALGORITHMS[algo].config_type
+    env_id = _peek_option(args, "--env") or TrainConfig().env
+    preset = find_preset(algo, env_id) if use_preset else None
+    options_type = _train_options_type(config_type)
+    default = options_type(*preset_defaults(algo, preset), RunOptions()) if preset else None
+    options = parse(tyro.conf.OmitArgPrefixes[options_type], args, f"ebrl train --algo {algo}", default)
+    run = options.run
+    if run.seeds is not None and any(arg == "--seed" or arg.startswith("--seed=") for arg in args):
+        raise ConfigError("--seed and --seeds exclude each other; give one run's seed with --seed, or a group's "
+                          "with --seeds 0 1 2")
+    note = f"{describe(preset)}; flags override it, --no-preset drops it" if preset is not None else None
+    results = api.train(RunSpec(algo, options.train, options.agent), run.seeds, run.out,
+                        existing="overwrite" if run.overwrite else "error", driver=run.driver, vector=run.vector,
+                        progress=run.progress, console=console, note=note)
+    out = Path(run.out) if run.out else (results[0].run_dir if run.seeds is None else results[0].run_dir.parent)
+    return _report(results, out, run.pictures, console)
 
-    from ebrl.train import Trainer
 
-    if resume is None:
-        prepare_new_run(run_dir, spec.train.overwrite)
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
-        trainer = Trainer(spec, run_dir)
-    else:
-        trainer = Trainer(spec, run_dir, resume=True)  # restores the checkpoint, or refuses with nothing written
-        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
-    console = Console(stderr=True)
-    if preset is not None:
-        console.print(f"{describe(preset)}; flags override it, --no-preset drops it", highlight=False, soft_wrap=True)
-    console.print(f"[bold]{'resuming' if resume else 'training'}[/] {spec.algo} on {spec.train.env} "
-                  f"(seed {spec.train.seed}) -> {run_dir}")
-    result = trainer.run(console)
-    if result.interrupted:
-        console.print(f"interrupted; checkpoint written. Continue with: ebrl train --resume {run_dir}")
+def _saved_algo(path: Path) -> str:
+    from ebrl.runs import expand_runs, read_spec
+
+    return read_spec(expand_runs([path])[0]).algo
+
+
+def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
+    """The end of `ebrl train`: how to continue an interrupted run, or each seed's evaluation and pictures."""
+    from ebrl.plots import is_multigoal, multigoal_pictures
+    from ebrl.runs import load_run
+
+    if results[0].interrupted:
+        console.print(f"interrupted; checkpoint written. Continue with: ebrl train --resume {out}")
         return 130
-    evals = {k.split("/")[1]: v for k, v in result.last_row.items()
-             if k.startswith("eval/") and k.endswith("return_mean")}
-    summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
-    console.print(f"done: step {result.last_row.get('step')}, evaluation return {summary}; run directory {run_dir}")
-    if spec.train.pictures and is_multigoal(spec.train.env):
-        from ebrl.runs import load_run
-
-        run = load_run(run_dir)
-        for path in multigoal_pictures(run, run_dir / "figures", PICTURE_EPISODES, run.agent.train_mode):
-            console.print(f"wrote {path}")
+    for result in results:
+        evals = {k.split("/")[1]: v for k, v in result.last_row.items()
+                 if k.startswith("eval/") and k.endswith("return_mean")}
+        summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
+        console.print(f"done: seed {result.seed}, step {result.last_row.get('step'):.0f}, evaluation return "
+                      f"{summary}; run directory {result.run_dir}")
+        if pictures:
+            run = load_run(result.run_dir)
+            if is_multigoal(run.spec.train.env):
+                for path in multigoal_pictures(run, result.run_dir / "figures", PICTURE_EPISODES,
+                                               run.agent.train_mode):
+                    console.print(f"wrote {path}")
     return 0
 
 
@@ -188,11 +222,13 @@ PICTURE_EPISODES = 100  # evaluation episodes behind the pictures drawn at the e
 
 
 def _train_options_type(agent_config_type):
-    """The loop's options and the algorithm's, parsed as one set of flat flags (--env, --actor-lr, ...)."""
+    """The loop's options, the algorithm's and the run options, parsed as one set of flat flags (--env,
+    --actor-lr, --seeds, ...)."""
     return dataclasses.make_dataclass(
         "TrainOptions",
         [("train", TrainConfig, dataclasses.field(default_factory=TrainConfig)),
-         ("agent", agent_config_type, dataclasses.field(default_factory=agent_config_type))],
+         ("agent", agent_config_type, dataclasses.field(default_factory=agent_config_type)),
+         ("run", RunOptions, dataclasses.field(default_factory=RunOptions))],
         frozen=True,
     )
 
@@ -278,9 +314,10 @@ def eval_command(args: list[str]) -> int:
 @dataclasses.dataclass(frozen=True)
 class PlotOptions:
     run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
-    """One or more runs; runs of the same algorithm and environment are averaged (mean ± std over seeds)."""
+    """One or more runs or seed groups; runs of the same algorithm and environment are averaged (mean ± std over
+    seeds)."""
     out: str | None = None
-    """Learning-curve file; default RUN_DIR/figures/learning_curve.png for a single run."""
+    """Learning-curve file; default RUN_DIR/figures/learning_curve.png for a single run or group."""
     episodes: int = 100
     """MultiGoal runs: evaluation episodes behind the trajectory plot and the goal histogram."""
     mode: str | None = None
@@ -292,16 +329,17 @@ class PlotOptions:
 
 def plot_command(args: list[str]) -> int:
     from ebrl.plots import is_multigoal, multigoal_pictures, plot_learning_curves
-    from ebrl.runs import check_mode, load_run, read_spec
+    from ebrl.runs import check_mode, expand_runs, load_run, read_spec
 
     options = parse(PlotOptions, args, "ebrl plot")
-    run_dirs = [Path(p) for p in options.run_dirs]
+    given = [Path(p) for p in options.run_dirs]
+    run_dirs = expand_runs(given)
     for run_dir in run_dirs:
         read_spec(run_dir)
-    if options.out is None and len(run_dirs) > 1:
+    if options.out is None and len(given) > 1:
         raise ConfigError("several runs need --out FILE for their common figure")
     require_positive("episodes", options.episodes)
-    out = Path(options.out) if options.out else run_dirs[0] / "figures" / "learning_curve.png"
+    out = Path(options.out) if options.out else given[0] / "figures" / "learning_curve.png"
     plot_learning_curves(run_dirs, out)
     written = [out]
     if len(run_dirs) == 1 and is_multigoal(read_spec(run_dirs[0]).train.env):

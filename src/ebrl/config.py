@@ -31,7 +31,8 @@ def require_layers(name: str, widths: tuple[int, ...]) -> None:
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
-    """What the training loop does, independent of the algorithm."""
+    """What the training loop does, independent of the algorithm: the science of a run, nothing of where it is
+    written or how it is shown (two runs with equal TrainConfig and agent config train the same thing)."""
 
     env: str = "ebrl/MultiGoal3-v0"
     """Gymnasium id of a task with a continuous (Box) action space."""
@@ -39,10 +40,6 @@ class TrainConfig:
     """Environment steps to train for."""
     seed: int = 0
     """Seed of every random choice in the run (same seed, same machine: same metrics.csv)."""
-    out: str | None = None
-    """Run directory; default runs/<algo>_<env>_s<seed>_<date-time>."""
-    overwrite: bool = False
-    """Replace a run that already exists in --out."""
     buffer_size: int = 1_000_000
     """Replay buffer capacity (transitions)."""
     batch_size: int = 256
@@ -65,10 +62,6 @@ class TrainConfig:
     """Episodes per evaluation, on environments separate from the training one."""
     checkpoint_every: int = 5_000
     """Write a resumable checkpoint after this many steps, and at the end."""
-    progress: bool = True
-    """Show a progress bar."""
-    pictures: bool = True
-    """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
 
     def validate(self) -> None:
         for name in ("steps", "buffer_size", "batch_size", "updates_per_step", "chunk", "eval_every",

@@ -5,6 +5,8 @@
     runs/<name>/tb/           TensorBoard events
     runs/<name>/checkpoints/  orbax, one folder per step, the latest two kept
     runs/<name>/figures/      what `ebrl plot` draws
+
+A seed group (`ebrl train --seeds 0 1 2`) is a folder of such run directories, OUT/seed_0, OUT/seed_1, ...
 """
 
 import csv
@@ -21,13 +23,14 @@ import jax
 import numpy as np
 
 import ebrl
-from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, TrainConfig
 from ebrl.core import Transition
 from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE = "config.json", "metrics.csv"
 RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", "figures")
+LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
+SEED_PREFIX = "seed_"
 TRANSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Transition))
 
 logging.getLogger("absl").setLevel(logging.ERROR)  # orbax logs every save at INFO
@@ -47,11 +50,14 @@ class RunSpec:
 
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
+        from ebrl.agents import ALGORITHMS
+
         config_type = ALGORITHMS[data["algo"]].config_type
         agent = dict(data["agent"])
+        train = {k: v for k, v in data["train"].items() if k not in LEGACY_TRAIN_FIELDS}
         if "score_through_tanh" in agent:  # S2AC runs written before ebrl 0.2, whose default was the pre-tanh score
             agent["score_pre_tanh"] = not agent.pop("score_through_tanh")
-        return RunSpec(data["algo"], _from_dict(TrainConfig, data["train"]), _from_dict(config_type, agent))
+        return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent))
 
 
 def _from_dict(cls, values: dict):
@@ -59,9 +65,32 @@ def _from_dict(cls, values: dict):
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 
-def default_run_dir(algo: str, env_id: str, seed: int) -> Path:
+def default_run_dir(algo: str, env_id: str, seed: int | None) -> Path:
+    """runs/<algo>_<env>_s<seed>_<date-time>, or runs/<algo>_<env>_<date-time> for a seed group."""
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    return Path("runs") / f"{algo}_{env_id.replace('/', '-')}_s{seed}_{stamp}"
+    seed_part = "" if seed is None else f"_s{seed}"
+    return Path("runs") / f"{algo}_{env_id.replace('/', '-')}{seed_part}_{stamp}"
+
+
+def seed_run_dirs(out: Path, seeds: list[int]) -> list[Path]:
+    """The run directories of a seed group: OUT/seed_<k>."""
+    return [out / f"{SEED_PREFIX}{seed}" for seed in seeds]
+
+
+def group_seeds(path: Path) -> list[int]:
+    """The seeds of the group in `path` (sorted), or [] if it holds no seed runs."""
+    seeds = [int(p.name[len(SEED_PREFIX):]) for p in path.glob(f"{SEED_PREFIX}*")
+             if p.name[len(SEED_PREFIX):].isdigit() and (p / CONFIG_FILE).is_file()] if path.is_dir() else []
+    return sorted(seeds)
+
+
+def expand_runs(paths: list[Path]) -> list[Path]:
+    """Run directories, with each seed group replaced by its seeds' runs."""
+    expanded = []
+    for path in paths:
+        seeds = [] if (path / CONFIG_FILE).exists() else group_seeds(path)
+        expanded += seed_run_dirs(path, seeds) if seeds else [path]
+    return expanded
 
 
 def holds_run(path: Path) -> bool:
@@ -156,7 +185,8 @@ class Checkpoint:
     step: int
     agent_state: Any
     replay: ReplayBuffer
-    loop: dict  # the loop's host-side state: counters, the current episode's seed and actions, accumulators
+    loop: dict  # the loop's host-side state (JSON): counters, accumulators, the training environment's state
+    env_state: Any = None  # the environment's state where it is a JAX pytree (pure-JAX driver)
 
 
 class Checkpointer:
@@ -175,22 +205,33 @@ class Checkpointer:
     def latest_step(self) -> int | None:
         return self.manager.latest_step()
 
+    def all_steps(self) -> list[int]:
+        return list(self.manager.all_steps())
+
     def save(self, checkpoint: Checkpoint) -> None:
         ocp = self._ocp
-        self.manager.save(checkpoint.step, args=ocp.args.Composite(
-            agent=ocp.args.StandardSave(checkpoint.agent_state),
-            replay=ocp.args.StandardSave(_replay_to_host(checkpoint.replay)),
-            loop=ocp.args.JsonSave(checkpoint.loop),
-        ), force=True)
+        items = dict(agent=ocp.args.StandardSave(checkpoint.agent_state),
+                     replay=ocp.args.StandardSave(_replay_to_host(checkpoint.replay)),
+                     loop=ocp.args.JsonSave(checkpoint.loop))
+        if checkpoint.env_state is not None:
+            items["env"] = ocp.args.StandardSave(checkpoint.env_state)
+        self.manager.save(checkpoint.step, args=ocp.args.Composite(**items), force=True)
 
-    def restore(self, abstract_agent_state: Any, replay_capacity: int, obs_dim: int, act_dim: int) -> Checkpoint:
-        """The latest checkpoint; ConfigError if there is none or it cannot be read."""
+    def restore(self, step: int, abstract_agent_state: Any, replay_capacity: int, obs_dim: int, act_dim: int,
+                abstract_env_state: Any = None) -> Checkpoint:
+        """The checkpoint at `step`; ConfigError if it cannot be read."""
         args = self._ocp.args
-        step, restored = self._restore_latest(
-            f"{self.run_dir} holds no checkpoint to resume from; start a new run instead",
-            agent=args.StandardRestore(abstract_agent_state), replay=args.StandardRestore(), loop=args.JsonRestore())
+        items = dict(agent=args.StandardRestore(abstract_agent_state), replay=args.StandardRestore(),
+                     loop=args.JsonRestore())
+        if abstract_env_state is not None:
+            items["env"] = args.StandardRestore(abstract_env_state)
+        restored = self._restore(step, **items)
         replay = _replay_from_host(restored.replay, replay_capacity, obs_dim, act_dim)
-        return Checkpoint(step, restored.agent, replay, restored.loop)
+        return Checkpoint(step, restored.agent, replay, restored.loop, restored["env"] if "env" in items else None)
+
+    def restore_loop(self, step: int) -> dict:
+        """The loop's JSON state of the checkpoint at `step`."""
+        return self._restore(step, loop=self._ocp.args.JsonRestore()).loop
 
     def restore_agent(self, abstract_agent_state: Any) -> tuple[int, Any]:
         """(step, agent state) of the latest checkpoint, without the replay buffer."""
@@ -202,8 +243,11 @@ class Checkpointer:
         step = self.latest_step()
         if step is None:
             raise ConfigError(missing)
+        return step, self._restore(step, **items)
+
+    def _restore(self, step: int, **items):
         try:
-            return step, self.manager.restore(step, args=self._ocp.args.Composite(**items))
+            return self.manager.restore(step, args=self._ocp.args.Composite(**items))
         except Exception as exc:  # orbax/tensorstore raise many types for damaged files
             raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
@@ -238,6 +282,7 @@ class LoadedRun:
 
 def load_run(run_dir: Path) -> LoadedRun:
     """A run's agent with the state of its latest checkpoint (no replay buffer), for evaluation and pictures."""
+    from ebrl.agents import ALGORITHMS
     from ebrl.envs import make_env, space_dims
 
     spec = read_spec(run_dir)

@@ -30,7 +30,7 @@ def test_step_and_reward_by_hand():
     np.testing.assert_allclose(obs, [0.5, 0.0])
     # nearest goal G1 = (5, 0) at distance 4.5: r = −30·0.25 − 4.5²
     assert reward == pytest.approx(-30 * 0.25 - 4.5**2)
-    assert (terminated, truncated, info["goal"]) == (False, False, None)
+    assert (terminated, truncated, info["goal"]) == (False, False, -1)
 
 
 def test_action_is_clipped_before_moving_and_before_the_cost():
@@ -50,7 +50,7 @@ def test_position_is_clipped_at_the_boundary():
 def test_goal_exactly_at_the_radius_is_not_reached_and_inside_it_is():
     env = env_at("ebrl/MultiGoal-v0", (3.5, 0.0))  # SQL's goals, radius 1
     _, reward, terminated, _, info = env.step(np.array([0.5, 0.0]))  # distance exactly 1.0
-    assert (terminated, info["goal"]) == (False, None) and reward == pytest.approx(-7.5 - 1.0)
+    assert (terminated, info["goal"]) == (False, -1) and reward == pytest.approx(-7.5 - 1.0)
     _, reward, terminated, truncated, info = env.step(np.array([0.5, 0.0]))  # distance 0.5
     assert (terminated, truncated, info["goal"]) == (True, False, 0)
     assert reward == pytest.approx(-7.5 - 0.25 + 10.0)
@@ -127,7 +127,7 @@ def test_pure_jax_step_matches_the_gymnasium_class(env_id):
             np.testing.assert_allclose(j_obs, obs, atol=1e-5)
             assert float(j_reward) == pytest.approx(reward, rel=1e-5, abs=1e-4)
             assert (bool(j_term), bool(j_trunc), bool(j_contact)) == (terminated, truncated, info["wall_contact"])
-            assert (int(j_goal) if int(j_goal) >= 0 else None) == info["goal"]
+            assert int(j_goal) == info["goal"]
             assert int(state.wall_contacts) == info["wall_contacts"]
             done = terminated or truncated
 

@@ -43,6 +43,17 @@ def episode_seed(*path: int) -> int:
     return int(np.random.SeedSequence(list(path)).generate_state(1)[0])
 
 
+def jax_functions(env_id: str):
+    """The task as pure JAX functions `(reset(key) -> (state, obs), step(state, action) -> (state, obs, reward,
+    terminated, truncated))` where ebrl has them (the MultiGoal family), else None. Actions are in [-1, 1]^d."""
+    from ebrl.envs.multigoal import MultiGoalEnv, jax_functions as multigoal_functions
+
+    env = make_env(env_id)
+    unwrapped = env.unwrapped
+    env.close()
+    return multigoal_functions(unwrapped.params) if isinstance(unwrapped, MultiGoalEnv) else None
+
+
 from ebrl.envs.multigoal import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)
 
 _register_multigoal()

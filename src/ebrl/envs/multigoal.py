@@ -126,7 +126,8 @@ LAYOUTS = {
 
 
 class MultiGoalEnv(gym.Env):
-    """Gymnasium class of the MultiGoal tasks; `info` has `goal` (index reached, or None) and wall contacts."""
+    """Gymnasium class of the MultiGoal tasks; `info` has `goal` (index reached, or −1) and wall contacts (plain
+    ints and bools, so that Gymnasium's vector environments can stack them)."""
 
     metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
 
@@ -163,18 +164,18 @@ class MultiGoalEnv(gym.Env):
         return self.position.copy(), float(reward), bool(reached), bool(truncated), self._info(int(goal), contact)
 
     def _info(self, goal: int, contact) -> dict:
-        return {"goal": None if goal < 0 else goal, "wall_contact": bool(contact), "wall_contacts": self.wall_contacts}
+        return {"goal": goal, "wall_contact": bool(contact), "wall_contacts": self.wall_contacts}
 
     def episode_statistics(self, final_infos: list[dict]) -> dict:
         """Per-goal hit counts, episodes without a goal, the fraction that reach one, and with walls the outcome
         counts: reached without contact, reached after touching a wall, failed after touching one."""
         n_goals, walls = len(self.params.goals), len(self.params.walls) > 0
         hits = [sum(info.get("goal") == g for info in final_infos) for g in range(n_goals)]
-        stats = {"goal_hits": hits, "no_goal": sum(info.get("goal") is None for info in final_infos),
+        stats = {"goal_hits": hits, "no_goal": sum(info.get("goal", -1) < 0 for info in final_infos),
                  "goal_fraction": sum(hits) / max(len(final_infos), 1)}
         if walls:
             touched = [info.get("wall_contacts", 0) > 0 for info in final_infos]
-            reached = [info.get("goal") is not None for info in final_infos]
+            reached = [info.get("goal", -1) >= 0 for info in final_infos]
             stats |= {"reached_no_contact": sum(r and not c for r, c in zip(reached, touched)),
                       "reached_after_contact": sum(r and c for r, c in zip(reached, touched)),
                       "failed_after_contact": sum(c and not r for r, c in zip(reached, touched))}
@@ -231,3 +232,18 @@ def register() -> None:
                          kwargs={"goals": layout.goals, "goal_radius": layout.goal_radius,
                                  "init_sigma": layout.init_sigma, "walls": layout.walls,
                                  "probe_states": layout.probe_states})
+
+
+def jax_functions(params: MultiGoalParams):
+    """(reset(key) -> (state, obs), step(state, action) -> (state, obs, reward, terminated, truncated)): the task as
+    pure JAX functions, for the on-device driver."""
+
+    def reset_fn(key):
+        state = reset(params, key)
+        return state, state.position
+
+    def step_fn(state, action):
+        state, obs, reward, terminated, truncated, _, _ = step(params, state, action)
+        return state, obs, reward, terminated, truncated
+
+    return reset_fn, step_fn

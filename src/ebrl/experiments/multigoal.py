@@ -221,64 +221,34 @@ EXPERIMENTS = {
 
 
 @dataclasses.dataclass(frozen=True)
-class PlannedRun:
+class PlannedGroup:
     name: str
-    spec: object  # ebrl.runs.RunSpec
+    spec: object  # ebrl.runs.RunSpec of the first seed
+    seeds: tuple[int, ...]
 
 
-def preset_spec(algo: str, env_id: str, seed: int, steps: int, loop: dict | None = None, agent: dict | None = None):
-    """The RunSpec `ebrl train --algo A --env E --seed S --steps N` would build, plus the given overrides."""
-    from ebrl.presets import find_preset, preset_defaults
-    from ebrl.runs import RunSpec
+def plan(experiment: str, steps: int, seeds: int) -> list[PlannedGroup]:
+    """One seed group per algorithm (or temperature), each as `ebrl train` would build it from the presets (SAC: a
+    1000-step warm-up)."""
+    from ebrl.api import preset_spec
 
-    train, config = preset_defaults(algo, find_preset(algo, env_id))
-    train = dataclasses.replace(train, **{**(loop or {}), "env": env_id, "seed": seed, "steps": steps})
-    return RunSpec(algo, train, dataclasses.replace(config, **(agent or {})))
-
-
-def plan(experiment: str, steps: int, seeds: int) -> list[PlannedRun]:
-    """Each run as `ebrl train` would build it from the presets (SAC: a 1000-step warm-up)."""
+    seed_list = tuple(range(seeds))
     if experiment == "s2ac-fig2":
-        return [PlannedRun(f"{algo}_s{seed}", preset_spec(algo, FIG2_ENV, seed, steps, SAC_LOOP if algo == "sac"
-                                                          else None))
-                for algo in FIG2_ALGOS for seed in range(seeds)]
-    return [PlannedRun(f"alpha_{alpha:g}_s{seed}", preset_spec("sql", SQL_ENV, seed, steps, agent={"alpha": alpha}))
-            for alpha in SQL_TEMPERATURES for seed in range(seeds)]
+        return [PlannedGroup(algo, preset_spec(algo, FIG2_ENV, steps=steps, train=SAC_LOOP if algo == "sac" else None),
+                             seed_list) for algo in FIG2_ALGOS]
+    return [PlannedGroup(f"alpha_{alpha:g}", preset_spec("sql", SQL_ENV, steps=steps, agent={"alpha": alpha}),
+                         seed_list) for alpha in SQL_TEMPERATURES]
 
 
-def same_training(a, b) -> bool:
-    """Whether two RunSpecs train the same thing (the run directory, progress bar and pictures aside)."""
-    presentation = {"out": None, "progress": True, "pictures": True}
-    return (a.algo == b.algo and a.agent == b.agent
-            and dataclasses.replace(a.train, **presentation) == dataclasses.replace(b.train, **presentation))
+def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
+    """Train the group into runs_dir/name/seed_<k> (one program for all its seeds); a finished identical group is
+    reused, an unfinished one resumed. Returns its run directories."""
+    from ebrl.api import train
 
-
-def train_planned(run: PlannedRun, runs_dir: Path, console) -> Path:
-    """Train the run into runs_dir/name; a finished identical run is reused, an unfinished one resumed."""
-    from ebrl.config import ConfigError
-    from ebrl.runs import CONFIG_FILE, Checkpointer, holds_run, read_spec, write_json_atomic
-    from ebrl.train import Trainer
-
-    run_dir = runs_dir / run.name
-    spec = dataclasses.replace(run.spec, train=dataclasses.replace(run.spec.train, out=str(run_dir)))
-    resume = holds_run(run_dir)
-    if resume:
-        if not same_training(read_spec(run_dir), spec):
-            raise ConfigError(f"{run_dir} holds a run with other settings; remove it or choose another --runs-dir")
-        checkpointer = Checkpointer(run_dir)
-        done = (checkpointer.latest_step() or 0) >= spec.train.steps
-        checkpointer.close()
-        if done:
-            console.print(f"reusing {run_dir}")
-            return run_dir
-    else:
-        run_dir.mkdir(parents=True, exist_ok=True)
-        write_json_atomic(run_dir / CONFIG_FILE, spec.to_json())
-    console.print(f"{'resuming' if resume else 'training'} {run.name} -> {run_dir}")
-    result = Trainer(spec, run_dir, resume=resume).run(console)
-    if result.interrupted:
+    results = train(group.spec, group.seeds, runs_dir / group.name, existing="continue", console=console)
+    if results[0].interrupted:
         raise KeyboardInterrupt
-    return run_dir
+    return [result.run_dir for result in results]
 
 
 def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
@@ -287,7 +257,8 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
     from ebrl.plots import plot_comparison
 
     planned = plan(experiment, steps, seeds)
-    run_dirs = [train_planned(run, runs_dir, console) for run in planned]
+    trained = {group.name: train_planned(group, runs_dir, console) for group in planned}
+    run_dirs = [run_dir for dirs in trained.values() for run_dir in dirs]
     envs = [FIG2_ENV, OBSTACLE_ENV] if experiment == "s2ac-fig2" else [SQL_ENV]
     written = []
     for env_id, folder in zip(envs, [out, out / "obstacle"]):
@@ -298,7 +269,7 @@ def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds
                         f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
         written.append(folder / "comparison.png")
     if experiment == "s2ac-fig2":  # S2AC's other particle rules beside the one that samples its policy
-        s2ac_runs = [path for run, path in zip(planned, run_dirs) if run.spec.algo == "s2ac"]
+        s2ac_runs = trained["s2ac"]
         params, probes = arena(FIG2_ENV)
         for mode in S2AC_OTHER_RULES:
             groups = compare_runs(s2ac_runs, episodes, FIG2_ENV, rule=mode, log=console.print)

@@ -1,0 +1,199 @@
+"""The library's entry point: train one configuration for one seed, or for a group of seeds in one program.
+
+    import ebrl
+    spec = ebrl.preset_spec("sac", "Pendulum-v1", steps=20_000)
+    results = ebrl.train(spec, seeds=[0, 1, 2], out="runs/pendulum")   # runs/pendulum/seed_0, seed_1, seed_2
+
+`ebrl train`, `ebrl multigoal` and external launchers (a Ray task, a SLURM job) all call `train` or `resume`.
+Everything they are given is checked before any work starts: a mistake raises ConfigError, and nothing is written.
+"""
+
+import dataclasses
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from ebrl.config import ConfigError, require
+from ebrl.runs import (CONFIG_FILE, Checkpointer, RunSpec, group_seeds, holds_run, prepare_new_run, read_spec,
+                       seed_run_dirs, write_json_atomic)
+
+EXISTING = ("error", "overwrite", "continue")
+MEMORY_FRACTION = 0.8  # the share of the available memory the replay buffers may take
+
+
+def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None, train: dict | None = None,
+                agent: dict | None = None) -> RunSpec:
+    """The RunSpec `ebrl train --algo A --env E` builds (the preset of (algo, env) applied, if any), plus overrides."""
+    from ebrl.presets import find_preset, preset_defaults
+
+    train_cfg, agent_cfg = preset_defaults(algo, find_preset(algo, env_id))
+    overrides = {**(train or {}), "env": env_id, "seed": seed, **({"steps": steps} if steps is not None else {})}
+    return RunSpec(algo, dataclasses.replace(train_cfg, **overrides), dataclasses.replace(agent_cfg, **(agent or {})))
+
+
+def same_training(a: RunSpec, b: RunSpec) -> bool:
+    """Whether two RunSpecs train the same thing (seed included)."""
+    return a.algo == b.algo and a.train == b.train and a.agent == b.agent
+
+
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    seeds = list(seeds)
+    require(len(seeds) > 0, "--seeds needs at least one seed")
+    require(all(isinstance(s, int) and s >= 0 for s in seeds), f"seeds must be non-negative integers, got {seeds}")
+    duplicates = sorted({s for s in seeds if seeds.count(s) > 1})
+    require(not duplicates, f"--seeds lists {', '.join(map(str, duplicates))} more than once; give each seed once")
+    return seeds
+
+
+def available_memory_bytes() -> tuple[int, str]:
+    """(bytes, what) the replay buffers can live in: the accelerator's memory, or the machine's available RAM."""
+    import jax
+
+    device = jax.devices()[0]
+    if device.platform != "cpu":
+        stats = device.memory_stats() or {}
+        if "bytes_limit" in stats:
+            return int(stats["bytes_limit"]) - int(stats.get("bytes_in_use", 0)), f"{device.device_kind} memory"
+    try:
+        with open("/proc/meminfo") as f:
+            fields = dict(line.split(":", 1) for line in f)
+        return int(fields["MemAvailable"].split()[0]) * 1024, "available RAM"
+    except (OSError, KeyError, ValueError):
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"), "RAM"
+
+
+def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> None:
+    """Refuse a group whose replay buffers would not fit: S × capacity × (2·obs + act + 2) float32."""
+    capacity = min(spec.train.buffer_size, spec.train.steps)
+    need = n_seeds * capacity * (2 * obs_dim + act_dim + 2) * 4
+    have, where = available_memory_bytes()
+    if need > MEMORY_FRACTION * have:
+        raise ConfigError(f"the replay buffers of {n_seeds} seed(s) need {need / 2**30:.1f} GiB ({capacity} "
+                          f"transitions each) but {have / 2**30:.1f} GiB of {where} is free; lower --buffer-size "
+                          "or train fewer seeds per group")
+
+
+def _check_spec(spec: RunSpec, n_seeds: int) -> None:
+    from ebrl.agents import ALGORITHMS
+    from ebrl.envs import make_env, space_dims
+
+    require(spec.algo in ALGORITHMS, f"unknown algorithm {spec.algo!r}; choose one of {', '.join(ALGORITHMS)}")
+    spec.train.validate()
+    spec.agent.validate()
+    env = make_env(spec.train.env)
+    obs_dim, act_dim = space_dims(env)
+    env.close()
+    check_memory(spec, n_seeds, obs_dim, act_dim)
+
+
+def _seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
+    return [dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=seed)) for seed in seeds]
+
+
+def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | None = None, *,
+          existing: str = "error", driver: str = "auto", vector: str = "sync", progress: bool = True,
+          console=None, note: str | None = None) -> list:
+    """Train `spec` and return one `TrainResult` per seed (seed, run directory, last metrics row, interrupted).
+
+    seeds=None trains `spec.train.seed` into the run directory `out`; a list of seeds trains them as one group, in
+    one program, into out/seed_<k>, each a complete run directory. `existing` says what to do where `out` already
+    holds runs: "error" refuses, "overwrite" replaces them, "continue" reuses a finished group of the same training
+    and resumes an unfinished one (and refuses one that trains something else). `driver`: "gym" (a Gymnasium
+    vector environment, `vector` "sync" or "async" subprocesses), "jax" (the on-device loop, for tasks written in
+    JAX), or "auto" (jax where the task has it). With a rich `console`, `note` and a start line are printed once
+    every check has passed.
+    """
+    from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult
+    from ebrl.loop.gym_driver import VECTOR_MODES
+    from ebrl.runs import default_run_dir, read_metrics
+
+    require(existing in EXISTING, f"existing must be one of {', '.join(EXISTING)}, got {existing!r}")
+    require(driver in DRIVERS, f"--driver must be one of {', '.join(DRIVERS)}, got {driver!r}")
+    require(vector in VECTOR_MODES, f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
+    single = seeds is None
+    seeds = [spec.train.seed] if single else check_seeds(seeds)
+    _check_spec(spec, len(seeds))
+    if driver == "jax":
+        from ebrl.envs import jax_functions
+
+        require(jax_functions(spec.train.env) is not None,
+                f"{spec.train.env} has no JAX implementation for --driver jax; use --driver gym")
+    out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
+                                                            spec.train.seed if single else None)
+    run_dirs = [out] if single else seed_run_dirs(out, seeds)
+    specs = _seed_specs(spec, seeds)
+    present = [d for d in run_dirs if holds_run(d)]
+    others = [] if single else [s for s in group_seeds(out) if s not in seeds]
+    resume = False
+    if existing == "continue" and (present or others):
+        require(not others and len(present) == len(run_dirs),
+                f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
+                "output folder")
+        for run_dir, seed_spec in zip(run_dirs, specs):
+            require(same_training(read_spec(run_dir), seed_spec),
+                    f"{run_dir} holds a run with other settings; remove it or choose another output folder")
+        finished = [Checkpointer(d) for d in run_dirs]
+        done = all((c.latest_step() or 0) >= spec.train.steps for c in finished)
+        for c in finished:
+            c.close()
+        if done:
+            return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
+        resume = True
+    elif not single and out.exists() and not out.is_dir():
+        raise ConfigError(f"--out {out} is a file; choose a directory")
+    elif existing == "error" and not single and (present or others):
+        raise ConfigError(f"{out} already holds runs; continue them with `ebrl train --resume {out}`, or pass "
+                          "--overwrite to replace them")
+    else:
+        for run_dir in run_dirs:
+            prepare_new_run(run_dir, existing == "overwrite")
+    if not resume:
+        for run_dir, seed_spec in zip(run_dirs, specs):
+            run_dir.mkdir(parents=True, exist_ok=True)
+            write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+    trainer = GroupTrainer(spec, seeds, run_dirs, resume=resume, driver=driver, vector=vector)
+    if console is not None and note:
+        console.print(note, highlight=False, soft_wrap=True)
+    _announce(console, "resuming" if resume else "training", spec, seeds, out, trainer.driver_kind)
+    return trainer.run(console, progress)
+
+
+def _announce(console, verb: str, spec: RunSpec, seeds: list[int], out: Path, driver: str) -> None:
+    if console is not None:
+        what = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {' '.join(map(str, seeds))}"
+        console.print(f"[bold]{verb}[/] {spec.algo} on {spec.train.env} ({what}, {driver} driver) -> {out}")
+
+
+def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | None = None, vector: str = "sync",
+           progress: bool = True, console=None) -> list:
+    """Continue a run or a group from its last common checkpoint, exactly as if it had not stopped; `steps`
+    extends the budget. `seeds`, if given, must be the group's seeds. ConfigError, with nothing written, if the
+    run cannot be continued."""
+    from ebrl.loop.group import GroupTrainer
+
+    out = Path(out)
+    if (out / CONFIG_FILE).exists() or not group_seeds(out):
+        require(seeds is None or len(seeds) == 1, f"{out} is a single run, not a group; drop --seeds")
+        run_dirs, saved_specs = [out], [read_spec(out)]
+        found = [saved_specs[0].train.seed]
+        require(seeds is None or list(seeds) == found,
+                f"{out} was trained with seed {found[0]}, not {list(seeds or [])}; drop --seeds to resume it")
+    else:
+        found = group_seeds(out)
+        if seeds is not None and sorted(check_seeds(seeds)) != found:
+            raise ConfigError(f"{out} holds seeds {found}, not {sorted(seeds)}; drop --seeds to resume the group, "
+                              "or start a new group elsewhere")
+        run_dirs = seed_run_dirs(out, found)
+        saved_specs = [read_spec(d) for d in run_dirs]
+    base = saved_specs[0]
+    for run_dir, saved, seed in zip(run_dirs, saved_specs, found):
+        require(same_training(saved, _seed_specs(base, [seed])[0]),
+                f"{run_dir} trains something other than {run_dirs[0]}; resume it on its own")
+    if steps is not None:
+        base = dataclasses.replace(base, train=dataclasses.replace(base.train, steps=steps))
+    _check_spec(base, len(found))
+    trainer = GroupTrainer(base, found, run_dirs, resume=True, vector=vector)  # refuses before writing anything
+    for run_dir, seed_spec in zip(run_dirs, _seed_specs(base, found)):
+        write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+    _announce(console, "resuming", base, found, out, trainer.driver_kind)
+    return trainer.run(console, progress)

@@ -1,0 +1,248 @@
+"""The host loop of a seed group, shared by both drivers.
+
+Per chunk of `chunk` environment steps, for all seeds at once: the driver collects (uniformly random actions before
+`random_steps`, then the agent's training mode) and one compiled call stores the transitions and runs
+chunk × updates_per_step gradient updates per seed. Evaluation, metrics rows and checkpoints happen between chunks,
+for each seed into its own run directory. Every seed's checkpoints are written at the same steps; a group resumes
+from the latest step that every seed has (orbax keeps two per seed), so a kill in the middle of writing them loses
+one interval at most and a resumed group ends identical to an uninterrupted one.
+"""
+
+import dataclasses
+import signal
+import time
+from pathlib import Path
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from ebrl.agents import ALGORITHMS
+from ebrl.config import ConfigError
+from ebrl.envs import jax_functions, make_env, space_dims
+from ebrl.evaluate import environment_statistics, evaluate, flat_statistics, make_policy
+from ebrl.loop.gym_driver import GymDriver
+from ebrl.loop.jax_driver import JaxDriver, slot_shape
+from ebrl.loop.learner import SeedState, batched, make_learner, seed_keys, seed_slice, stack_seeds
+from ebrl.replay import zeros_transitions
+from ebrl.runs import Checkpoint, Checkpointer, MetricsLog, RunSpec
+
+TIMING_COLUMNS = ("time_s", "sps")  # the only columns that differ between repeated runs
+DRIVERS = ("auto", "gym", "jax")
+
+
+@dataclasses.dataclass
+class SeedLog:
+    """One seed's host-side state; saved as JSON in each of its checkpoints."""
+
+    step: int = 0
+    episodes: int = 0
+    eval_round: int = 0
+    elapsed_s: float = 0.0
+    last_return: float | None = None
+    finished_returns: list = dataclasses.field(default_factory=list)  # since the last metrics row
+    metric_sums: dict = dataclasses.field(default_factory=dict)  # per update metric, over chunks since the last row
+    metric_chunks: int = 0
+    driver: str = "gym"
+    environment: dict = dataclasses.field(default_factory=dict)  # the Gymnasium driver's state of this seed's copy
+
+
+class Interrupt:
+    """Turns the first Ctrl-C into a request to stop at the next chunk boundary; a second one aborts."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum, frame):
+        self.requested = True
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def __exit__(self, *exc):
+        signal.signal(signal.SIGINT, self._previous)
+
+
+@dataclasses.dataclass
+class TrainResult:
+    seed: int
+    run_dir: Path
+    last_row: dict
+    interrupted: bool
+
+
+def common_checkpoint_step(checkpointers: list[Checkpointer], run_dirs: list[Path]) -> int:
+    """The latest step at which every seed of the group has a checkpoint; ConfigError if there is none."""
+    steps = [set(c.all_steps()) for c in checkpointers]
+    if not any(steps):
+        raise ConfigError(f"{run_dirs[0] if len(run_dirs) == 1 else run_dirs[0].parent} holds no checkpoint to "
+                          "resume from; start a new run instead")
+    common = set.intersection(*steps)
+    if not common:
+        raise ConfigError(f"the seeds in {run_dirs[0].parent} have no checkpoint step in common; resume the seeds "
+                          "one by one or start the group again")
+    return max(common)
+
+
+class GroupTrainer:
+    """Training of one configuration for several seeds in one program. `GroupTrainer(...)` builds everything and,
+    with `resume`, restores the checkpoints (raising ConfigError if it cannot, before anything is written);
+    `run()` trains."""
+
+    def __init__(self, spec: RunSpec, seeds: list[int], run_dirs: list[Path], resume: bool = False,
+                 driver: str = "auto", vector: str = "sync"):
+        cfg = self.cfg = spec.train
+        self.spec, self.seeds, self.run_dirs, self.resume = spec, list(seeds), list(run_dirs), resume
+        probe = make_env(cfg.env)
+        obs_dim, act_dim = space_dims(probe)
+        self.eval_envs = [make_env(cfg.env) for _ in range(cfg.eval_episodes)]
+        agent = self.agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+        learner = make_learner(agent, cfg, obs_dim, act_dim)
+        self.learner = batched(learner)
+        self.checkpointers = [Checkpointer(run_dir) for run_dir in run_dirs]
+        functions = jax_functions(cfg.env) if driver in ("auto", "jax") else None
+        if driver == "jax" and functions is None:
+            raise ConfigError(f"{cfg.env} has no JAX implementation for --driver jax; use --driver gym")
+        kind = "jax" if functions is not None else "gym"
+
+        seeds_array = jnp.asarray(self.seeds)
+        if resume:
+            self.step = common_checkpoint_step(self.checkpointers, self.run_dirs)
+            if self.step >= cfg.steps:
+                raise ConfigError(f"{self._where()} is already at step {self.step} of {cfg.steps}; pass --steps N "
+                                  f"with N > {self.step} to train it further")
+            abstract_agent = jax.eval_shape(agent.init, jax.random.key(0))
+            abstract_loop = [c.restore_loop(self.step) for c in self.checkpointers]
+            if any("driver" not in loop for loop in abstract_loop):
+                raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "
+                                  "continue; evaluate it as it is, or train it again")
+            kind = abstract_loop[0]["driver"]
+            if kind == "jax":
+                functions = functions or jax_functions(cfg.env)
+            env_shape = slot_shape(functions) if kind == "jax" else None
+            saved = [c.restore(self.step, abstract_agent, learner.replay_capacity, obs_dim, act_dim, env_shape)
+                     for c in self.checkpointers]
+            _, act_keys, update_keys = jax.vmap(seed_keys)(seeds_array)
+            self.states = SeedState(stack_seeds([s.agent_state for s in saved]), stack_seeds([s.replay for s in saved]),
+                                    act_keys, update_keys)
+            self.logs = [SeedLog(**s.loop) for s in saved]
+            if kind == "jax":
+                self.driver = JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
+            else:
+                self.driver = GymDriver(cfg.env, self.seeds, obs_dim, act_dim, vector,
+                                        [dict(log.environment, step=self.step) for log in self.logs])
+        else:
+            self.step = 0
+            self.states = self.learner.init(seeds_array)
+            self.logs = [SeedLog(driver=kind) for _ in self.seeds]
+            self.driver = (JaxDriver(functions, learner, self.seeds) if kind == "jax"
+                           else GymDriver(cfg.env, self.seeds, obs_dim, act_dim, vector))
+        self.driver_kind = kind
+        self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
+        dummy = zeros_transitions(1, obs_dim, act_dim)
+        metric_names = sorted(jax.eval_shape(lambda k: agent.update(agent.init(k), dummy, k)[1],
+                                             jax.random.key(0)))
+        eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(probe, []))]
+        probe.close()
+        self.columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
+                        + [f"update/{name}" for name in metric_names]
+                        + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
+
+    def _where(self) -> Path:
+        return self.run_dirs[0] if len(self.run_dirs) == 1 else self.run_dirs[0].parent
+
+    def run(self, console: Console | None = None, progress: bool = True) -> list[TrainResult]:
+        cfg = self.cfg
+        metrics_logs = [MetricsLog(d, self.columns, resume_step=self.step if self.resume else None)
+                        for d in self.run_dirs]
+        start_time, start_elapsed = time.perf_counter(), self.logs[0].elapsed_s
+        self.row_time, self.row_step = start_time, self.step
+        last_rows: list[dict] = [{} for _ in self.seeds]
+        bars = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+                        TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
+                        TimeRemainingColumn(), console=console or Console(stderr=True), disable=not progress)
+        with Interrupt() as interrupt, bars:
+            tasks = [bars.add_task(f"{self.spec.algo} {cfg.env} seed {seed}", total=cfg.steps, completed=self.step,
+                                   sps="-", ret=_fmt(log.last_return)) for seed, log in zip(self.seeds, self.logs)]
+            while self.step < cfg.steps and not interrupt.requested:
+                n = min(cfg.chunk, cfg.steps - self.step)
+                learn = self.step + n >= cfg.learning_starts
+                self.states, metrics, finished = self.driver.chunk(self.learner, self.states, self.step, n, learn,
+                                                                   n * cfg.updates_per_step)
+                self.step += n
+                metrics = jax.device_get(metrics)
+                now = time.perf_counter()
+                for k, log in enumerate(self.logs):
+                    log.step, log.elapsed_s = self.step, start_elapsed + now - start_time
+                    log.finished_returns += finished[k]
+                    log.episodes += len(finished[k])
+                    log.last_return = finished[k][-1] if finished[k] else log.last_return
+                    if metrics is not None:
+                        for name, values in metrics.items():
+                            log.metric_sums[name] = log.metric_sums.get(name, 0.0) + float(values[k])
+                        log.metric_chunks += 1
+                done = self.step >= cfg.steps
+                if _crossed(self.step, n, cfg.eval_every) or done:
+                    sps = (self.step - self.row_step) / (now - self.row_time)
+                    for k, metrics_log in enumerate(metrics_logs):
+                        last_rows[k] = self._metrics_row(k, sps)
+                        metrics_log.log(last_rows[k])
+                    for task in tasks:
+                        bars.update(task, sps=f"{sps:.0f}")
+                    self.row_time, self.row_step = time.perf_counter(), self.step
+                if _crossed(self.step, n, cfg.checkpoint_every) or done or interrupt.requested:
+                    self._save()
+                for task, log in zip(tasks, self.logs):
+                    bars.update(task, completed=self.step, ret=_fmt(log.last_return))
+            interrupted = interrupt.requested and self.step < cfg.steps
+        for metrics_log in metrics_logs:
+            metrics_log.close()
+        self.close()
+        return [TrainResult(seed, run_dir, row, interrupted)
+                for seed, run_dir, row in zip(self.seeds, self.run_dirs, last_rows)]
+
+    def _metrics_row(self, k: int, sps: float) -> dict:
+        """Seed k's row at an evaluation: progress, training returns and update metrics since the last row, and the
+        evaluation of every action mode; resets the seed's per-row accumulators. `sps` is steps per second of each
+        seed (the group's aggregate is sps × seeds)."""
+        log = self.logs[k]
+        row = {"step": self.step, "time_s": log.elapsed_s, "sps": sps, "train/episodes": log.episodes,
+               "train/return_mean": float(np.mean(log.finished_returns)) if log.finished_returns else None}
+        row |= {f"update/{name}": value / log.metric_chunks for name, value in log.metric_sums.items()}
+        agent_state = seed_slice(self.states.agent, k)
+        for mode, policy in self.eval_policies.items():
+            result = evaluate(self.agent, agent_state, self.eval_envs, mode, self.seeds[k], log.eval_round, policy)
+            row |= {f"eval/{mode}/{name}": value for name, value in flat_statistics(result.summary()).items()
+                    if name != "episodes"}
+        log.eval_round += 1
+        log.finished_returns, log.metric_sums, log.metric_chunks = [], {}, 0
+        return row
+
+    def _save(self) -> None:
+        environments = self.driver.saved(self.step)
+        for k, checkpointer in enumerate(self.checkpointers):
+            log = self.logs[k]
+            log.environment = environments[k]
+            env_state = self.driver.env_state(k) if self.driver_kind == "jax" else None
+            checkpointer.save(Checkpoint(self.step, seed_slice(self.states.agent, k),
+                                         seed_slice(self.states.replay, k), dataclasses.asdict(log), env_state))
+
+    def close(self) -> None:
+        for checkpointer in self.checkpointers:
+            checkpointer.close()
+        self.driver.close()
+        for env in self.eval_envs:
+            env.close()
+
+
+def _crossed(step: int, n: int, every: int) -> bool:
+    """Whether the last `n` steps, ending at `step`, passed a multiple of `every`."""
+    return step // every > (step - n) // every
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.1f}"

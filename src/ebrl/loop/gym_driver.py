@@ -1,0 +1,156 @@
+"""The Gymnasium driver: S copies of a task in one Gymnasium vector environment, one per seed, stepped together with
+one batched behaviour call per step (one host-device transfer each way for all seeds).
+
+Episodes of seed k reset with the seed episode_seed(k, TRAIN_STREAM, episode index), so a seed's data does not depend
+on the group it trains in. Resume is exact without replaying the past: a checkpoint holds each copy's current
+observation and return and, for MuJoCo tasks, the simulator's whole state (mjData); other tasks, whose state
+Gymnasium does not expose, are restored by replaying their unfinished episode from its reset seed (at most one
+episode per seed).
+"""
+
+import base64
+import functools
+import pickle
+import zlib
+
+import gymnasium as gym
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from ebrl.envs import episode_seed, make_env
+from ebrl.loop.learner import TRAIN_STREAM, BatchedLearner
+from ebrl.replay import zeros_transitions
+
+VECTOR_MODES = ("sync", "async")
+
+
+def _mujoco_env(env: gym.Env):
+    from gymnasium.envs.mujoco.mujoco_env import MujocoEnv
+
+    return env.unwrapped if isinstance(env.unwrapped, MujocoEnv) else None
+
+
+def _time_limit(env: gym.Env):
+    while isinstance(env, gym.Wrapper):
+        if isinstance(env, gym.wrappers.TimeLimit):
+            return env
+        env = env.env
+    return None
+
+
+class ResumableEnv(gym.Wrapper):
+    """A training environment that can hand out its exact state (`snapshot`) where the task exposes it."""
+
+    def snapshot(self) -> str | None:
+        """The simulator's state (MuJoCo: all of mjData), compressed and base64-encoded; None where not exposed."""
+        mujoco_env = _mujoco_env(self.env)
+        if mujoco_env is None:
+            return None
+        return base64.b64encode(zlib.compress(pickle.dumps(mujoco_env.data))).decode()
+
+
+def resumed_env(env_id: str, reset_seed: int, elapsed: int, snapshot: str | None, actions: list | None) -> gym.Env:
+    """A new copy of the task in the state a checkpoint recorded: reset with the episode's seed, then either the
+    saved simulator state written over (and the time limit's counter set), or the episode's actions replayed."""
+    import mujoco
+
+    env = make_env(env_id)
+    env.reset(seed=reset_seed)
+    if snapshot is not None:
+        mujoco_env = _mujoco_env(env)
+        saved = pickle.loads(zlib.decompress(base64.b64decode(snapshot)))
+        mujoco.mj_copyData(mujoco_env.data, mujoco_env.model, saved)
+        time_limit = _time_limit(env)
+        if time_limit is not None:
+            time_limit._elapsed_steps = elapsed
+    else:
+        for action in actions or []:
+            env.step(np.asarray(action, np.float32))
+    return ResumableEnv(env)
+
+
+def new_env(env_id: str) -> gym.Env:
+    return ResumableEnv(make_env(env_id))
+
+
+class GymDriver:
+    """Collects chunks from the vector environment and hands them to the batched learner."""
+
+    def __init__(self, env_id: str, seeds: list[int], obs_dim: int, act_dim: int, vector: str = "sync",
+                 saved: list[dict] | None = None):
+        self.seeds, self.n = seeds, len(seeds)
+        vector_type = (functools.partial(gym.vector.AsyncVectorEnv, context="spawn")  # fork would copy JAX threads
+                       if vector == "async" else gym.vector.SyncVectorEnv)
+        disabled = gym.vector.AutoresetMode.DISABLED  # resets are the driver's, with per-episode seeds
+        if saved is None:
+            self.env = vector_type([functools.partial(new_env, env_id)] * self.n, autoreset_mode=disabled)
+            self.episode_index = np.zeros(self.n, np.int64)
+            obs, _ = self.env.reset(seed=[self._reset_seed(k) for k in range(self.n)])
+            self.obs = np.asarray(obs, np.float32)
+            self.episode_return = np.zeros(self.n)
+            self.episode_start = np.zeros(self.n, np.int64)
+            self.episode_actions: list[list | None] = [[] for _ in range(self.n)]
+        else:
+            self.episode_index = np.array([s["episode_index"] for s in saved], np.int64)
+            self.obs = np.array([s["obs"] for s in saved], np.float32)
+            self.episode_return = np.array([s["episode_return"] for s in saved])
+            self.episode_start = np.array([s["episode_start"] for s in saved], np.int64)
+            self.episode_actions = [s["episode_actions"] for s in saved]
+            fns = [functools.partial(resumed_env, env_id, self._reset_seed(k), s["step"] - s["episode_start"],
+                                     s["snapshot"], s["episode_actions"]) for k, s in enumerate(saved)]
+            self.env = vector_type(fns, autoreset_mode=disabled)
+        self.records_actions = self.env.call("snapshot")[0] is None  # no exposed state: keep actions to replay
+        if not self.records_actions:
+            self.episode_actions = [None] * self.n
+        self.staged = None
+        self.obs_dim, self.act_dim = obs_dim, act_dim
+
+    def _reset_seed(self, k: int) -> int:
+        return episode_seed(self.seeds[k], TRAIN_STREAM, int(self.episode_index[k]))
+
+    def chunk(self, learner: BatchedLearner, states, step: int, n: int, learn: bool, updates: int):
+        """Step every copy n times with the behaviour policy, then store the transitions (and, if `learn`, run
+        n × updates updates per seed) in one compiled call. Returns (states, metrics or None, finished returns
+        per seed)."""
+        if self.staged is None or self.staged.reward.shape[1] != n:  # host-side, filled step by step
+            self.staged = jax.tree.map(lambda x: np.zeros((self.n, *x.shape), x.dtype),
+                                       zeros_transitions(n, self.obs_dim, self.act_dim, np))
+        staged, finished = self.staged, [[] for _ in range(self.n)]
+        for i in range(n):
+            actions = np.asarray(learner.behaviour(states, self.obs, step + i, self.episode_start))
+            next_obs, reward, terminated, truncated, _ = self.env.step(actions)
+            next_obs = np.asarray(next_obs, np.float32)
+            staged.obs[:, i], staged.action[:, i], staged.reward[:, i] = self.obs, actions, reward
+            staged.next_obs[:, i], staged.terminated[:, i] = next_obs, terminated
+            self.episode_return += reward
+            if self.records_actions:
+                for k in range(self.n):
+                    self.episode_actions[k].append(actions[k].tolist())
+            self.obs = next_obs
+            done = np.logical_or(terminated, truncated)
+            if done.any():
+                for k in np.flatnonzero(done):
+                    finished[k].append(float(self.episode_return[k]))
+                    self.episode_index[k] += 1
+                    self.episode_return[k], self.episode_start[k] = 0.0, step + i + 1
+                    if self.records_actions:
+                        self.episode_actions[k] = []
+                seeds = [self._reset_seed(k) if done[k] else None for k in range(self.n)]
+                reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": done})
+                self.obs = np.where(done[:, None], np.asarray(reset_obs, np.float32), self.obs)
+        new = jax.tree.map(jnp.asarray, staged)
+        if not learn:
+            return learner.store(states, new), None, finished
+        states, metrics = learner.learn(states, new, step + n, updates)
+        return states, metrics, finished
+
+    def saved(self, step: int) -> list[dict]:
+        """Per seed, what `GymDriver(..., saved=...)` needs to continue exactly (JSON)."""
+        snapshots = self.env.call("snapshot")
+        return [{"step": step, "episode_index": int(self.episode_index[k]), "obs": self.obs[k].tolist(),
+                 "episode_return": float(self.episode_return[k]), "episode_start": int(self.episode_start[k]),
+                 "episode_actions": self.episode_actions[k], "snapshot": snapshots[k]} for k in range(self.n)]
+
+    def close(self) -> None:
+        self.env.close()
