@@ -144,7 +144,13 @@ def main(options: Options) -> None:
     print(f"MultiGoal3, on-device / Gymnasium driver: {median['ebrl SAC MultiGoal3, 4 seeds, on-device driver'] / median['ebrl SAC MultiGoal3, 4 seeds, Gymnasium driver']:.2f}")
     import jax
 
-    print(f"\njax {jax.__version__}, backend {jax.default_backend()}, device {jax.devices()[0].device_kind}")
+    from throughput import matmul_throughput, sac_update_flops
+
+    flops, peak = sac_update_flops(17, 6), matmul_throughput()
+    print(f"\nCompute bound: one SAC update is {flops / 1e9:.3f} GFLOP (XLA); a 2048² matmul runs at "
+          f"{peak / 1e9:.0f} GFLOP/s here, so no number of seeds can exceed {peak / flops:.0f} updates/s in all. "
+          f"ebrl's 1-seed rate uses {sac1 * flops / peak:.0%} of that, its 4-seed rate {sac4 * flops / peak:.0%}.")
+    print(f"jax {jax.__version__}, backend {jax.default_backend()}, device {jax.devices()[0].device_kind}")
 
 
 if __name__ == "__main__":

@@ -41,9 +41,8 @@ class Options:
 def ebrl_worker(options: Options) -> dict:
     import jax
 
-    from ebrl.agents.sac import SACConfig, make_agent
+    from ebrl.agents.sac import SACConfig
     from ebrl.config import TrainConfig
-    from ebrl.core import Transition
     from ebrl.loop.group import GroupTrainer
     from ebrl.runs import RunSpec, read_metrics
 
@@ -55,13 +54,23 @@ def ebrl_worker(options: Options) -> dict:
         obs_dim, act_dim = trainer.eval_envs[0].observation_space.shape[0], trainer.eval_envs[0].action_space.shape[0]
         trainer.run(progress=False)
         sps = [row["sps"] for row in read_metrics(Path(tmp)) if row["step"] > 2 * WARMUP]
+    return {"sps": sps, "flops_per_update": sac_update_flops(obs_dim, act_dim),
+            "matmul_flops_per_s": matmul_throughput()}
+
+
+def sac_update_flops(obs_dim: int, act_dim: int) -> float:
+    """XLA's count of floating-point operations of one SAC update (batch 256, default networks)."""
+    import jax
+
+    from ebrl.agents.sac import SACConfig, make_agent
+    from ebrl.core import Transition
+
     agent = make_agent(SACConfig(), obs_dim, act_dim)
     state = agent.init(jax.random.key(0))
     batch = Transition(np.zeros((256, obs_dim), np.float32), np.zeros((256, act_dim), np.float32),
                        np.zeros(256, np.float32), np.zeros((256, obs_dim), np.float32), np.zeros(256, np.float32))
     cost = jax.jit(agent.update).lower(state, batch, jax.random.key(1)).compile().cost_analysis()
-    cost = cost[0] if isinstance(cost, list) else cost
-    return {"sps": sps, "flops_per_update": float(cost["flops"]), "matmul_flops_per_s": matmul_throughput()}
+    return float((cost[0] if isinstance(cost, list) else cost)["flops"])
 
 
 def matmul_throughput(n: int = 2048, repeats: int = 10) -> float:

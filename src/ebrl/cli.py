@@ -428,7 +428,8 @@ class MultiGoalOptions:
     out: str = "results/multigoal"
     """Folder for the tables and figures."""
     runs_dir: str = "runs/multigoal"
-    """Where the runs are trained; finished runs found there are reused, unfinished ones resumed."""
+    """Where the runs are trained, one seed group per algorithm or temperature (RUNS_DIR/<name>/seed_<k>); finished
+    groups found there are reused, unfinished ones resumed."""
     steps: int = 6000
     """Training budget of every run (environment steps)."""
     seeds: int = 3
