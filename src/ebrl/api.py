@@ -144,9 +144,12 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     elif existing == "error" and not single and (present or others):
         raise ConfigError(f"{out} already holds runs; continue them with `ebrl train --resume {out}`, or pass "
                           "--overwrite to replace them")
-    else:
-        for run_dir in run_dirs:
+    else:  # a new run or group, or "overwrite": the runs there (of any seed) are removed, nothing else
+        for run_dir in run_dirs + seed_run_dirs(out, others):
             prepare_new_run(run_dir, existing == "overwrite")
+        for run_dir in seed_run_dirs(out, others):
+            if not any(run_dir.iterdir()):
+                run_dir.rmdir()
     if not resume:
         for run_dir, seed_spec in zip(run_dirs, specs):
             run_dir.mkdir(parents=True, exist_ok=True)

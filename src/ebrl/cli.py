@@ -198,7 +198,7 @@ def _saved_algo(path: Path) -> str:
 def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
     """The end of `ebrl train`: how to continue an interrupted run, or each seed's evaluation and pictures."""
     from ebrl.plots import is_multigoal, multigoal_pictures
-    from ebrl.runs import load_run
+    from ebrl.runs import load_run, read_spec
 
     if results[0].interrupted:
         console.print(f"interrupted; checkpoint written. Continue with: ebrl train --resume {out}")
@@ -209,12 +209,10 @@ def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
         summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
         console.print(f"done: seed {result.seed}, step {result.last_row.get('step'):.0f}, evaluation return "
                       f"{summary}; run directory {result.run_dir}")
-        if pictures:
+        if pictures and is_multigoal(read_spec(result.run_dir).train.env):
             run = load_run(result.run_dir)
-            if is_multigoal(run.spec.train.env):
-                for path in multigoal_pictures(run, result.run_dir / "figures", PICTURE_EPISODES,
-                                               run.agent.train_mode):
-                    console.print(f"wrote {path}")
+            for path in multigoal_pictures(run, result.run_dir / "figures", PICTURE_EPISODES, run.agent.train_mode):
+                console.print(f"wrote {path}")
     return 0
 
 

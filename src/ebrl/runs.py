@@ -124,6 +124,10 @@ def read_spec(path: Path) -> RunSpec:
     if not path.is_dir():
         raise ConfigError(f"run directory {path} does not exist")
     config_path = path / CONFIG_FILE
+    if not config_path.is_file() and group_seeds(path):
+        seeds = group_seeds(path)
+        raise ConfigError(f"{path} is a group of seeds {seeds}; give one of its runs, e.g. "
+                          f"{path / f'{SEED_PREFIX}{seeds[0]}'}")
     if not config_path.is_file():
         raise ConfigError(f"{path} holds no {CONFIG_FILE}; it is not an ebrl run directory")
     try:
