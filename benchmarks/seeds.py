@@ -19,11 +19,12 @@ import json
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
 import tyro
+
+from throughput import sbx_worker
 
 WARMUP = 1000
 
@@ -54,30 +55,6 @@ def ebrl_worker(algo: str, env: str, seeds: int, driver: str, interval: int, int
         GroupTrainer(spec, list(range(seeds)), run_dirs, driver=driver).run(progress=False)
         sps = [row["sps"] for row in read_metrics(run_dirs[0]) if row["step"] > 2 * WARMUP]
     return {"aggregate": [seeds * s for s in sps]}
-
-
-def sbx_worker(env: str, seed: int, interval: int, intervals: int) -> dict:
-    import gymnasium as gym
-    from sbx import SAC
-    from stable_baselines3.common.callbacks import BaseCallback
-
-    class IntervalTimer(BaseCallback):
-        def __init__(self):
-            super().__init__()
-            self.times = []
-
-        def _on_step(self) -> bool:
-            if self.num_timesteps % interval == 0:
-                self.times.append(time.perf_counter())
-            return True
-
-    steps = 2 * WARMUP + intervals * interval
-    model = SAC("MlpPolicy", gym.make(env), batch_size=256, learning_starts=WARMUP,
-                policy_kwargs={"net_arch": [256, 256]}, seed=seed, verbose=0)
-    timer = IntervalTimer()
-    model.learn(steps, callback=timer)
-    marks = [t for t, step in zip(timer.times, range(interval, steps + 1, interval)) if step >= 2 * WARMUP]
-    return {"aggregate": [interval / (b - a) for a, b in zip(marks, marks[1:])]}
 
 
 def start(options: Options, worker: str) -> subprocess.Popen:
@@ -124,7 +101,8 @@ def main(options: Options) -> None:
             print(json.dumps(ebrl_worker(algo, env, int(seeds), driver, int(interval), options.intervals)))
         else:
             env, seed, interval = fields
-            print(json.dumps(sbx_worker(env, int(seed), int(interval), options.intervals)))
+            sps = sbx_worker(env, options.intervals, seed=int(seed), interval=int(interval))["sps"]
+            print(json.dumps({"aggregate": sps}))
         return
     results: dict[str, list[float]] = {name: [] for name in SETTINGS}
     for repeat in range(options.repeats):

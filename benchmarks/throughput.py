@@ -11,6 +11,7 @@ the fraction of this machine's measured matrix-multiply throughput that ebrl rea
 """
 
 import dataclasses
+import itertools
 import json
 import subprocess
 import sys
@@ -39,8 +40,6 @@ class Options:
 
 
 def ebrl_worker(options: Options) -> dict:
-    import jax
-
     from ebrl.agents.sac import SACConfig
     from ebrl.config import TrainConfig
     from ebrl.loop.group import GroupTrainer
@@ -89,7 +88,9 @@ def matmul_throughput(n: int = 2048, repeats: int = 10) -> float:
     return 2 * n**3 / float(np.median(times))
 
 
-def sbx_worker(options: Options, chunk: int) -> dict:
+def sbx_worker(env: str, intervals: int, chunk: int = 1, seed: int = 0, interval: int = INTERVAL) -> dict:
+    """SBX's SAC (batch 256, 2×256, WARMUP random steps, `chunk` updates every `chunk` steps): steps/s over the
+    `interval`-step intervals after the first learning interval."""
     import gymnasium as gym
     from sbx import SAC
     from stable_baselines3.common.callbacks import BaseCallback
@@ -100,17 +101,17 @@ def sbx_worker(options: Options, chunk: int) -> dict:
             self.times = []
 
         def _on_step(self) -> bool:
-            if self.num_timesteps % INTERVAL == 0:
+            if self.num_timesteps % interval == 0:
                 self.times.append(time.perf_counter())
             return True
 
-    steps = 2 * WARMUP + options.intervals * INTERVAL
-    model = SAC("MlpPolicy", gym.make(options.env), batch_size=256, learning_starts=WARMUP, train_freq=chunk,
-                gradient_steps=chunk, policy_kwargs={"net_arch": [256, 256]}, seed=0, verbose=0)
+    steps = 2 * WARMUP + intervals * interval
+    model = SAC("MlpPolicy", gym.make(env), batch_size=256, learning_starts=WARMUP, train_freq=chunk,
+                gradient_steps=chunk, policy_kwargs={"net_arch": [256, 256]}, seed=seed, verbose=0)
     timer = IntervalTimer()
     model.learn(steps, callback=timer)
-    marks = timer.times[1:]  # from step 2000, after the interval with compilation
-    return {"sps": [INTERVAL / (b - a) for a, b in zip(marks, marks[1:])]}
+    marks = [t for t, step in zip(timer.times, range(interval, steps + 1, interval)) if step >= 2 * WARMUP]
+    return {"sps": [interval / (b - a) for a, b in itertools.pairwise(marks)]}
 
 
 def measure(options: Options, worker: str) -> dict:
@@ -127,7 +128,8 @@ def main(options: Options) -> None:
         print(json.dumps(ebrl_worker(options)))
         return
     if options.worker in ("sbx", "sbx-chunk"):
-        print(json.dumps(sbx_worker(options, 1 if options.worker == "sbx" else options.sbx_chunk)))
+        chunk = 1 if options.worker == "sbx" else options.sbx_chunk
+        print(json.dumps(sbx_worker(options.env, options.intervals, chunk)))
         return
     contenders = ["ebrl", "sbx"] + (["sbx-chunk"] if options.sbx_chunk else [])
     results: dict[str, list[dict]] = {name: [] for name in contenders}

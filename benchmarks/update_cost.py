@@ -23,11 +23,11 @@ from ebrl.agents import ALGORITHMS
 from ebrl.agents.s2ac import S2ACConfig
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
+from ebrl.config import TrainConfig
 from ebrl.core import Transition
+from ebrl.loop.learner import SeedState, make_learner
 from ebrl.presets import find_preset
 from ebrl.replay import replay_add, replay_init
-from ebrl.config import TrainConfig
-from ebrl.loop.learner import SeedState, make_learner
 
 OBS_DIM, ACT_DIM = 17, 6  # HalfCheetah-v5
 UPDATES_PER_CALL = 50

@@ -14,8 +14,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ebrl.config import ConfigError, require
-from ebrl.runs import (CONFIG_FILE, Checkpointer, RunSpec, group_seeds, holds_run, prepare_new_run, read_spec,
-                       seed_run_dirs, write_json_atomic)
+from ebrl.runs import (
+    CONFIG_FILE,
+    Checkpointer,
+    RunSpec,
+    group_seeds,
+    holds_run,
+    prepare_new_run,
+    read_spec,
+    seed_run_dirs,
+    write_json_atomic,
+)
 
 EXISTING = ("error", "overwrite", "continue")
 MEMORY_FRACTION = 0.8  # the share of the available memory the replay buffers may take

@@ -214,9 +214,9 @@ class Checkpointer:
 
     def save(self, checkpoint: Checkpoint) -> None:
         ocp = self._ocp
-        items = dict(agent=ocp.args.StandardSave(checkpoint.agent_state),
-                     replay=ocp.args.StandardSave(_replay_to_host(checkpoint.replay)),
-                     loop=ocp.args.JsonSave(checkpoint.loop))
+        items = {"agent": ocp.args.StandardSave(checkpoint.agent_state),
+                 "replay": ocp.args.StandardSave(_replay_to_host(checkpoint.replay)),
+                 "loop": ocp.args.JsonSave(checkpoint.loop)}
         if checkpoint.env_state is not None:
             items["env"] = ocp.args.StandardSave(checkpoint.env_state)
         self.manager.save(checkpoint.step, args=ocp.args.Composite(**items), force=True)
@@ -225,8 +225,8 @@ class Checkpointer:
                 abstract_env_state: Any = None) -> Checkpoint:
         """The checkpoint at `step`; ConfigError if it cannot be read."""
         args = self._ocp.args
-        items = dict(agent=args.StandardRestore(abstract_agent_state), replay=args.StandardRestore(),
-                     loop=args.JsonRestore())
+        items = {"agent": args.StandardRestore(abstract_agent_state), "replay": args.StandardRestore(),
+                 "loop": args.JsonRestore()}
         if abstract_env_state is not None:
             items["env"] = args.StandardRestore(abstract_env_state)
         restored = self._restore(step, **items)

@@ -46,7 +46,8 @@ def episode_seed(*path: int) -> int:
 def jax_functions(env_id: str):
     """The task as pure JAX functions `(reset(key) -> (state, obs), step(state, action) -> (state, obs, reward,
     terminated, truncated))` where ebrl has them (the MultiGoal family), else None. Actions are in [-1, 1]^d."""
-    from ebrl.envs.multigoal import MultiGoalEnv, jax_functions as multigoal_functions
+    from ebrl.envs.multigoal import MultiGoalEnv
+    from ebrl.envs.multigoal import jax_functions as multigoal_functions
 
     env = make_env(env_id)
     unwrapped = env.unwrapped

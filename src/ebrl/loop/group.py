@@ -109,48 +109,47 @@ class GroupTrainer:
             raise ConfigError(f"{cfg.env} has no JAX implementation for --driver jax; use --driver gym")
         kind = "jax" if functions is not None else "gym"
 
-        seeds_array = jnp.asarray(self.seeds)
         if resume:
-            self.step = common_checkpoint_step(self.checkpointers, self.run_dirs)
-            if self.step >= cfg.steps:
-                raise ConfigError(f"{self._where()} is already at step {self.step} of {cfg.steps}; pass --steps N "
-                                  f"with N > {self.step} to train it further")
-            abstract_agent = jax.eval_shape(agent.init, jax.random.key(0))
-            abstract_loop = [c.restore_loop(self.step) for c in self.checkpointers]
-            if any("driver" not in loop for loop in abstract_loop):
-                raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "
-                                  "continue; evaluate it as it is, or train it again")
-            kind = abstract_loop[0]["driver"]
-            if kind == "jax":
-                functions = functions or jax_functions(cfg.env)
-            env_shape = slot_shape(functions) if kind == "jax" else None
-            saved = [c.restore(self.step, abstract_agent, learner.replay_capacity, obs_dim, act_dim, env_shape)
-                     for c in self.checkpointers]
-            _, act_keys, update_keys = jax.vmap(seed_keys)(seeds_array)
-            self.states = SeedState(stack_seeds([s.agent_state for s in saved]), stack_seeds([s.replay for s in saved]),
-                                    act_keys, update_keys)
-            self.logs = [SeedLog(**s.loop) for s in saved]
-            if kind == "jax":
-                self.driver = JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
-            else:
-                self.driver = GymDriver(cfg.env, self.seeds, obs_dim, act_dim, vector,
-                                        [dict(log.environment, step=self.step) for log in self.logs])
+            self._restore(learner, functions, obs_dim, act_dim, vector)
         else:
             self.step = 0
-            self.states = self.learner.init(seeds_array)
+            self.states = self.learner.init(jnp.asarray(self.seeds))
             self.logs = [SeedLog(driver=kind) for _ in self.seeds]
             self.driver = (JaxDriver(functions, learner, self.seeds) if kind == "jax"
                            else GymDriver(cfg.env, self.seeds, obs_dim, act_dim, vector))
-        self.driver_kind = kind
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
-        dummy = zeros_transitions(1, obs_dim, act_dim)
-        metric_names = sorted(jax.eval_shape(lambda k: agent.update(agent.init(k), dummy, k)[1],
-                                             jax.random.key(0)))
-        eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(probe, []))]
+        self.columns = metrics_columns(agent, probe, obs_dim, act_dim)
         probe.close()
-        self.columns = (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
-                        + [f"update/{name}" for name in metric_names]
-                        + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
+
+    def _restore(self, learner, functions, obs_dim: int, act_dim: int, vector: str) -> None:
+        """The group's state at the latest step every seed saved; ConfigError (nothing written) if there is none,
+        if the group is already done, or if the checkpoints come from an older ebrl."""
+        self.step = common_checkpoint_step(self.checkpointers, self.run_dirs)
+        if self.step >= self.cfg.steps:
+            raise ConfigError(f"{self._where()} is already at step {self.step} of {self.cfg.steps}; pass --steps N "
+                              f"with N > {self.step} to train it further")
+        saved_loops = [c.restore_loop(self.step) for c in self.checkpointers]
+        if any("driver" not in loop for loop in saved_loops):
+            raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "
+                              "continue; evaluate it as it is, or train it again")
+        kind = saved_loops[0]["driver"]
+        functions = (functions or jax_functions(self.cfg.env)) if kind == "jax" else None
+        abstract_agent = jax.eval_shape(self.agent.init, jax.random.key(0))
+        env_shape = slot_shape(functions) if kind == "jax" else None
+        saved = [c.restore(self.step, abstract_agent, learner.replay_capacity, obs_dim, act_dim, env_shape)
+                 for c in self.checkpointers]
+        _, act_keys, update_keys = jax.vmap(seed_keys)(jnp.asarray(self.seeds))
+        self.states = SeedState(stack_seeds([s.agent_state for s in saved]), stack_seeds([s.replay for s in saved]),
+                                act_keys, update_keys)
+        self.logs = [SeedLog(**s.loop) for s in saved]
+        self.driver = (JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
+                       if kind == "jax" else
+                       GymDriver(self.cfg.env, self.seeds, obs_dim, act_dim, vector,
+                                 [dict(log.environment, step=self.step) for log in self.logs]))
+
+    @property
+    def driver_kind(self) -> str:
+        return self.logs[0].driver
 
     def _where(self) -> Path:
         return self.run_dirs[0] if len(self.run_dirs) == 1 else self.run_dirs[0].parent
@@ -227,7 +226,7 @@ class GroupTrainer:
         for k, checkpointer in enumerate(self.checkpointers):
             log = self.logs[k]
             log.environment = environments[k]
-            env_state = self.driver.env_state(k) if self.driver_kind == "jax" else None
+            env_state = self.driver.env_state(k) if isinstance(self.driver, JaxDriver) else None
             checkpointer.save(Checkpoint(self.step, seed_slice(self.states.agent, k),
                                          seed_slice(self.states.replay, k), dataclasses.asdict(log), env_state))
 
@@ -237,6 +236,17 @@ class GroupTrainer:
         self.driver.close()
         for env in self.eval_envs:
             env.close()
+
+
+def metrics_columns(agent, env, obs_dim: int, act_dim: int) -> list[str]:
+    """The columns of metrics.csv: progress, training returns, every update metric, and every evaluation statistic
+    of every action mode."""
+    dummy = zeros_transitions(1, obs_dim, act_dim)
+    update_metrics = sorted(jax.eval_shape(lambda k: agent.update(agent.init(k), dummy, k)[1], jax.random.key(0)))
+    eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(env, []))]
+    return (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
+            + [f"update/{name}" for name in update_metrics]
+            + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
 
 
 def _crossed(step: int, n: int, every: int) -> bool:
