@@ -146,6 +146,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
         for c in finished:
             c.close()
         if done:
+            if console is not None:
+                console.print(f"reusing {out}: finished, with the same settings")
             return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
         resume = True
     elif not single and out.exists() and not out.is_dir():
