@@ -53,11 +53,11 @@ class ResumableEnv(gym.Wrapper):
 def resumed_env(env_id: str, reset_seed: int, elapsed: int, snapshot: str | None, actions: list | None) -> gym.Env:
     """A new copy of the task in the state a checkpoint recorded: reset with the episode's seed, then either the
     saved simulator state written over (and the time limit's counter set), or the episode's actions replayed."""
-    import mujoco
-
     env = make_env(env_id)
     env.reset(seed=reset_seed)
     if snapshot is not None:
+        import mujoco
+
         mujoco_env = _mujoco_env(env)
         saved = pickle.loads(zlib.decompress(base64.b64decode(snapshot)))
         mujoco.mj_copyData(mujoco_env.data, mujoco_env.model, saved)
