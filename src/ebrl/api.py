@@ -40,11 +40,6 @@ def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None,
     return RunSpec(algo, dataclasses.replace(train_cfg, **overrides), dataclasses.replace(agent_cfg, **(agent or {})))
 
 
-def same_training(a: RunSpec, b: RunSpec) -> bool:
-    """Whether two RunSpecs train the same thing (seed included)."""
-    return a.algo == b.algo and a.train == b.train and a.agent == b.agent
-
-
 def check_seeds(seeds: Sequence[int]) -> list[int]:
     seeds = list(seeds)
     require(len(seeds) > 0, "--seeds needs at least one seed")
@@ -112,7 +107,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     JAX), or "auto" (jax where the task has it). With a rich `console`, `note` and a start line are printed once
     every check has passed.
     """
-    from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult
+    from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult, driver_functions
     from ebrl.loop.gym_driver import VECTOR_MODES
     from ebrl.runs import default_run_dir, read_metrics
 
@@ -122,11 +117,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     single = seeds is None
     seeds = [spec.train.seed] if single else check_seeds(seeds)
     _check_spec(spec, len(seeds))
-    if driver == "jax":
-        from ebrl.envs import jax_functions
-
-        require(jax_functions(spec.train.env) is not None,
-                f"{spec.train.env} has no JAX implementation for --driver jax; use --driver gym")
+    driver_functions(spec.train.env, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
     run_dirs = [out] if single else seed_run_dirs(out, seeds)
@@ -139,7 +130,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                 f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
                 "output folder")
         for run_dir, seed_spec in zip(run_dirs, specs):
-            require(same_training(read_spec(run_dir), seed_spec),
+            require(read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
                     f"{run_dir} holds a run with other settings; remove it or choose another output folder")
         finished = [Checkpointer(d) for d in run_dirs]
         done = all((c.latest_step() or 0) >= spec.train.steps for c in finished)
@@ -201,7 +192,7 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
         saved_specs = [read_spec(d) for d in run_dirs]
     base = saved_specs[0]
     for run_dir, saved, seed in zip(run_dirs, saved_specs, found):
-        require(same_training(saved, _seed_specs(base, [seed])[0]),
+        require(saved == _seed_specs(base, [seed])[0],
                 f"{run_dir} trains something other than {run_dirs[0]}; resume it on its own")
     if steps is not None:
         base = dataclasses.replace(base, train=dataclasses.replace(base.train, steps=steps))

@@ -160,9 +160,9 @@ def train_command(args: list[str]) -> int:
     console = Console(stderr=True)
     if resume_dir is not None:
         options = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
-        if algo is not None and algo != _saved_algo(Path(resume_dir)):
-            raise ConfigError(f"{resume_dir} is a {_saved_algo(Path(resume_dir))} run; drop --algo {algo} to "
-                              "resume it")
+        saved_algo = _saved_algo(Path(resume_dir)) if algo is not None else None
+        if saved_algo is not None and algo != saved_algo:
+            raise ConfigError(f"{resume_dir} is a {saved_algo} run; drop --algo {algo} to resume it")
         results = api.resume(resume_dir, steps=options.steps, seeds=options.seeds, vector=options.vector,
                              progress=options.progress, console=console)
         return _report(results, Path(resume_dir), options.pictures, console)

@@ -37,7 +37,6 @@ DRIVERS = ("auto", "gym", "jax")
 class SeedLog:
     """One seed's host-side state; saved as JSON in each of its checkpoints."""
 
-    step: int = 0
     episodes: int = 0
     eval_round: int = 0
     elapsed_s: float = 0.0
@@ -75,6 +74,15 @@ class TrainResult:
     interrupted: bool
 
 
+def driver_functions(env_id: str, driver: str):
+    """The task's JAX functions when `driver` ("auto", "gym" or "jax") selects the on-device driver, else None;
+    ConfigError for "jax" on a task that has none."""
+    functions = jax_functions(env_id) if driver in ("auto", "jax") else None
+    if driver == "jax" and functions is None:
+        raise ConfigError(f"{env_id} has no JAX implementation for --driver jax; use --driver gym")
+    return functions
+
+
 def common_checkpoint_step(checkpointers: list[Checkpointer], run_dirs: list[Path]) -> int:
     """The latest step at which every seed of the group has a checkpoint; ConfigError if there is none."""
     steps = [set(c.all_steps()) for c in checkpointers]
@@ -104,9 +112,7 @@ class GroupTrainer:
         learner = make_learner(agent, cfg, obs_dim, act_dim)
         self.learner = batched(learner)
         self.checkpointers = [Checkpointer(run_dir) for run_dir in run_dirs]
-        functions = jax_functions(cfg.env) if driver in ("auto", "jax") else None
-        if driver == "jax" and functions is None:
-            raise ConfigError(f"{cfg.env} has no JAX implementation for --driver jax; use --driver gym")
+        functions = driver_functions(cfg.env, driver)
         kind = "jax" if functions is not None else "gym"
 
         if resume:
@@ -145,7 +151,7 @@ class GroupTrainer:
         self.driver = (JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
                        if kind == "jax" else
                        GymDriver(self.cfg.env, self.seeds, obs_dim, act_dim, vector,
-                                 [dict(log.environment, step=self.step) for log in self.logs]))
+                                 [log.environment for log in self.logs]))
 
     @property
     def driver_kind(self) -> str:
@@ -176,7 +182,7 @@ class GroupTrainer:
                 metrics = jax.device_get(metrics)
                 now = time.perf_counter()
                 for k, log in enumerate(self.logs):
-                    log.step, log.elapsed_s = self.step, start_elapsed + now - start_time
+                    log.elapsed_s = start_elapsed + now - start_time
                     log.finished_returns += finished[k]
                     log.episodes += len(finished[k])
                     log.last_return = finished[k][-1] if finished[k] else log.last_return
@@ -226,7 +232,7 @@ class GroupTrainer:
         for k, checkpointer in enumerate(self.checkpointers):
             log = self.logs[k]
             log.environment = environments[k]
-            env_state = self.driver.env_state(k) if isinstance(self.driver, JaxDriver) else None
+            env_state = self.driver.env_state(k)
             checkpointer.save(Checkpoint(self.step, seed_slice(self.states.agent, k),
                                          seed_slice(self.states.replay, k), dataclasses.asdict(log), env_state))
 

@@ -42,6 +42,9 @@ def _time_limit(env: gym.Env):
 class ResumableEnv(gym.Wrapper):
     """A training environment that can hand out its exact state (`snapshot`) where the task exposes it."""
 
+    def exposes_state(self) -> bool:
+        return _mujoco_env(self.env) is not None
+
     def snapshot(self) -> str | None:
         """The simulator's state (MuJoCo: all of mjData), compressed and base64-encoded; None where not exposed."""
         mujoco_env = _mujoco_env(self.env)
@@ -100,7 +103,7 @@ class GymDriver:
             fns = [functools.partial(resumed_env, env_id, self._reset_seed(k), s["step"] - s["episode_start"],
                                      s["snapshot"], s["episode_actions"]) for k, s in enumerate(saved)]
             self.env = vector_type(fns, autoreset_mode=disabled)
-        self.records_actions = self.env.call("snapshot")[0] is None  # no exposed state: keep actions to replay
+        self.records_actions = not self.env.call("exposes_state")[0]  # no exposed state: keep actions to replay
         if not self.records_actions:
             self.episode_actions = [None] * self.n
         self.staged = None
@@ -151,6 +154,9 @@ class GymDriver:
         return [{"step": step, "episode_index": int(self.episode_index[k]), "obs": self.obs[k].tolist(),
                  "episode_return": float(self.episode_return[k]), "episode_start": int(self.episode_start[k]),
                  "episode_actions": self.episode_actions[k], "snapshot": snapshots[k]} for k in range(self.n)]
+
+    def env_state(self, k: int) -> None:
+        """The Gymnasium driver keeps no environment pytree: its state is in `saved`."""
 
     def close(self) -> None:
         self.env.close()
