@@ -77,7 +77,9 @@ def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> Non
                           "or train fewer seeds per group")
 
 
-def _check_spec(spec: RunSpec, n_seeds: int) -> None:
+def check_spec(spec: RunSpec, n_seeds: int) -> None:
+    """ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, valid configs, a usable task,
+    replay buffers that fit in memory."""
     from ebrl.agents import ALGORITHMS
     from ebrl.envs import make_env, space_dims
 
@@ -88,6 +90,15 @@ def _check_spec(spec: RunSpec, n_seeds: int) -> None:
     obs_dim, act_dim = space_dims(env)
     env.close()
     check_memory(spec, n_seeds, obs_dim, act_dim)
+
+
+def _checkpoint_steps(run_dir: Path) -> list[int]:
+    if not holds_run(run_dir):
+        return []
+    checkpointer = Checkpointer(run_dir)
+    steps = checkpointer.all_steps()
+    checkpointer.close()
+    return steps
 
 
 def _seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
@@ -116,7 +127,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     require(vector in VECTOR_MODES, f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
     single = seeds is None
     seeds = [spec.train.seed] if single else check_seeds(seeds)
-    _check_spec(spec, len(seeds))
+    check_spec(spec, len(seeds))
     driver_functions(spec.train.env, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
@@ -126,21 +137,24 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     others = [] if single else [s for s in group_seeds(out) if s not in seeds]
     resume = False
     if existing == "continue" and (present or others):
-        require(not others and len(present) == len(run_dirs),
+        require(not others, f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose "
+                "another output folder")
+        for run_dir, seed_spec in zip(run_dirs, specs):
+            require(not holds_run(run_dir) or read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
+                    f"{run_dir} holds a run with other settings; remove it or choose another output folder")
+        checkpoint_steps = [_checkpoint_steps(d) for d in run_dirs]
+        started = any(checkpoint_steps)  # a group stopped before its first checkpoint starts again
+        require(not started or len(present) == len(run_dirs),
                 f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
                 "output folder")
-        for run_dir, seed_spec in zip(run_dirs, specs):
-            require(read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
-                    f"{run_dir} holds a run with other settings; remove it or choose another output folder")
-        finished = [Checkpointer(d) for d in run_dirs]
-        done = all((c.latest_step() or 0) >= spec.train.steps for c in finished)
-        for c in finished:
-            c.close()
+        done = all(steps and max(steps) >= spec.train.steps for steps in checkpoint_steps)
         if done:
             if console is not None:
                 console.print(f"reusing {out}: finished, with the same settings")
             return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
-        resume = True
+        resume = started
+        for run_dir in run_dirs if not started else []:
+            prepare_new_run(run_dir, overwrite=True)
     elif not single and out.exists() and not out.is_dir():
         raise ConfigError(f"--out {out} is a file; choose a directory")
     elif existing == "error" and not single and (present or others):
@@ -196,7 +210,7 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
                 f"{run_dir} trains something other than {run_dirs[0]}; resume it on its own")
     if steps is not None:
         base = dataclasses.replace(base, train=dataclasses.replace(base.train, steps=steps))
-    _check_spec(base, len(found))
+    check_spec(base, len(found))
     trainer = GroupTrainer(base, found, run_dirs, resume=True, vector=vector)  # refuses before writing anything
     for run_dir, seed_spec in zip(run_dirs, _seed_specs(base, found)):
         write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())

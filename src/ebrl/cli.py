@@ -32,6 +32,9 @@ commands:
                        ebrl multigoal s2ac-fig2 --out results/fig2 --seeds 3 --steps 6000
                        ebrl multigoal sql-temperature --out results/sql-temperature --seeds 1 --steps 20000
   entropy the S2AC entropy study (figures and tables): ebrl entropy --out docs/results/entropy
+  mujoco  the S2AC paper's MuJoCo study (IQM, intervals, curves, run time), here or on a Ray cluster:
+                       ebrl mujoco --envs Hopper-v5 Walker2d-v5 --algos sac sql s2ac --seeds 0 1 2 --steps 1000000
+                       --out results/mujoco [--workers 2 | --ray auto]
 
 `ebrl <command> --help` lists every option."""
 
@@ -39,7 +42,8 @@ commands:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "compare": compare_command,
-                "multigoal": multigoal_command, "entropy": entropy_command}
+                "multigoal": multigoal_command, "entropy": entropy_command,
+                "mujoco": mujoco_command}
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
@@ -484,6 +488,58 @@ def entropy_command(args: list[str]) -> int:
     console = Console(stderr=True)
     for path in run_study(out, config, log=console.print):
         print(f"wrote {path}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ mujoco
+
+
+@dataclasses.dataclass(frozen=True)
+class MujocoOptions:
+    envs: tuple[str, ...] = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")
+    """Tasks (Gymnasium ids with Box actions)."""
+    algos: tuple[str, ...] = ("sac", "sql", "s2ac")
+    """Algorithms, each with its preset for the task."""
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    """Seeds of every group (a group: one algorithm on one task, its seeds in one program)."""
+    steps: int = 1_000_000
+    """Environment steps per run."""
+    eval_every: int = 5_000
+    """Evaluate every run after this many steps (one schedule for all, so the curves share their x values)."""
+    eval_episodes: int = 10
+    """Episodes per evaluation."""
+    out: str = "results/mujoco"
+    """Study folder: plan.json, results.json, summary.md, figures, and the runs (OUT/runs/<task>/<algo>/seed_k).
+    Running the same command again reuses finished groups and resumes interrupted ones."""
+    workers: int = 1
+    """Groups trained at once, each in its own process (1: one after another in this process)."""
+    ray: str | None = None
+    """Run each group as a task on a Ray cluster: auto (the cluster `ray start` started on this machine) or
+    HOST:PORT of its head. Needs pip install 'ebrl[ray]' and OUT on a filesystem every node shares."""
+    cpus_per_group: float = 1.0
+    """CPUs Ray reserves for each group."""
+    gpus_per_group: float = 0.0
+    """GPUs Ray reserves for each group (a fraction shares a GPU between groups)."""
+    retries: int = 3
+    """Times a group whose worker died is tried again (it resumes from its checkpoints)."""
+    progress: bool = True
+    """Progress bars (in-process execution)."""
+
+
+def mujoco_command(args: list[str]) -> int:
+    from ebrl.experiments.mujoco import StudyPlan, run_study
+
+    options = parse(MujocoOptions, args, "ebrl mujoco")
+    plan = StudyPlan(options.envs, options.algos, options.seeds, options.steps, options.eval_every,
+                     options.eval_episodes)
+    console = Console(stderr=True)
+    finished = run_study(plan, Path(options.out), workers=options.workers, ray=options.ray,
+                         cpus_per_group=options.cpus_per_group, gpus_per_group=options.gpus_per_group,
+                         retries=options.retries, console=console, progress=options.progress)
+    if not finished:
+        console.print(f"interrupted; run the same command again to continue the study in {options.out}")
+        return 130
+    print((Path(options.out) / "summary.md").read_text())
     return 0
 
 

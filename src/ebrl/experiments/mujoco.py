@@ -1,0 +1,266 @@
+"""The S2AC paper's MuJoCo study: SAC, SQL and S2AC on MuJoCo tasks, one seed group per (task, algorithm).
+
+Each group is what `ebrl train --algo A --env E --seeds ... --steps N` trains (the algorithm's preset for the task:
+S2AC the official MuJoCo preset, SQL the official per-task reward scale, SAC the library's defaults), with the
+study's budget and one evaluation schedule for all, so that every curve has the same x values. A group lives in
+DIR/runs/<task>/<algo>/seed_<k>; DIR/plan.json records the study, so the same command again reuses finished groups
+and resumes interrupted ones, and a command with another plan is refused.
+
+Groups run one after another in this process, in `workers` local processes, or as Ray tasks on a cluster (`ray`);
+a group whose worker dies is retried and resumes from its last checkpoint, so the results do not depend on how the
+study was executed. The statistics (ebrl.experiments.mujoco_report) are read from the run directories at the end.
+"""
+
+import dataclasses
+import json
+import os
+import platform
+import socket
+from collections.abc import Callable
+from pathlib import Path
+
+from ebrl.config import ConfigError, require
+
+ALGOS = ("sac", "sql", "s2ac")
+PLAN_FILE = "plan.json"
+MACHINE_FILE = "machine.json"
+RUNS_FOLDER = "runs"
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyPlan:
+    """What a study trains; two studies with equal plans train the same groups. `train` and `agent` override
+    fields of every group's TrainConfig, and of each algorithm's config (`agent[algo]`), over the presets."""
+
+    envs: tuple[str, ...]
+    algos: tuple[str, ...] = ALGOS
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    steps: int = 1_000_000
+    eval_every: int = 5_000
+    eval_episodes: int = 10
+    train: dict = dataclasses.field(default_factory=dict)
+    agent: dict = dataclasses.field(default_factory=dict)
+
+    def validate(self) -> None:
+        from ebrl.api import check_seeds
+
+        require(len(self.envs) > 0, "--envs needs at least one task")
+        require(len(self.algos) > 0, "--algos needs at least one algorithm")
+        for algo in self.algos:
+            require(algo in ALGOS, f"--algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}")
+        for flag, values in (("--envs", self.envs), ("--algos", self.algos)):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            require(not repeated, f"{flag} lists {', '.join(repeated)} more than once; give each once")
+        check_seeds(self.seeds)
+        for name in ("steps", "eval_every", "eval_episodes"):
+            value = getattr(self, name)
+            require(value > 0, f"--{name.replace('_', '-')} must be positive, got {value}")
+
+    def to_json(self) -> dict:
+        """The plan as JSON values (tuples as lists), as plan.json holds it."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StudyPlan":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: _tuples(v) for k, v in data.items() if k in fields})
+
+
+def _tuples(value):
+    """JSON lists back into the tuples the plan and the configs hold, at any depth."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class PlannedGroup:
+    env: str
+    algo: str
+    spec: object  # ebrl.runs.RunSpec of the first seed
+    seeds: tuple[int, ...]
+
+    @property
+    def name(self) -> str:
+        return f"{self.algo} on {self.env}"
+
+    def run_dir(self, study_dir: Path) -> Path:
+        """Where the group's seeds live: study_dir/runs/<task>/<algo> (a task id's '/' becomes '__')."""
+        return Path(study_dir) / RUNS_FOLDER / self.env.replace("/", "__") / self.algo
+
+
+def plan_groups(plan: StudyPlan) -> list[PlannedGroup]:
+    """One group per (task, algorithm): the algorithm's preset for the task, the study's budget and evaluations."""
+    from ebrl.api import preset_spec
+
+    loop = {**plan.train, "eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes}
+    return [PlannedGroup(env, algo, preset_spec(algo, env, seed=plan.seeds[0], steps=plan.steps, train=loop,
+                                                agent=plan.agent.get(algo)), plan.seeds)
+            for env in plan.envs for algo in plan.algos]
+
+
+def read_plan(study_dir: Path) -> StudyPlan | None:
+    plan_file = Path(study_dir) / PLAN_FILE
+    return StudyPlan.from_json(json.loads(plan_file.read_text())) if plan_file.is_file() else None
+
+
+def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
+    """Every check of a study before any work: the plan, each group's configuration and task (known, Box actions),
+    and the study directory (not a file, not another study's). Returns the planned groups."""
+    from ebrl.api import check_spec
+
+    plan.validate()
+    groups = plan_groups(plan)
+    for group in groups:
+        check_spec(group.spec, len(group.seeds))
+    study_dir = Path(study_dir)
+    if study_dir.exists() and not study_dir.is_dir():
+        raise ConfigError(f"--out {study_dir} is a file; choose a directory")
+    saved = read_plan(study_dir)
+    if saved is not None and saved.to_json() != plan.to_json():
+        differing = [f.name for f in dataclasses.fields(plan) if getattr(saved, f.name) != getattr(plan, f.name)]
+        raise ConfigError(f"{study_dir} holds another study ({', '.join(f'{n}={getattr(saved, n)}' for n in differing)}"
+                          "); repeat that study's command to continue it, or choose another --out")
+    if saved is None and study_dir.is_dir() and any(study_dir.iterdir()):
+        raise ConfigError(f"{study_dir} is not empty and holds no study; choose another --out")
+    return groups
+
+
+def write_plan(plan: StudyPlan, study_dir: Path) -> None:
+    from ebrl.runs import write_json_atomic
+
+    Path(study_dir).mkdir(parents=True, exist_ok=True)
+    write_json_atomic(Path(study_dir) / PLAN_FILE, plan.to_json())
+
+
+def machine() -> dict:
+    """The machine a group trains on: CPU model and count, and the accelerator JAX uses."""
+    import jax
+
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    device = jax.devices()[0]
+    return {"host": socket.gethostname(), "cpu": cpu, "cpus": os.cpu_count(),
+            "device": "cpu" if device.platform == "cpu" else device.device_kind}
+
+
+def train_group(study_dir: str, env: str, algo: str, progress: bool = False, console=None) -> bool:
+    """Train (or reuse, or resume) one planned group of the study in `study_dir`: the unit of work of every
+    executor, a Ray task included. Returns whether it finished (False: interrupted by Ctrl-C)."""
+    from ebrl.api import train
+    from ebrl.runs import write_json_atomic
+
+    plan = read_plan(Path(study_dir))
+    group = next(g for g in plan_groups(plan) if (g.env, g.algo) == (env, algo))
+    run_dir = group.run_dir(study_dir)
+    results = train(group.spec, group.seeds, run_dir, existing="continue", progress=progress, console=console)
+    if not results[0].interrupted:
+        write_json_atomic(run_dir / MACHINE_FILE, machine())
+    return not results[0].interrupted
+
+
+# ------------------------------------------------------------------------------------------------ executors
+
+
+def run_in_process(groups: list[PlannedGroup], study_dir: Path, console, progress: bool) -> bool:
+    for group in groups:
+        if not train_group(str(study_dir), group.env, group.algo, progress, console):
+            return False
+    return True
+
+
+def run_local_workers(groups: list[PlannedGroup], study_dir: Path, workers: int, retries: int, log: Callable) -> None:
+    """Each group in one of `workers` spawned processes; a group whose process dies is tried again, up to
+    `retries` times, and resumes from its checkpoints."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    pending = {(g.env, g.algo): 0 for g in groups}
+    while pending:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {pool.submit(train_group, str(study_dir), env, algo): (env, algo) for env, algo in pending}
+            for future in as_completed(futures):
+                env, algo = futures[future]
+                try:
+                    future.result()
+                except BrokenProcessPool:
+                    pending[(env, algo)] += 1
+                    if pending[(env, algo)] > retries:
+                        raise RuntimeError(f"the worker training {algo} on {env} died {retries + 1} times") from None
+                    log(f"a worker died while training {algo} on {env}; retrying ({pending[(env, algo)]}/{retries})")
+                    continue
+                del pending[(env, algo)]
+                log(f"finished {algo} on {env}")
+
+
+def connect_ray(address: str):
+    """Connect to the Ray cluster at `address` ("auto": the one started on this machine with `ray start`, or the
+    one this process already joined); ConfigError if Ray is missing or the cluster cannot be reached."""
+    try:
+        import ray
+    except ImportError:
+        raise ConfigError("--ray needs Ray; install it with pip install 'ebrl[ray]'") from None
+    if ray.is_initialized():
+        return ray
+    if address != "auto":
+        host, _, port = address.removeprefix("ray://").rpartition(":")
+        require(host and port.isdigit(), f"--ray {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)")
+        try:
+            socket.create_connection((host, int(port)), timeout=5).close()
+        except OSError as exc:
+            raise ConfigError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); start one there with "
+                              "`ray start --head`, or check --ray") from None
+    try:
+        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+    except (ConnectionError, RuntimeError, ValueError) as exc:
+        raise ConfigError(f"cannot join a Ray cluster at {address} ({str(exc).splitlines()[0]}); start one with "
+                          "`ray start --head`, or give --ray HOST:PORT") from None
+    return ray
+
+
+def run_on_ray(ray, groups: list[PlannedGroup], study_dir: Path, cpus: float, gpus: float, retries: int,
+               log: Callable) -> None:
+    """Each group as a Ray task with its CPU and GPU share; Ray retries a task whose worker dies, up to `retries`
+    times, and the retried task resumes from the group's checkpoints (the run directories must be on a filesystem
+    every node shares)."""
+    env_vars = {"XLA_PYTHON_CLIENT_PREALLOCATE": "false"} if 0 < gpus < 1 else {}
+    task = ray.remote(train_group).options(num_cpus=cpus, num_gpus=gpus, max_retries=retries,
+                                           runtime_env={"env_vars": env_vars} if env_vars else None)
+    refs = {task.remote(str(Path(study_dir).resolve()), g.env, g.algo): g for g in groups}
+    while refs:
+        done, _ = ray.wait(list(refs), num_returns=1)
+        group = refs.pop(done[0])
+        ray.get(done[0])
+        log(f"finished {group.name}")
+
+
+def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | None = None, cpus_per_group: float = 1,
+              gpus_per_group: float = 0, retries: int = 3, console=None, progress: bool = True) -> bool:
+    """Check everything, train every group of the plan (reusing finished ones), and write the report; returns
+    False if interrupted (the study continues where it stopped when run again)."""
+    from ebrl.experiments.mujoco_report import write_report
+
+    study_dir = Path(study_dir)
+    groups = check_study(plan, study_dir)
+    require(workers >= 1, f"--workers must be at least 1, got {workers}")
+    require(retries >= 0, f"--retries must be non-negative, got {retries}")
+    require(cpus_per_group > 0, f"--cpus-per-group must be positive, got {cpus_per_group}")
+    require(gpus_per_group >= 0, f"--gpus-per-group must be non-negative, got {gpus_per_group}")
+    ray_module = connect_ray(ray) if ray is not None else None
+    write_plan(plan, study_dir)
+    log = console.print if console is not None else print
+    if ray_module is not None:
+        run_on_ray(ray_module, groups, study_dir, cpus_per_group, gpus_per_group, retries, log)
+    elif workers > 1:
+        run_local_workers(groups, study_dir, workers, retries, log)
+    elif not run_in_process(groups, study_dir, console, progress):
+        return False
+    write_report(plan, study_dir, groups)
+    return True

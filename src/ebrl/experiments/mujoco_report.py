@@ -1,0 +1,290 @@
+"""The MuJoCo study's report, read from its run directories: results.json, summary.md, runtime.json and figures.
+
+Statistics follow Agarwal et al. (2021) through their library, rliable: per task the interquartile mean (IQM, the
+mean of the middle 50 % of runs) of the final evaluation return with a 95 % stratified bootstrap interval; across
+tasks the same on scores normalised by SAC's mean final return on each task, performance profiles
+P(normalised score > τ), and the probability of improvement P(X > Y) = mean over tasks of P(x > y) for a random
+run x of X and y of Y. Bootstraps use fixed seeds, so a study gives the same results.json however it was executed;
+wall-clock times, which differ between executions, are in runtime.json only.
+"""
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+FINAL_REPS = 10_000  # bootstrap replications of the final-return intervals
+CURVE_REPS = 2_000  # of the per-step intervals and profiles
+CONFIDENCE = 0.95
+BOOTSTRAP_SEED = 0
+RESULTS_FILE, RUNTIME_FILE, SUMMARY_FILE = "results.json", "runtime.json", "summary.md"
+CURVES_FIGURE, AGGREGATE_FIGURE = "sample_efficiency.png", "aggregate.png"
+
+SAC_REFERENCE_SOURCE = ("Tianshou's SAC, v3 tasks, 10 seeds, evaluation return mean ± std "
+                        "(thu-ml/tianshou examples/mujoco/benchmark, commit 33d241a2^)")
+SAC_REFERENCE = {  # family -> {step: (mean, std)}
+    "HalfCheetah": {100_000: (6515, 514), 300_000: (9059, 1051), 1_000_000: (12122, 1006)},
+    "Hopper": {100_000: (2613, 991), 300_000: (3388, 115), 1_000_000: (3532, 43)},
+    "Walker2d": {100_000: (1305, 795), 300_000: (3387, 1182), 1_000_000: (4961, 327)},
+    "Ant": {100_000: (1020, 450), 300_000: (3561, 780), 1_000_000: (5714, 369)},
+    "Humanoid": {100_000: (629, 106), 300_000: (2045, 1311), 1_000_000: (5416, 214)},
+}
+
+
+def _estimates(scores, statistic, reps: int) -> tuple:
+    """rliable's point estimate and stratified bootstrap interval of `statistic` (runs resampled within each task),
+    with a fixed seed. rliable 1.2's bootstraps draw their indices from NumPy's global generator whatever
+    random_state they are given, so the global state is seeded for the call and restored after it."""
+    from rliable import library
+
+    saved = np.random.get_state()
+    np.random.seed(BOOTSTRAP_SEED)
+    try:
+        point, interval = library.get_interval_estimates({"x": scores}, statistic, reps=reps,
+                                                         confidence_interval_size=CONFIDENCE)
+    finally:
+        np.random.set_state(saved)
+    return point["x"], interval["x"]
+
+
+def default_eval_column(rows: list[dict]) -> str:
+    """The evaluation column of the agent's default action mode: the first eval/<mode>/return_mean logged (the
+    loop writes the modes in the agent's order, the evaluation default first)."""
+    return next(k for k in rows[0] if k.startswith("eval/") and k.endswith("/return_mean"))
+
+
+def eval_curves(run_dirs: list[Path], steps: int) -> tuple[np.ndarray, np.ndarray, str]:
+    """(evaluation steps, returns of shape seeds × steps, mode) of a finished group, in its default mode."""
+    from ebrl.runs import read_metrics
+
+    tables = [read_metrics(d) for d in run_dirs]
+    column = default_eval_column(tables[0])
+    common = sorted(set.intersection(*[{int(r["step"]) for r in rows if column in r} for rows in tables]))
+    if not common or common[-1] != steps:
+        raise ValueError(f"{run_dirs[0].parent} has no evaluation at step {steps}; is the group finished?")
+    returns = np.array([[next(r[column] for r in rows if int(r["step"]) == s) for s in common] for rows in tables])
+    return np.array(common), returns, column.split("/")[1]
+
+
+def iqm_interval(scores: np.ndarray, reps: int) -> tuple[float, list[float]]:
+    """IQM of a runs × tasks matrix and its stratified bootstrap interval (rliable)."""
+    from rliable import metrics
+
+    point, interval = _estimates(scores, lambda s: np.array([metrics.aggregate_iqm(s)]), reps)
+    return float(point[0]), [float(v) for v in interval[:, 0]]
+
+
+def iqm_curve(returns: np.ndarray, reps: int) -> dict:
+    """IQM over runs at each evaluation step, with its interval; `returns` is runs × steps (one task)."""
+    from rliable import metrics
+
+    point, interval = _estimates(returns[:, None, :],  # runs × tasks × steps
+                                 lambda s: np.array([metrics.aggregate_iqm(s[..., j]) for j in range(s.shape[-1])]),
+                                 reps)
+    return {"iqm": point.tolist(), "low": interval[0].tolist(), "high": interval[1].tolist()}
+
+
+def performance_profile(normalized: np.ndarray, taus: np.ndarray, reps: int) -> dict:
+    """P(normalised score > τ) over all runs and tasks at each τ, with its interval (rliable)."""
+    from rliable import library
+
+    point, interval = _estimates(normalized, lambda s: library.score_distributions(s, taus), reps)
+    return {"fraction": point.tolist(), "low": interval[0].tolist(), "high": interval[1].tolist()}
+
+
+def improvement_probability(x: np.ndarray, y: np.ndarray, reps: int) -> tuple[float, list[float]]:
+    """P(X > Y) of two runs × tasks matrices and its interval (rliable's probability_of_improvement)."""
+    from rliable import metrics
+
+    point, interval = _estimates((x, y), metrics.probability_of_improvement, reps)
+    return float(point), [float(v) for v in np.ravel(interval)]
+
+
+def compute_results(plan, curves: dict) -> dict:
+    """results.json from the groups' curves: curves[env][algo] = (steps, returns seeds × steps, mode)."""
+    from ebrl.presets import env_family
+
+    results = {"plan": plan.to_json(), "confidence": CONFIDENCE, "tasks": {}, "curves": {}, "sac_reference": {}}
+    final = {env: {algo: returns[:, -1] for algo, (_, returns, _) in by_algo.items()} for env, by_algo in
+             curves.items()}
+    for env, by_algo in curves.items():
+        results["tasks"][env], results["curves"][env] = {}, {}
+        for algo, (steps, returns, mode) in by_algo.items():
+            iqm, interval = iqm_interval(returns[:, -1:], FINAL_REPS)
+            results["tasks"][env][algo] = {
+                "mode": mode, "seeds": len(returns), "final_returns": returns[:, -1].tolist(), "iqm": iqm,
+                "iqm_interval": interval, "mean": float(returns[:, -1].mean()), "std": float(returns[:, -1].std())}
+            results["curves"][env][algo] = {"steps": steps.tolist(), **iqm_curve(returns, CURVE_REPS)}
+        reference = SAC_REFERENCE.get(env_family(env))
+        if reference and "sac" in by_algo:
+            steps, returns, _ = by_algo["sac"]
+            results["sac_reference"][env] = [
+                {"step": step, "published_mean": mean, "published_std": std,
+                 "ebrl_mean": float(returns[:, i].mean()), "ebrl_std": float(returns[:, i].std())}
+                for step, (mean, std) in reference.items() for i in np.flatnonzero(steps == step)]
+    algos = list(plan.algos)
+    if "sac" in algos:
+        normalized = {algo: np.stack([final[env][algo] / final[env]["sac"].mean() for env in curves], axis=1)
+                      for algo in algos}
+        largest = max(float(v.max()) for v in normalized.values())
+        taus = np.linspace(0.0, max(2.0, largest), 101)
+        results["normalized_by_sac"] = {algo: dict(zip(("iqm", "iqm_interval"), iqm_interval(v, FINAL_REPS)))
+                                        for algo, v in normalized.items()}
+        results["performance_profiles"] = {"tau": taus.tolist(),
+                                           **{algo: performance_profile(v, taus, CURVE_REPS)
+                                              for algo, v in normalized.items()}}
+    raw = {algo: np.stack([final[env][algo] for env in curves], axis=1) for algo in algos}
+    results["probability_of_improvement"] = {
+        f"{x} > {y}": dict(zip(("probability", "interval"), improvement_probability(raw[x], raw[y], FINAL_REPS)))
+        for x in algos for y in algos if x == "s2ac" and y != x}
+    return results
+
+
+def runtime(plan, groups, study_dir: Path) -> dict:
+    """Per group: its wall-clock time (one program for all its seeds) per million environment steps, and per
+    update step (an environment step of every seed and its gradient updates, evaluations included)."""
+    from ebrl.experiments.mujoco import MACHINE_FILE
+    from ebrl.runs import read_metrics
+
+    table = {}
+    for group in groups:
+        run_dir = group.run_dir(study_dir)
+        rows = read_metrics(run_dir / f"seed_{group.seeds[0]}")
+        learning = [r for r in rows if r["step"] > group.spec.train.learning_starts]
+        first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[0])
+        updates = (rows[-1]["step"] - first["step"]) * group.spec.train.updates_per_step
+        machine_file = run_dir / MACHINE_FILE
+        table.setdefault(group.env, {})[group.algo] = {
+            "seeds": len(group.seeds), "steps": int(rows[-1]["step"]), "wall_s": rows[-1]["time_s"],
+            "hours_per_million_steps": rows[-1]["time_s"] / rows[-1]["step"] * 1e6 / 3600,
+            "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if learning else None,
+            "machine": json.loads(machine_file.read_text()) if machine_file.is_file() else None}
+    return table
+
+
+def write_report(plan, study_dir: Path, groups) -> list[Path]:
+    """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
+    from ebrl.runs import seed_run_dirs
+
+    study_dir = Path(study_dir)
+    curves = {}
+    for group in groups:
+        run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
+        curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)
+    results = compute_results(plan, curves)
+    times = runtime(plan, groups, study_dir)
+    written = [study_dir / RESULTS_FILE, study_dir / RUNTIME_FILE, study_dir / SUMMARY_FILE,
+               study_dir / CURVES_FIGURE]
+    written[0].write_text(json.dumps(results, indent=1) + "\n")
+    written[1].write_text(json.dumps(times, indent=1) + "\n")
+    written[2].write_text(summary_markdown(results, times))
+    plot_curves(results, written[3])
+    if "performance_profiles" in results:
+        written.append(study_dir / AGGREGATE_FIGURE)
+        plot_aggregate(results, written[-1])
+    return written
+
+
+def _interval(values: list[float]) -> str:
+    return f"[{values[0]:.0f}, {values[1]:.0f}]"
+
+
+def summary_markdown(results: dict, times: dict) -> str:
+    plan = results["plan"]
+    lines = [f"# MuJoCo study: {', '.join(plan['algos'])} on {', '.join(plan['envs'])}", "",
+             (f"{len(plan['seeds'])} seeds ({', '.join(map(str, plan['seeds']))}), {plan['steps']:,} environment "
+             f"steps, evaluation of {plan['eval_episodes']} episodes every {plan['eval_every']:,} steps in each "
+             "agent's default mode. Final return: the evaluation at the last step. IQM with its "
+             f"{results['confidence']:.0%} stratified bootstrap interval (rliable), mean ± std over seeds."), "",
+             "## Final evaluation return", "", "| task | algorithm | mode | seeds | IQM [95 % CI] | mean ± std |",
+             "|---|---|---|---|---|---|"]
+    for env, by_algo in results["tasks"].items():
+        for algo, r in by_algo.items():
+            lines.append(f"| {env} | {algo} | {r['mode']} | {r['seeds']} | {r['iqm']:.0f} {_interval(r['iqm_interval'])}"
+                         f" | {r['mean']:.0f} ± {r['std']:.0f} |")
+    if "normalized_by_sac" in results:
+        lines += ["", "## Across tasks: final return / SAC's mean final return on the task", "",
+                  "| algorithm | IQM [95 % CI] |", "|---|---|"]
+        for algo, r in results["normalized_by_sac"].items():
+            lo, hi = r["iqm_interval"]
+            lines.append(f"| {algo} | {r['iqm']:.2f} [{lo:.2f}, {hi:.2f}] |")
+    if results["probability_of_improvement"]:
+        lines += ["", "## Probability of improvement", "", "| comparison | P [95 % CI] |", "|---|---|"]
+        for name, r in results["probability_of_improvement"].items():
+            lines.append(f"| P({name}) | {r['probability']:.2f} [{r['interval'][0]:.2f}, {r['interval'][1]:.2f}] |")
+    if results["sac_reference"]:
+        lines += ["", "## SAC beside the published SAC returns", "", f"Published: {SAC_REFERENCE_SOURCE}.", "",
+                  "| task | step | ebrl SAC mean ± std | published mean ± std |", "|---|---|---|---|"]
+        for env, rows in results["sac_reference"].items():
+            for r in rows:
+                lines.append(f"| {env} | {r['step']:,} | {r['ebrl_mean']:.0f} ± {r['ebrl_std']:.0f} | "
+                             f"{r['published_mean']} ± {r['published_std']} |")
+    lines += ["", "## Run time", "", ("Wall-clock of each group, all its seeds in one program; per update step: one "
+              "environment step of every seed and its gradient updates, evaluations included."), "",
+              "| task | algorithm | seeds | hours per 1M steps | ms per update step | machine |",
+              "|---|---|---|---|---|---|"]
+    for env, by_algo in times.items():
+        for algo, t in by_algo.items():
+            where = t["machine"]
+            machine = f"{where['cpu']} ({where['cpus']} CPUs), {where['device']}" if where else "not recorded"
+            per_update = f"{t['ms_per_update_step']:.1f}" if t["ms_per_update_step"] is not None else "-"
+            lines.append(f"| {env} | {algo} | {t['seeds']} | {t['hours_per_million_steps']:.2f} | {per_update} | "
+                         f"{machine} |")
+    lines += ["", f"Figures: [{CURVES_FIGURE}]({CURVES_FIGURE})" +
+              (f", [{AGGREGATE_FIGURE}]({AGGREGATE_FIGURE})" if "performance_profiles" in results else ""), ""]
+    return "\n".join(lines)
+
+
+def plot_curves(results: dict, out: Path) -> None:
+    """Sample efficiency: IQM of the evaluation return and its interval against steps, one panel per task."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    envs = list(results["curves"])
+    fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.6), squeeze=False)
+    for ax, env in zip(axes[0], envs):
+        for algo, curve in results["curves"][env].items():
+            (line,) = ax.plot(curve["steps"], curve["iqm"], label=algo)
+            ax.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
+        for r in results["sac_reference"].get(env, []):
+            ax.errorbar(r["step"], r["published_mean"], r["published_std"], fmt="k^", ms=5, capsize=3,
+                        label="published SAC")
+        ax.set(title=env, xlabel="environment steps", ylabel="evaluation return (IQM, 95 % CI)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)
+
+
+def plot_aggregate(results: dict, out: Path) -> None:
+    """Performance profiles of the SAC-normalised scores, and the probabilities of improvement."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    profiles = results["performance_profiles"]
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    for algo, profile in profiles.items():
+        if algo == "tau":
+            continue
+        (line,) = left.plot(profiles["tau"], profile["fraction"], label=algo)
+        left.fill_between(profiles["tau"], profile["low"], profile["high"], color=line.get_color(), alpha=0.2)
+    left.set(xlabel="τ (final return / SAC's mean final return)", ylabel="fraction of runs with score > τ",
+             title="performance profiles")
+    left.grid(alpha=0.3)
+    left.legend(fontsize=8)
+    improvement = results["probability_of_improvement"]
+    names = list(improvement)
+    probs = np.array([improvement[n]["probability"] for n in names])
+    lows = probs - np.array([improvement[n]["interval"][0] for n in names])
+    highs = np.array([improvement[n]["interval"][1] for n in names]) - probs
+    right.barh(names, probs, xerr=[lows, highs], capsize=4, color="tab:blue", alpha=0.7)
+    right.axvline(0.5, color="k", ls="--", lw=1)
+    right.set(xlim=(0, 1), xlabel="probability of improvement (95 % CI)", title="P(X > Y)")
+    fig.tight_layout()
+    fig.savefig(out, dpi=120)
+    plt.close(fig)

@@ -1,0 +1,205 @@
+"""`ebrl mujoco`: the plan, reuse and resume, the statistics against rliable, execution on a Ray cluster with a
+worker killed, and bad input."""
+
+import json
+import os
+import shutil
+import signal
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.stats
+
+from ebrl.experiments.mujoco import StudyPlan, plan_groups, run_study
+from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
+from ebrl.presets import S2AC_MUJOCO
+from tests.test_cli import fails_cleanly
+
+# Two cheap tasks (Pendulum's state is not exposed, InvertedPendulum's MuJoCo state is), tiny networks.
+TINY_STUDY = StudyPlan(
+    envs=("Pendulum-v1", "InvertedPendulum-v5"), algos=("sac", "s2ac"), seeds=(0, 1), steps=600, eval_every=200,
+    eval_episodes=2,
+    train={"batch_size": 32, "random_steps": 100, "learning_starts": 100, "chunk": 50, "checkpoint_every": 100},
+    agent={"sac": {"hidden": (32, 32)}, "s2ac": {"actor_hidden": (32, 32), "critic_hidden": (32, 32), "particles": 4}})
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory):
+    """The tiny study, trained in this process."""
+    out = tmp_path_factory.mktemp("study") / "s"
+    assert run_study(TINY_STUDY, out, progress=False)
+    return out
+
+
+def test_the_plan_uses_each_algorithms_preset_for_the_task():
+    plan = StudyPlan(envs=("Hopper-v5", "Walker2d-v5"), seeds=(3, 4), steps=50_000, eval_every=5000)
+    groups = {(g.env, g.algo): g for g in plan_groups(plan)}
+    assert sorted(groups) == sorted((env, algo) for env in plan.envs for algo in ("sac", "sql", "s2ac"))
+    for group in groups.values():
+        assert group.seeds == (3, 4)
+        assert (group.spec.train.steps, group.spec.train.eval_every, group.spec.train.eval_episodes) == (50_000, 5000, 10)
+    s2ac = groups["Hopper-v5", "s2ac"].spec
+    assert {k: getattr(s2ac.agent, k) for k in S2AC_MUJOCO.agent} == dict(S2AC_MUJOCO.agent)
+    assert (s2ac.agent.variant, s2ac.agent.svgd_steps, s2ac.train.random_steps) == ("phi-theta", 3, 10_000)
+    assert groups["Hopper-v5", "sql"].spec.agent.reward_scale == 30.0  # softqlearning's mujoco_all_sql.py
+    assert groups["Walker2d-v5", "sql"].spec.agent.reward_scale == 10.0
+    from ebrl.agents.sac import SACConfig
+    from ebrl.config import TrainConfig
+
+    sac = groups["Walker2d-v5", "sac"].spec
+    assert sac.agent == SACConfig() and sac.train.batch_size == TrainConfig().batch_size
+
+
+def test_the_study_writes_its_tables_per_task_and_algorithm(study):
+    results = json.loads((study / "results.json").read_text())
+    assert set(results["tasks"]) == set(TINY_STUDY.envs)
+    for env in TINY_STUDY.envs:
+        assert set(results["tasks"][env]) == {"sac", "s2ac"}
+        for algo in ("sac", "s2ac"):
+            rows = [[r for r in _metrics(study / "runs" / env / algo / f"seed_{s}")] for s in (0, 1)]
+            column = "eval/mean/return_mean" if algo == "sac" else "eval/softmax/return_mean"
+            final = [float(r[-1][column]) for r in rows]
+            entry = results["tasks"][env][algo]
+            np.testing.assert_allclose(entry["final_returns"], final)
+            np.testing.assert_allclose([entry["mean"], entry["std"]], [np.mean(final), np.std(final)])
+            assert entry["iqm_interval"][0] <= entry["iqm"] <= entry["iqm_interval"][1]
+            assert results["curves"][env][algo]["steps"] == [200, 400, 600]
+    assert set(results["probability_of_improvement"]) == {"s2ac > sac"}
+    for name in ("summary.md", "runtime.json", "sample_efficiency.png", "aggregate.png"):
+        assert (study / name).stat().st_size > 0
+    assert "| Pendulum-v1 | s2ac | softmax | 2 |" in (study / "summary.md").read_text()
+
+
+def _metrics(run_dir):
+    import csv
+
+    with (run_dir / "metrics.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(study, tmp_path):
+    again = tmp_path / "again"
+    shutil.copytree(study, again)
+    (again / "results.json").unlink()
+    stamps = {p: p.stat().st_mtime_ns for p in (again / "runs").rglob("metrics.csv")}
+    checkpoints = again / "runs" / "InvertedPendulum-v5" / "s2ac"
+    for seed in (0, 1):  # the group killed before its last two checkpoints
+        for step in ("600", "500"):
+            shutil.rmtree(checkpoints / f"seed_{seed}" / "checkpoints" / step)
+    assert run_study(TINY_STUDY, again, progress=False)
+    changed = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
+    assert changed == {checkpoints / f"seed_{seed}" / "metrics.csv" for seed in (0, 1)}
+    assert _results(again) == _results(study)
+
+
+def _results(study_dir):
+    return json.loads((study_dir / "results.json").read_text())
+
+
+def test_statistics_are_rliables_on_fixed_inputs():
+    rng = np.random.default_rng(7)
+    x, y = rng.normal(3.0, 1.0, size=(8, 2)), rng.normal(2.0, 1.0, size=(8, 2))
+    iqm, interval = iqm_interval(x, reps=2000)
+    assert iqm == pytest.approx(scipy.stats.trim_mean(x, 0.25, axis=None))
+    ordered = np.sort(x.ravel())
+    assert iqm == pytest.approx(ordered[4:12].mean())  # the middle half of 16 scores
+    from rliable import library, metrics
+
+    np.random.seed(0)  # rliable draws from NumPy's global generator
+    _, expected = library.get_interval_estimates({"x": x}, lambda s: np.array([metrics.aggregate_iqm(s)]), reps=2000)
+    np.testing.assert_allclose(interval, expected["x"][:, 0])
+    assert iqm_interval(x, reps=2000) == (iqm, interval)  # the same interval every time
+    probability, interval = improvement_probability(x, y, reps=2000)
+    by_hand = np.mean([np.mean((x[:, t, None] > y[None, :, t]) + 0.5 * (x[:, t, None] == y[None, :, t]))
+                       for t in range(2)])
+    assert probability == pytest.approx(by_hand)
+    assert interval[0] <= probability <= interval[1]
+    taus = np.array([0.0, 2.0, 3.0, 10.0])
+    profile = performance_profile(x, taus, reps=500)
+    np.testing.assert_allclose(profile["fraction"], [(x > tau).mean() for tau in taus])
+    assert profile["low"][-1] == profile["high"][-1] == 0.0
+
+
+def test_normalised_scores_divide_by_sacs_mean_final_return():
+    plan = StudyPlan(envs=("A", "B"), algos=("sac", "s2ac"), seeds=(0, 1, 2), steps=10)
+    steps = np.array([5, 10])
+    curves = {"A": {"sac": (steps, np.array([[0, 100], [0, 200], [0, 300.0]]), "mean"),
+                    "s2ac": (steps, np.array([[0, 400], [0, 200], [0, 600.0]]), "softmax")},
+              "B": {"sac": (steps, np.array([[0, 10], [0, 10], [0, 10.0]]), "mean"),
+                    "s2ac": (steps, np.array([[0, 5], [0, 10], [0, 20.0]]), "softmax")}}
+    results = compute_results(plan, curves)
+    normalized = np.array([[2.0, 0.5], [1.0, 1.0], [3.0, 2.0]])  # s2ac / SAC's mean (200 on A, 10 on B)
+    assert results["normalized_by_sac"]["s2ac"]["iqm"] == pytest.approx(scipy.stats.trim_mean(normalized, 0.25,
+                                                                                              axis=None))
+    poi = results["probability_of_improvement"]["s2ac > sac"]["probability"]
+    a = np.mean([[x > y for y in (100, 200, 300)] for x in (400, 200, 600)]) + 0.5 / 9  # one tie (200, 200)
+    b = np.mean([[x > y for y in (10, 10, 10)] for x in (5, 10, 20)]) + 0.5 * 3 / 9
+    assert poi == pytest.approx((a + b) / 2)
+
+
+def test_the_study_on_a_ray_cluster_with_a_killed_worker_gives_the_same_results(study, tmp_path):
+    ray = pytest.importorskip("ray")
+    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    try:
+        out = tmp_path / "on-ray"
+        outcome = {}
+        runner = threading.Thread(target=lambda: outcome.setdefault("ok", run_study(TINY_STUDY, out, ray="auto")))
+        runner.start()
+        killed = _kill_a_group_worker_after_its_first_checkpoint(out, runner)
+        runner.join(timeout=600)
+        assert killed and outcome.get("ok"), "no worker was killed mid-run, or the study did not finish"
+        assert _results(out) == _results(study)
+    finally:
+        ray.shutdown()
+
+
+def _processes_named(title: str) -> list[int]:
+    """Processes whose command line starts with `title` (Ray names a worker by the task it runs), read from /proc
+    (no fork from this multithreaded process)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes().startswith(title.encode()):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _kill_a_group_worker_after_its_first_checkpoint(out, runner) -> bool:
+    deadline = time.monotonic() + 300
+    while runner.is_alive() and time.monotonic() < deadline:
+        started = [d for d in (out / "runs").glob("*/*/seed_1/checkpoints/[0-9]*")] if (out / "runs").exists() else []
+        if started:
+            pids = _processes_named("ray::train_group")
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                return True
+        time.sleep(0.05)
+    return False
+
+
+@pytest.mark.parametrize("flags, fragments", [
+    (["--envs", "Nope-v9"], ["unknown environment 'Nope-v9'"]),
+    (["--envs", "CartPole-v1"], ["Discrete action space"]),
+    (["--envs", "Pendulum-v1", "--steps", "0"], ["--steps must be positive"]),
+    (["--envs", "Pendulum-v1", "--eval-every", "-5"], ["--eval-every must be positive"]),
+    (["--envs", "Pendulum-v1", "--algos", "ppo"], ["unknown algorithm 'ppo'"]),
+    (["--envs", "Pendulum-v1", "--seeds", "1", "1"], ["more than once"]),
+    (["--envs", "Pendulum-v1", "--ray", "127.0.0.1:1"], ["cannot reach a Ray cluster at 127.0.0.1:1"]),
+    (["--envs", "Pendulum-v1", "--ray", "nowhere"], ["not auto or HOST:PORT"]),
+])
+def test_bad_study_input_is_one_line_before_any_work(capsys, tmp_path, flags, fragments):
+    out = tmp_path / "study"
+    fails_cleanly(capsys, ["mujoco", *flags, "--out", str(out)], *fragments)
+    assert not out.exists()
+
+
+def test_a_folder_with_another_study_is_refused_and_kept(capsys, study):
+    before = {p: p.read_bytes() for p in study.glob("*.json")}
+    fails_cleanly(capsys, ["mujoco", "--envs", "Pendulum-v1", "--steps", "600", "--out", str(study)],
+                  "holds another study", "choose another --out")
+    assert {p: p.read_bytes() for p in study.glob("*.json")} == before
