@@ -89,7 +89,7 @@ def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(stud
     for seed in (0, 1):  # the group killed before its last two checkpoints
         for step in ("600", "500"):
             shutil.rmtree(checkpoints / f"seed_{seed}" / "checkpoints" / step)
-    assert run_study(TINY_STUDY, again, progress=False)
+    assert run_study(TINY_STUDY, again, workers=2)  # in two local worker processes
     changed = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
     assert changed == {checkpoints / f"seed_{seed}" / "metrics.csv" for seed in (0, 1)}
     assert _results(again) == _results(study)
