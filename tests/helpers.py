@@ -42,3 +42,9 @@ def surrogate_gradient_by_finite_differences(params, outputs_of, direction: np.n
         minus = outputs_of(jax.tree.map(np.asarray, unflatten(flat - step)))
         expected[p] = -np.sum(direction * (plus - minus) / 2e-6)
     return expected
+
+
+def stamps(folder) -> dict:
+    """Modification times of everything a run folder holds, except the lock file that every `ebrl train` on it
+    takes (to see whether a command changed a run)."""
+    return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.name != ".lock"}

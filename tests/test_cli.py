@@ -6,6 +6,7 @@ import pytest
 
 from ebrl.cli import main
 from tests.conftest import TINY
+from tests.helpers import stamps
 
 
 def fails_cleanly(capsys, argv, *fragments):
@@ -52,16 +53,16 @@ def test_resume_of_a_directory_that_is_not_a_run(capsys, tmp_path):
 
 
 def test_existing_run_is_never_overwritten_without_the_flag(capsys, tiny_run):
-    before = {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")}
+    before = stamps(tiny_run)
     fails_cleanly(capsys, ["train", *TINY, "--out", str(tiny_run)], "already holds a run", "--resume", "--overwrite")
-    assert {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")} == before
+    assert stamps(tiny_run) == before
 
 
 @pytest.mark.parametrize("extra", [[], ["--steps", "400"], ["--steps", "600"]])
 def test_resume_of_a_finished_run_needs_more_steps(capsys, tiny_run, extra):
-    before = {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")}
+    before = stamps(tiny_run)
     fails_cleanly(capsys, ["train", "--resume", str(tiny_run), *extra], "already at step 600", "--steps N")
-    assert {p: p.stat().st_mtime_ns for p in tiny_run.rglob("*")} == before
+    assert stamps(tiny_run) == before
 
 
 def test_corrupt_checkpoint_is_reported_and_kept(capsys, tiny_run, tmp_path):

@@ -9,6 +9,7 @@ import pytest
 
 from ebrl.cli import main
 from tests.conftest import TINY
+from tests.helpers import stamps
 from tests.test_cli import fails_cleanly
 from tests.test_train import LONGER, metrics_without_timing, start_training, wait_for_checkpoint
 
@@ -130,11 +131,11 @@ def test_bad_group_input_is_one_line(capsys, tmp_path, flags, fragments):
 
 
 def test_existing_group_is_kept(capsys, group):
-    before = {p: p.stat().st_mtime_ns for p in group.rglob("*")}
+    before = stamps(group)
     fails_cleanly(capsys, ["train", *LONGER, *SEEDS, "--out", str(group)], "already holds runs", "--resume")
     fails_cleanly(capsys, ["train", "--resume", str(group), "--seeds", "0", "1"], "holds seeds [0, 1, 2]")
     fails_cleanly(capsys, ["train", "--resume", str(group)], "already at step 1600")
-    assert {p: p.stat().st_mtime_ns for p in group.rglob("*")} == before
+    assert stamps(group) == before
 
 
 def test_continue_reuses_a_finished_group_and_refuses_other_settings(group, capsys):
@@ -145,14 +146,14 @@ def test_continue_reuses_a_finished_group_and_refuses_other_settings(group, caps
     from ebrl.runs import read_spec
 
     spec = read_spec(group / "seed_0")
-    before = {p: p.stat().st_mtime_ns for p in group.rglob("*")}
+    before = stamps(group)
     results = ebrl.train(spec, seeds=[0, 1, 2], out=group, existing="continue", progress=False)
     assert [(r.seed, r.last_row["step"]) for r in results] == [(0, 1600), (1, 1600), (2, 1600)]
-    assert {p: p.stat().st_mtime_ns for p in group.rglob("*")} == before  # reused, not retrained
+    assert stamps(group) == before  # reused, not retrained
     other = dataclasses.replace(spec, agent=dataclasses.replace(spec.agent, actor_lr=1e-4))
     with pytest.raises(ConfigError, match="holds a run with other settings"):
         ebrl.train(other, seeds=[0, 1, 2], out=group, existing="continue")
     with pytest.raises(ConfigError, match=r"holds a group with seeds \[0, 1, 2\], not \[0, 1\]"):
         ebrl.train(spec, seeds=[0, 1], out=group, existing="continue")
     fails_cleanly(capsys, ["eval", str(group)], "is a group of seeds [0, 1, 2]", "seed_0")
-    assert {p: p.stat().st_mtime_ns for p in group.rglob("*")} == before
+    assert stamps(group) == before

@@ -20,6 +20,7 @@ from ebrl.runs import (
     RunSpec,
     group_seeds,
     holds_run,
+    lock_runs,
     prepare_new_run,
     read_spec,
     seed_run_dirs,
@@ -131,63 +132,66 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     driver_functions(spec.train.env, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
+    require(not out.exists() or out.is_dir(), f"--out {out} is a file; choose a directory")
     run_dirs = [out] if single else seed_run_dirs(out, seeds)
-    specs = _seed_specs(spec, seeds)
-    present = [d for d in run_dirs if holds_run(d)]
-    others = [] if single else [s for s in group_seeds(out) if s not in seeds]
-    resume = False
-    if existing == "continue" and (present or others):
-        require(not others, f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose "
-                "another output folder")
-        for run_dir, seed_spec in zip(run_dirs, specs):
-            require(not holds_run(run_dir) or read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
-                    f"{run_dir} holds a run with other settings; remove it or choose another output folder")
-        checkpoint_steps = [_checkpoint_steps(d) for d in run_dirs]
-        started = any(checkpoint_steps)  # a group stopped before its first checkpoint starts again
-        require(not started or len(present) == len(run_dirs),
-                f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
-                "output folder")
-        done = all(steps and max(steps) >= spec.train.steps for steps in checkpoint_steps)
-        if done:
-            if console is not None:
-                console.print(f"reusing {out}: finished, with the same settings")
-            return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
-        resume = started
-        for run_dir in run_dirs if not started else []:
-            prepare_new_run(run_dir, overwrite=True)
-    elif not single and out.exists() and not out.is_dir():
-        raise ConfigError(f"--out {out} is a file; choose a directory")
-    elif existing == "error" and not single and (present or others):
-        raise ConfigError(f"{out} already holds runs; continue them with `ebrl train --resume {out}`, or pass "
-                          "--overwrite to replace them")
-    else:  # a new run or group, or "overwrite": the runs there (of any seed) are removed, nothing else
-        for run_dir in run_dirs + seed_run_dirs(out, others):
-            prepare_new_run(run_dir, existing == "overwrite")
-        for run_dir in seed_run_dirs(out, others):
-            if not any(run_dir.iterdir()):
-                run_dir.rmdir()
-    if not resume:
-        for run_dir, seed_spec in zip(run_dirs, specs):
-            run_dir.mkdir(parents=True, exist_ok=True)
-            write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
-    trainer = GroupTrainer(spec, seeds, run_dirs, resume=resume, driver=driver, vector=vector)
-    if console is not None and note:
-        console.print(note, highlight=False, soft_wrap=True)
-    _announce(console, "resuming" if resume else "training", spec, seeds, out, trainer.driver_kind)
-    return trainer.run(console, progress)
+    with lock_runs(run_dirs):  # one writer per run directory
+        specs = _seed_specs(spec, seeds)
+        present = [d for d in run_dirs if holds_run(d)]
+        others = [] if single else [s for s in group_seeds(out) if s not in seeds]
+        resume = False
+        if existing == "continue" and (present or others):
+            require(not others, f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or "
+                    "choose another output folder")
+            for run_dir, seed_spec in zip(run_dirs, specs):
+                require(not holds_run(run_dir) or read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
+                        f"{run_dir} holds a run with other settings; remove it or choose another output folder")
+            checkpoint_steps = [_checkpoint_steps(d) for d in run_dirs]
+            started = any(checkpoint_steps)  # a group stopped before its first checkpoint starts again
+            require(not started or len(present) == len(run_dirs),
+                    f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
+                    "output folder")
+            done = all(steps and max(steps) >= spec.train.steps for steps in checkpoint_steps)
+            if done:
+                if console is not None:
+                    console.print(f"reusing {out}: finished, with the same settings")
+                return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
+            resume = started
+            for run_dir in run_dirs if not started else []:
+                prepare_new_run(run_dir, overwrite=True)
+        elif existing == "error" and not single and (present or others):
+            raise ConfigError(f"{out} already holds runs; continue them with `ebrl train --resume {out}`, or pass "
+                              "--overwrite to replace them")
+        else:  # a new run or group, or "overwrite": the runs there (of any seed) are removed, nothing else
+            for run_dir in run_dirs + seed_run_dirs(out, others):
+                prepare_new_run(run_dir, existing == "overwrite")
+            for run_dir in seed_run_dirs(out, others):
+                if not any(run_dir.iterdir()):
+                    run_dir.rmdir()
+        if not resume:
+            for run_dir, seed_spec in zip(run_dirs, specs):
+                run_dir.mkdir(parents=True, exist_ok=True)
+                write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+        trainer = GroupTrainer(spec, seeds, run_dirs, resume=resume, driver=driver, vector=vector)
+        if console is not None and note:
+            console.print(note, highlight=False, soft_wrap=True)
+        _announce(console, "resuming" if resume else "training", spec, seeds, out, trainer.driver_kind)
+        return trainer.run(console, progress)
 
 
-def _announce(console, verb: str, spec: RunSpec, seeds: list[int], out: Path, driver: str) -> None:
+def _announce(console, verb: str, spec: RunSpec, seeds: list[int], out: Path, driver: str, changes: str = "") -> None:
     if console is not None:
         what = f"seed {seeds[0]}" if len(seeds) == 1 else f"seeds {' '.join(map(str, seeds))}"
-        console.print(f"[bold]{verb}[/] {spec.algo} on {spec.train.env} ({what}, {driver} driver) -> {out}")
+        console.print(f"[bold]{verb}[/] {spec.algo} on {spec.train.env} ({what}, {driver} driver) -> {out}"
+                      + (f", from here with {changes}" if changes else ""))
 
 
 def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | None = None, vector: str = "sync",
-           progress: bool = True, console=None) -> list:
-    """Continue a run or a group from its last common checkpoint, exactly as if it had not stopped; `steps`
-    extends the budget. `seeds`, if given, must be the group's seeds. ConfigError, with nothing written, if the
-    run cannot be continued."""
+           progress: bool = True, console=None, train: dict | None = None, agent: dict | None = None) -> list:
+    """Continue a run or a group from its last common checkpoint, exactly as if it had not stopped. `steps`
+    extends the budget; `train` and `agent` change TrainConfig and algorithm fields from the checkpoint on (e.g. a
+    smaller learning rate after a divergence), but not the task, the seed, the replay capacity or the networks'
+    shapes. `seeds`, if given, must be the group's seeds. ConfigError, with nothing written, if the run cannot be
+    continued."""
     from ebrl.loop.group import GroupTrainer
 
     out = Path(out)
@@ -208,11 +212,41 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     for run_dir, saved, seed in zip(run_dirs, saved_specs, found):
         require(saved == _seed_specs(base, [seed])[0],
                 f"{run_dir} trains something other than {run_dirs[0]}; resume it on its own")
-    if steps is not None:
-        base = dataclasses.replace(base, train=dataclasses.replace(base.train, steps=steps))
-    check_spec(base, len(found))
-    trainer = GroupTrainer(base, found, run_dirs, resume=True, vector=vector)  # refuses before writing anything
-    for run_dir, seed_spec in zip(run_dirs, _seed_specs(base, found)):
-        write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
-    _announce(console, "resuming", base, found, out, trainer.driver_kind)
-    return trainer.run(console, progress)
+    train = {**(train or {}), **({"steps": steps} if steps is not None else {})}
+    changed = _changed_spec(base, train, agent or {})
+    check_spec(changed, len(found))
+    with lock_runs(run_dirs):
+        trainer = GroupTrainer(changed, found, run_dirs, resume=True, vector=vector)  # refuses before writing
+        for run_dir, seed_spec in zip(run_dirs, _seed_specs(changed, found)):
+            write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+        changes = ", ".join(f"{k}={v}" for k, v in {**train, **(agent or {})}.items())
+        _announce(console, "resuming", changed, found, out, trainer.driver_kind, changes)
+        return trainer.run(console, progress)
+
+
+FIXED_ON_RESUME = ("env", "seed", "buffer_size")
+
+
+def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
+    """`saved` with the changes a resumed run may take: ConfigError for a change of task, seed or replay capacity,
+    or one that changes the shapes of the agent's state (its networks)."""
+    import jax
+
+    from ebrl.agents import ALGORITHMS
+    from ebrl.envs import make_env, space_dims
+
+    fixed = [name for name in FIXED_ON_RESUME if name in train and train[name] != getattr(saved.train, name)]
+    require(not fixed, f"{', '.join(fixed)} cannot change when a run resumes; start a new run instead")
+    changed = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **train),
+                                  agent=dataclasses.replace(saved.agent, **agent))
+    if agent:
+        env = make_env(saved.train.env)
+        dims = space_dims(env)
+        env.close()
+        make = ALGORITHMS[saved.algo].make_agent
+        shapes = [jax.eval_shape(make(spec.agent, *dims).init, jax.random.key(0)) for spec in (saved, changed)]
+        require(jax.tree.structure(shapes[0]) == jax.tree.structure(shapes[1])
+                and jax.tree.leaves(shapes[0]) == jax.tree.leaves(shapes[1]),
+                f"{', '.join(agent)} would change the agent's networks, which a checkpoint cannot continue; start "
+                "a new run instead")
+    return changed

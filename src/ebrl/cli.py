@@ -49,10 +49,15 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if argv else 2
     if argv[0] not in commands:
         return _fail(f"unknown command {argv[0]!r}; use one of {', '.join(commands)} (see `ebrl --help`)")
+    from ebrl.loop.group import TrainingDiverged
+
     try:
         return commands[argv[0]](argv[1:])
     except ConfigError as exc:
         return _fail(str(exc))
+    except TrainingDiverged as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
 
 
 def _fail(message: str) -> int:
@@ -138,20 +143,6 @@ class RunOptions:
     """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
 
 
-@dataclasses.dataclass(frozen=True)
-class ResumeOptions:
-    steps: int | None = None
-    """Train to this many steps in total instead of the run's own --steps."""
-    seeds: tuple[int, ...] | None = None
-    """The group's seeds (optional; checked against the group)."""
-    vector: Literal["sync", "async"] = "sync"
-    """As for a new run."""
-    progress: bool = True
-    """Show a progress bar per seed."""
-    pictures: bool = True
-    """MultiGoal runs: draw the pictures at the end."""
-
-
 def train_command(args: list[str]) -> int:
     """Parse the flags into a RunSpec and run options, then call ebrl.api.train (or ebrl.api.resume)."""
     from ebrl import api
@@ -163,13 +154,7 @@ def train_command(args: list[str]) -> int:
     resume_dir, args = _pop_option(args, "--resume")
     console = Console(stderr=True)
     if resume_dir is not None:
-        options = parse(ResumeOptions, args, "ebrl train --resume RUN_DIR")
-        saved_algo = _saved_algo(Path(resume_dir)) if algo is not None else None
-        if saved_algo is not None and algo != saved_algo:
-            raise ConfigError(f"{resume_dir} is a {saved_algo} run; drop --algo {algo} to resume it")
-        results = api.resume(resume_dir, steps=options.steps, seeds=options.seeds, vector=options.vector,
-                             progress=options.progress, console=console)
-        return _report(results, Path(resume_dir), options.pictures, console)
+        return _resume_command(Path(resume_dir), algo, args, console)
     use_preset = "--no-preset" not in args
     args = [arg for arg in args if arg != "--no-preset"]
     algo = algo or "s2ac"
@@ -193,10 +178,30 @@ def train_command(args: list[str]) -> int:
     return _report(results, out, run.pictures, console)
 
 
-def _saved_algo(path: Path) -> str:
+def _resume_command(resume_dir: Path, algo: str | None, args: list[str], console: Console) -> int:
+    """`ebrl train --resume RUN [flags]`: the flags of `ebrl train`, starting from the run's saved values; those
+    that change what trains (e.g. --critic-lr after a divergence, --steps) apply from the checkpoint on."""
+    from ebrl import api
+    from ebrl.agents import ALGORITHMS
     from ebrl.runs import expand_runs, read_spec
 
-    return read_spec(expand_runs([path])[0]).algo
+    saved = read_spec(expand_runs([resume_dir])[0])
+    if algo is not None and algo != saved.algo:
+        raise ConfigError(f"{resume_dir} is a {saved.algo} run; drop --algo {algo} to resume it")
+    options_type = _train_options_type(ALGORITHMS[saved.algo].config_type)
+    options = parse(tyro.conf.OmitArgPrefixes[options_type], args, "ebrl train --resume RUN_DIR",
+                    options_type(saved.train, saved.agent, RunOptions()))
+    run = options.run
+    for flag, value in (("--out", run.out), ("--overwrite", run.overwrite), ("--driver", run.driver != "auto")):
+        if value:
+            raise ConfigError(f"{flag} does not apply to --resume (the run stays where it is, with its driver)")
+    train = {f.name: getattr(options.train, f.name) for f in dataclasses.fields(TrainConfig)
+             if getattr(options.train, f.name) != getattr(saved.train, f.name)}
+    agent = {f.name: getattr(options.agent, f.name) for f in dataclasses.fields(saved.agent)
+             if getattr(options.agent, f.name) != getattr(saved.agent, f.name)}
+    results = api.resume(resume_dir, seeds=run.seeds, vector=run.vector, progress=run.progress, console=console,
+                         train=train, agent=agent)
+    return _report(results, resume_dir, run.pictures, console)
 
 
 def _report(results: list, out: Path, pictures: bool, console: Console) -> int:

@@ -17,7 +17,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import jax
 import numpy as np
@@ -27,7 +27,7 @@ from ebrl.config import ConfigError, TrainConfig
 from ebrl.core import Transition
 from ebrl.replay import ReplayBuffer, replay_init
 
-CONFIG_FILE, METRICS_FILE = "config.json", "metrics.csv"
+CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
 RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", "figures")
 LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
 SEED_PREFIX = "seed_"
@@ -111,6 +111,52 @@ def prepare_new_run(path: Path, overwrite: bool) -> None:
                 shutil.rmtree(target)
             elif target.exists():
                 target.unlink()
+
+
+class RunLock:
+    """An exclusive lock on a run directory, held while a process trains it: `flock` on RUN/.lock, which the
+    kernel releases when the process ends, however it ends (so a killed run leaves no stale lock)."""
+
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / LOCK_FILE
+        self._file = None
+
+    def __enter__(self) -> Self:
+        import fcntl
+
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            handle.close()
+            raise ConfigError(f"{self.path.parent} is being trained by another process (pid {owner}); wait for it "
+                              "to finish, or stop it and resume") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._file.close()  # closing releases the lock
+
+
+def lock_runs(run_dirs: list[Path]):
+    """Hold a RunLock on every run directory of a group (a context manager)."""
+    import contextlib
+
+    stack = contextlib.ExitStack()
+    try:
+        for run_dir in run_dirs:
+            stack.enter_context(RunLock(run_dir))
+    except BaseException:
+        stack.close()
+        raise
+    return stack
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
@@ -252,7 +298,7 @@ class Checkpointer:
     def _restore(self, step: int, **items):
         try:
             return self.manager.restore(step, args=self._ocp.args.Composite(**items))
-        except Exception as exc:  # orbax/tensorstore raise many types for damaged files
+        except Exception as exc:  # noqa: BLE001 (orbax and tensorstore raise many types for damaged files)
             raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
                               "one, or start a new run") from None

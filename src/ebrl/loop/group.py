@@ -48,6 +48,18 @@ class SeedLog:
     environment: dict = dataclasses.field(default_factory=dict)  # the Gymnasium driver's state of this seed's copy
 
 
+class TrainingDiverged(RuntimeError):
+    """A loss, Q-value or parameter became non-finite; the run stopped without saving it, and its last checkpoint
+    is the last finite state."""
+
+
+@jax.jit
+def _finite_per_seed(agent_states) -> jax.Array:
+    """(S,) whether every floating-point leaf of each seed's agent state is finite."""
+    leaves = [leaf for leaf in jax.tree.leaves(agent_states) if jnp.issubdtype(leaf.dtype, jnp.floating)]
+    return jnp.stack([jnp.all(jnp.isfinite(leaf.reshape(leaf.shape[0], -1)), axis=1) for leaf in leaves]).all(0)
+
+
 class Interrupt:
     """Turns the first Ctrl-C into a request to stop at the next chunk boundary; a second one aborts."""
 
@@ -170,6 +182,7 @@ class GroupTrainer:
         bars = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                         TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
                         TimeRemainingColumn(), console=console or Console(stderr=True), disable=not progress)
+        divergence = None
         with Interrupt() as interrupt, bars:
             tasks = [bars.add_task(f"{self.spec.algo} {cfg.env} seed {seed}", total=cfg.steps, completed=self.step,
                                    sps="-", ret=_fmt(log.last_return)) for seed, log in zip(self.seeds, self.logs)]
@@ -180,6 +193,9 @@ class GroupTrainer:
                                                                    n * cfg.updates_per_step)
                 self.step += n
                 metrics = jax.device_get(metrics)
+                divergence = self._divergence(metrics) if learn else None
+                if divergence is not None:
+                    break
                 now = time.perf_counter()
                 for k, log in enumerate(self.logs):
                     log.elapsed_s = start_elapsed + now - start_time
@@ -207,8 +223,29 @@ class GroupTrainer:
         for metrics_log in metrics_logs:
             metrics_log.close()
         self.close()
+        if divergence is not None:
+            where = self._where()
+            last = common_checkpoint_step(self.checkpointers, self.run_dirs) if any(
+                c.all_steps() for c in self.checkpointers) else None
+            if last is None:
+                raise TrainingDiverged(f"{divergence}; the run stopped before its first checkpoint: train it again "
+                                       "(--overwrite), e.g. with a smaller learning rate")
+            raise TrainingDiverged(f"{divergence}; the run stopped and kept its last finite checkpoint (step {last}): "
+                                   f"continue it with `ebrl train --resume {where}`, e.g. with a smaller learning rate "
+                                   "(--critic-lr ...)")
         return [TrainResult(seed, run_dir, row, interrupted)
                 for seed, run_dir, row in zip(self.seeds, self.run_dirs, last_rows)]
+
+    def _divergence(self, metrics: dict | None) -> str | None:
+        """What went non-finite in the last chunk, first by seed: an update metric (losses, Q-values), else a
+        parameter or optimiser state; None if everything is finite."""
+        finite = np.asarray(_finite_per_seed(self.states.agent))
+        for k, seed in enumerate(self.seeds):
+            bad = [name for name, values in (metrics or {}).items() if not np.isfinite(values[k])]
+            if bad or not finite[k]:
+                what = f"update/{bad[0]} is {float(metrics[bad[0]][k])}" if bad else "a parameter is not finite"
+                return f"seed {seed} diverged by step {self.step}: {what}"
+        return None
 
     def _metrics_row(self, k: int, sps: float) -> dict:
         """Seed k's row at an evaluation: progress, training returns and update metrics since the last row, and the

@@ -1,0 +1,62 @@
+"""Safety nets of a run: one writer per run directory, and a run that diverges stops on its last finite state."""
+
+import signal
+
+import jax
+import numpy as np
+
+from ebrl.cli import main
+from ebrl.runs import load_run, read_metrics
+from tests.conftest import TINY
+from tests.helpers import stamps
+from tests.test_cli import fails_cleanly
+from tests.test_train import LONGER, start_training, wait_for_checkpoint
+
+
+def test_a_run_being_trained_refuses_a_second_writer_until_its_process_is_gone(capsys, tmp_path):
+    out = tmp_path / "run"
+    process = start_training(out)
+    try:
+        wait_for_checkpoint(out, process)
+        before = stamps(out)
+        for argv in (["train", "--resume", str(out), "--steps", "3000"],
+                     ["train", *LONGER, "--out", str(out), "--overwrite"]):
+            fails_cleanly(capsys, argv, f"{out} is being trained by another process (pid {process.pid})")
+        assert all(path.exists() for path in before)
+    finally:
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+    assert main(["train", "--resume", str(out), "--no-progress"]) == 0  # a killed process leaves no lock behind
+    assert read_metrics(out)[-1]["step"] == 1600
+
+
+DIVERGING = [*TINY[:TINY.index("--steps")], "--steps", "1000", *TINY[TINY.index("--steps") + 2:],
+             "--learning-starts", "400", "--actor-lr", "1e3", "--critic-lr", "1e3"]
+
+
+def test_a_diverging_run_stops_on_its_last_finite_checkpoint_and_resumes_with_other_settings(capsys, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", *DIVERGING, "--out", str(out)]) == 3  # Adam at a learning rate of 1000: NaN at once
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the start line
+    assert err.startswith("error: seed 0 diverged by step 400: "), err
+    assert "kept its last finite checkpoint (step 200)" in err and f"ebrl train --resume {out}" in err
+    assert sorted(int(p.name) for p in (out / "checkpoints").iterdir() if p.name.isdigit()) == [200]
+    saved = load_run(out)
+    assert saved.step == 200 and all(np.isfinite(leaf).all() for leaf in jax.tree.leaves(saved.state)
+                                     if np.issubdtype(np.asarray(leaf).dtype, np.floating))
+    assert [row["step"] for row in read_metrics(out)] == [200]  # no row of the non-finite state
+    assert main(["train", "--resume", str(out), "--actor-lr", "3e-4", "--critic-lr", "3e-4", "--no-progress"]) == 0
+    rows = read_metrics(out)
+    assert [row["step"] for row in rows] == [200, 400, 600, 800, 1000]
+    assert all(np.isfinite(value) for row in rows for value in row.values())
+    assert load_run(out).spec.agent.critic_lr == 3e-4
+
+
+def test_resume_refuses_changes_a_checkpoint_cannot_continue(capsys, tiny_run):
+    before = stamps(tiny_run)
+    fails_cleanly(capsys, ["train", "--resume", str(tiny_run), "--steps", "800", "--hidden", "64", "64"],
+                  "hidden would change the agent's networks")
+    fails_cleanly(capsys, ["train", "--resume", str(tiny_run), "--steps", "800", "--env", "MountainCarContinuous-v0"],
+                  "env cannot change when a run resumes")
+    fails_cleanly(capsys, ["train", "--resume", str(tiny_run), "--out", "elsewhere"], "--out does not apply")
+    assert stamps(tiny_run) == before
