@@ -1,5 +1,6 @@
 """Safety nets of a run: one writer per run directory, and a run that diverges stops on its last finite state."""
 
+import json
 import signal
 
 import jax
@@ -60,3 +61,16 @@ def test_resume_refuses_changes_a_checkpoint_cannot_continue(capsys, tiny_run):
                   "env cannot change when a run resumes")
     fails_cleanly(capsys, ["train", "--resume", str(tiny_run), "--out", "elsewhere"], "--out does not apply")
     assert stamps(tiny_run) == before
+
+
+def test_the_best_checkpoint_is_the_argmax_of_the_logged_returns(capsys, tmp_path):
+    out = tmp_path / "run"
+    assert main(["train", *LONGER, "--checkpoint-every", "400", "--out", str(out)]) == 0
+    rows = read_metrics(out)
+    returns = [row["eval/mean/return_mean"] for row in rows]  # SAC's default mode: mean
+    best_step = rows[int(np.argmax(returns))]["step"]
+    assert load_run(out, "best").step == best_step
+    capsys.readouterr()
+    assert main(["eval", str(out), "--checkpoint", "best", "--episodes", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["step"] == best_step
+    fails_cleanly(capsys, ["eval", str(out), "--checkpoint", "7"], "no checkpoint at step 7")

@@ -24,7 +24,7 @@ commands:
           several seeds in one program: --seeds 0 1 2 3 --out runs/g  (runs/g/seed_0, ...)
           presets of the authors' code apply by (algo, env), e.g. --algo sql --env Hopper-v5; --no-preset
           continue a run:      ebrl train --resume runs/x [--steps N]
-  eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--json] [--video out.mp4]
+  eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--checkpoint best] [--json]
   plot    learning curves:     ebrl plot runs/x [runs/g ...] [--out curves.png]  (a group: mean ± std over seeds)
   compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
                        ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
@@ -273,7 +273,10 @@ def _check_env(env_id: str) -> None:
 @dataclasses.dataclass(frozen=True)
 class EvalOptions:
     run_dir: Annotated[str, tyro.conf.Positional]
-    """The run to evaluate (its latest checkpoint)."""
+    """The run to evaluate."""
+    checkpoint: str = "latest"
+    """Which checkpoint: latest, best (the best evaluation return of the agent's default mode during training), or
+    a step that has one."""
     episodes: int = 10
     """Evaluation episodes."""
     mode: str | None = None
@@ -294,7 +297,8 @@ def eval_command(args: list[str]) -> int:
     require_positive("episodes", options.episodes)
     if options.video is not None and not options.video.endswith(".mp4"):
         raise ConfigError(f"--video needs a .mp4 file name, got {options.video!r}")
-    report = evaluate_run(Path(options.run_dir), options.episodes, options.mode, options.seed, options.video)
+    report = evaluate_run(Path(options.run_dir), options.episodes, options.mode, options.seed, options.video,
+                          options.checkpoint)
     if options.json:
         print(json.dumps(report))
         return 0

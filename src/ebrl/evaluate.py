@@ -105,11 +105,13 @@ def evaluate_episodes(agent, state, env_id: str, episodes: int, mode: str, seed:
             env.close()
 
 
-def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None) -> dict:
-    """Evaluate the latest checkpoint of a run: the report printed by `ebrl eval` (JSON-ready)."""
+def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None,
+                 checkpoint: str = "latest") -> dict:
+    """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
+    (JSON-ready)."""
     from ebrl.runs import check_mode, load_run
 
-    run = load_run(run_dir)
+    run = load_run(run_dir, checkpoint)
     mode = check_mode(run.agent, run.spec.algo, mode)
     if video is not None:
         _require_video_writer()

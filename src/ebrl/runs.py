@@ -4,6 +4,7 @@
     runs/<name>/metrics.csv   one row per evaluation
     runs/<name>/tb/           TensorBoard events
     runs/<name>/checkpoints/  orbax, one folder per step, the latest two kept
+    runs/<name>/best/         the agent at its best evaluation so far (agent state only)
     runs/<name>/figures/      what `ebrl plot` draws
 
 A seed group (`ebrl train --seeds 0 1 2`) is a folder of such run directories, OUT/seed_0, OUT/seed_1, ...
@@ -23,12 +24,14 @@ import jax
 import numpy as np
 
 import ebrl
-from ebrl.config import ConfigError, TrainConfig
+from ebrl.config import ConfigError, TrainConfig, require
 from ebrl.core import Transition
 from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
-RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", "figures")
+BEST_FOLDER = "best"
+RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", BEST_FOLDER, "figures")
+CHECKPOINT_CHOICES = "best, latest or a step"
 LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
 SEED_PREFIX = "seed_"
 TRANSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Transition))
@@ -283,17 +286,14 @@ class Checkpointer:
         """The loop's JSON state of the checkpoint at `step`."""
         return self._restore(step, loop=self._ocp.args.JsonRestore()).loop
 
-    def restore_agent(self, abstract_agent_state: Any) -> tuple[int, Any]:
-        """(step, agent state) of the latest checkpoint, without the replay buffer."""
-        step, restored = self._restore_latest(f"{self.run_dir} holds no checkpoint yet; train it first",
-                                              agent=self._ocp.args.StandardRestore(abstract_agent_state))
-        return step, restored.agent
-
-    def _restore_latest(self, missing: str, **items):
-        step = self.latest_step()
-        if step is None:
-            raise ConfigError(missing)
-        return step, self._restore(step, **items)
+    def restore_agent(self, abstract_agent_state: Any, step: int | None = None) -> tuple[int, Any]:
+        """(step, agent state) of the checkpoint at `step` (default: the latest), without the replay buffer."""
+        steps = self.all_steps()
+        require(bool(steps), f"{self.run_dir} holds no checkpoint yet; train it first")
+        require(step is None or step in steps,
+                f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(steps)}, and best")
+        step = max(steps) if step is None else step
+        return step, self._restore(step, agent=self._ocp.args.StandardRestore(abstract_agent_state)).agent
 
     def _restore(self, step: int, **items):
         try:
@@ -302,6 +302,56 @@ class Checkpointer:
             raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
                               "one, or start a new run") from None
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+class BestCheckpointer:
+    """The agent state at the run's best evaluation return (of its default action mode) so far, in RUN/best.
+
+    A new best is saved at the evaluation that makes it; older ones are pruned once a regular checkpoint no
+    longer needs them (a resume falls back at most to the oldest regular checkpoint, and takes the newest best at
+    or before it), and a resume drops those saved after its checkpoint, which it will evaluate again."""
+
+    def __init__(self, run_dir: Path):
+        import orbax.checkpoint as ocp
+
+        self._ocp = ocp
+        self.run_dir = run_dir
+        self.manager = ocp.CheckpointManager(
+            (run_dir / BEST_FOLDER).absolute(),
+            options=ocp.CheckpointManagerOptions(max_to_keep=None, enable_async_checkpointing=False))
+
+    def latest_step(self) -> int | None:
+        return self.manager.latest_step()
+
+    def save(self, step: int, agent_state: Any, value: float) -> None:
+        args = self._ocp.args
+        self.manager.save(step, args=args.Composite(agent=args.StandardSave(agent_state),
+                                                     best=args.JsonSave({"step": step, "return": value})), force=True)
+
+    def prune(self, oldest_needed: int) -> None:
+        """Keep the newest best at or before step `oldest_needed` and every later one."""
+        steps = sorted(self.manager.all_steps())
+        kept_before = [s for s in steps if s <= oldest_needed][-1:]
+        for step in steps:
+            if step < oldest_needed and step not in kept_before:
+                self.manager.delete(step)
+
+    def restore_agent(self, abstract_agent_state: Any) -> tuple[int, Any]:
+        """(step, agent state) of the best evaluation so far."""
+        step = self.latest_step()
+        require(step is not None, f"{self.run_dir} has no best checkpoint yet (one is written at the first "
+                "evaluation); use --checkpoint latest")
+        args = self._ocp.args
+        restored = self.manager.restore(step, args=args.Composite(agent=args.StandardRestore(abstract_agent_state)))
+        return step, restored.agent
+
+    def drop_after(self, step: int) -> None:
+        for saved in self.manager.all_steps():
+            if saved > step:
+                self.manager.delete(saved)
 
     def close(self) -> None:
         self.manager.close()
@@ -330,8 +380,9 @@ class LoadedRun:
     step: int
 
 
-def load_run(run_dir: Path) -> LoadedRun:
-    """A run's agent with the state of its latest checkpoint (no replay buffer), for evaluation and pictures."""
+def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
+    """A run's agent with the state of a checkpoint (no replay buffer), for evaluation, pictures and export:
+    `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint."""
     from ebrl.agents import ALGORITHMS
     from ebrl.envs import make_env, space_dims
 
@@ -340,9 +391,15 @@ def load_run(run_dir: Path) -> LoadedRun:
     obs_dim, act_dim = space_dims(env)
     env.close()
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
-    checkpointer = Checkpointer(run_dir)
-    step, state = checkpointer.restore_agent(jax.eval_shape(agent.init, jax.random.key(0)))
-    checkpointer.close()
+    require(checkpoint in ("best", "latest") or checkpoint.isdigit(),
+            f"--checkpoint must be {CHECKPOINT_CHOICES}, got {checkpoint!r}")
+    checkpointer = BestCheckpointer(run_dir) if checkpoint == "best" else Checkpointer(run_dir)
+    try:
+        step = int(checkpoint) if checkpoint.isdigit() else None
+        abstract = jax.eval_shape(agent.init, jax.random.key(0))
+        step, state = checkpointer.restore_agent(abstract, *([] if step is None else [step]))
+    finally:
+        checkpointer.close()
     return LoadedRun(spec, agent, state, step)
 
 

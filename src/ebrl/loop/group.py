@@ -27,7 +27,7 @@ from ebrl.loop.gym_driver import GymDriver
 from ebrl.loop.jax_driver import JaxDriver, slot_shape
 from ebrl.loop.learner import SeedState, batched, make_learner, seed_keys, seed_slice, stack_seeds
 from ebrl.replay import zeros_transitions
-from ebrl.runs import Checkpoint, Checkpointer, MetricsLog, RunSpec
+from ebrl.runs import BestCheckpointer, Checkpoint, Checkpointer, MetricsLog, RunSpec
 
 TIMING_COLUMNS = ("time_s", "sps")  # the only columns that differ between repeated runs
 DRIVERS = ("auto", "gym", "jax")
@@ -41,6 +41,7 @@ class SeedLog:
     eval_round: int = 0
     elapsed_s: float = 0.0
     last_return: float | None = None
+    best_return: float | None = None  # the best evaluation return of the default action mode so far
     finished_returns: list = dataclasses.field(default_factory=list)  # since the last metrics row
     metric_sums: dict = dataclasses.field(default_factory=dict)  # per update metric, over chunks since the last row
     metric_chunks: int = 0
@@ -124,6 +125,7 @@ class GroupTrainer:
         learner = make_learner(agent, cfg, obs_dim, act_dim)
         self.learner = batched(learner)
         self.checkpointers = [Checkpointer(run_dir) for run_dir in run_dirs]
+        self.best = [BestCheckpointer(run_dir) for run_dir in run_dirs]
         functions = driver_functions(cfg.env, driver)
         kind = "jax" if functions is not None else "gym"
 
@@ -160,6 +162,8 @@ class GroupTrainer:
         self.states = SeedState(stack_seeds([s.agent_state for s in saved]), stack_seeds([s.replay for s in saved]),
                                 act_keys, update_keys)
         self.logs = [SeedLog(**s.loop) for s in saved]
+        for best in self.best:  # evaluations after the checkpoint happen again
+            best.drop_after(self.step)
         self.driver = (JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
                        if kind == "jax" else
                        GymDriver(self.cfg.env, self.seeds, obs_dim, act_dim, vector,
@@ -262,6 +266,10 @@ class GroupTrainer:
                     if name != "episodes"}
         log.eval_round += 1
         log.finished_returns, log.metric_sums, log.metric_chunks = [], {}, 0
+        value = row[f"eval/{self.agent.action_modes[0]}/return_mean"]
+        if log.best_return is None or value > log.best_return:
+            log.best_return = value
+            self.best[k].save(self.step, agent_state, value)
         return row
 
     def _save(self) -> None:
@@ -272,9 +280,10 @@ class GroupTrainer:
             env_state = self.driver.env_state(k)
             checkpointer.save(Checkpoint(self.step, seed_slice(self.states.agent, k),
                                          seed_slice(self.states.replay, k), dataclasses.asdict(log), env_state))
+            self.best[k].prune(min(checkpointer.all_steps()))
 
     def close(self) -> None:
-        for checkpointer in self.checkpointers:
+        for checkpointer in [*self.checkpointers, *self.best]:
             checkpointer.close()
         self.driver.close()
         for env in self.eval_envs:
