@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ebrl.config import ConfigError, require
+from ebrl.tracking import require_wandb, start_wandb_runs
 from ebrl.runs import (
     CONFIG_FILE,
     Checkpointer,
@@ -108,7 +109,7 @@ def _seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
 
 def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | None = None, *,
           existing: str = "error", driver: str = "auto", vector: str = "sync", progress: bool = True,
-          console=None, note: str | None = None) -> list:
+          console=None, note: str | None = None, wandb=None) -> list:
     """Train `spec` and return one `TrainResult` per seed (seed, run directory, last metrics row, interrupted).
 
     seeds=None trains `spec.train.seed` into the run directory `out`; a list of seeds trains them as one group, in
@@ -117,7 +118,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     and resumes an unfinished one (and refuses one that trains something else). `driver`: "gym" (a Gymnasium
     vector environment, `vector` "sync" or "async" subprocesses), "jax" (the on-device loop, for tasks written in
     JAX), or "auto" (jax where the task has it). With a rich `console`, `note` and a start line are printed once
-    every check has passed.
+    every check has passed. `wandb`, an ebrl.tracking.WandbSettings, also logs every seed's metrics to W&B.
     """
     from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult, driver_functions
     from ebrl.loop.gym_driver import VECTOR_MODES
@@ -126,6 +127,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     require(existing in EXISTING, f"existing must be one of {', '.join(EXISTING)}, got {existing!r}")
     require(driver in DRIVERS, f"--driver must be one of {', '.join(DRIVERS)}, got {driver!r}")
     require(vector in VECTOR_MODES, f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
+    if wandb is not None:
+        require_wandb()
     single = seeds is None
     seeds = [spec.train.seed] if single else check_seeds(seeds)
     check_spec(spec, len(seeds))
@@ -175,7 +178,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
         if console is not None and note:
             console.print(note, highlight=False, soft_wrap=True)
         _announce(console, "resuming" if resume else "training", spec, seeds, out, trainer.driver_kind)
-        return trainer.run(console, progress)
+        runs = start_wandb_runs(wandb, run_dirs, [s.to_json() for s in specs], not single) if wandb else None
+        return trainer.run(console, progress, runs)
 
 
 def _announce(console, verb: str, spec: RunSpec, seeds: list[int], out: Path, driver: str, changes: str = "") -> None:
@@ -186,16 +190,20 @@ def _announce(console, verb: str, spec: RunSpec, seeds: list[int], out: Path, dr
 
 
 def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | None = None, vector: str = "sync",
-           progress: bool = True, console=None, train: dict | None = None, agent: dict | None = None) -> list:
+           progress: bool = True, console=None, train: dict | None = None, agent: dict | None = None,
+           wandb=None) -> list:
     """Continue a run or a group from its last common checkpoint, exactly as if it had not stopped. `steps`
     extends the budget; `train` and `agent` change TrainConfig and algorithm fields from the checkpoint on (e.g. a
     smaller learning rate after a divergence), but not the task, the seed, the replay capacity or the networks'
-    shapes. `seeds`, if given, must be the group's seeds. ConfigError, with nothing written, if the run cannot be
-    continued."""
+    shapes. `seeds`, if given, must be the group's seeds; `wandb` as for `train` (the same W&B runs continue).
+    ConfigError, with nothing written, if the run cannot be continued."""
     from ebrl.loop.group import GroupTrainer
 
+    if wandb is not None:
+        require_wandb()
     out = Path(out)
-    if (out / CONFIG_FILE).exists() or not group_seeds(out):
+    single = (out / CONFIG_FILE).exists() or not group_seeds(out)
+    if single:
         require(seeds is None or len(seeds) == 1, f"{out} is a single run, not a group; drop --seeds")
         run_dirs, saved_specs = [out], [read_spec(out)]
         found = [saved_specs[0].train.seed]
@@ -221,7 +229,9 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
             write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
         changes = ", ".join(f"{k}={v}" for k, v in {**train, **(agent or {})}.items())
         _announce(console, "resuming", changed, found, out, trainer.driver_kind, changes)
-        return trainer.run(console, progress)
+        specs = _seed_specs(changed, found)
+        runs = start_wandb_runs(wandb, run_dirs, [s.to_json() for s in specs], not single) if wandb else None
+        return trainer.run(console, progress, runs)
 
 
 FIXED_ON_RESUME = ("env", "seed", "buffer_size")

@@ -141,6 +141,23 @@ class RunOptions:
     """Show a progress bar per seed."""
     pictures: bool = True
     """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
+    wandb: bool = False
+    """Also log the metrics to Weights & Biases, one W&B run per seed (pip install "ebrl[wandb]"; WANDB_MODE=offline
+    to write them locally)."""
+    wandb_project: str = "ebrl"
+    """W&B project."""
+    wandb_entity: str | None = None
+    """W&B entity (team or user; default: yours)."""
+    wandb_group: str | None = None
+    """W&B group (default: the seed group's folder name)."""
+    wandb_name: str | None = None
+    """W&B run name (default: the run directory's name)."""
+
+    def wandb_settings(self):
+        from ebrl.tracking import WandbSettings
+
+        return WandbSettings(self.wandb_project, self.wandb_entity, self.wandb_group, self.wandb_name) \
+            if self.wandb else None
 
 
 def train_command(args: list[str]) -> int:
@@ -173,7 +190,7 @@ def train_command(args: list[str]) -> int:
     note = f"{describe(preset)}; flags override it, --no-preset drops it" if preset is not None else None
     results = api.train(RunSpec(algo, options.train, options.agent), run.seeds, run.out,
                         existing="overwrite" if run.overwrite else "error", driver=run.driver, vector=run.vector,
-                        progress=run.progress, console=console, note=note)
+                        progress=run.progress, console=console, note=note, wandb=run.wandb_settings())
     out = Path(run.out) if run.out else (results[0].run_dir if run.seeds is None else results[0].run_dir.parent)
     return _report(results, out, run.pictures, console)
 
@@ -200,7 +217,7 @@ def _resume_command(resume_dir: Path, algo: str | None, args: list[str], console
     agent = {f.name: getattr(options.agent, f.name) for f in dataclasses.fields(saved.agent)
              if getattr(options.agent, f.name) != getattr(saved.agent, f.name)}
     results = api.resume(resume_dir, seeds=run.seeds, vector=run.vector, progress=run.progress, console=console,
-                         train=train, agent=agent)
+                         train=train, agent=agent, wandb=run.wandb_settings())
     return _report(results, resume_dir, run.pictures, console)
 
 

@@ -30,7 +30,7 @@ from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
 BEST_FOLDER = "best"
-RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", BEST_FOLDER, "figures")
+RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", "checkpoints", BEST_FOLDER, "figures", "wandb")
 CHECKPOINT_CHOICES = "best, latest or a step"
 LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
 SEED_PREFIX = "seed_"
@@ -186,13 +186,15 @@ def read_spec(path: Path) -> RunSpec:
 
 
 class MetricsLog:
-    """One row per evaluation to metrics.csv (fixed columns) and to TensorBoard under the same names."""
+    """One row per evaluation to metrics.csv (fixed columns), and to TensorBoard and W&B (a `wandb_run`, see
+    ebrl.tracking) under the same names."""
 
-    def __init__(self, run_dir: Path, columns: list[str], resume_step: int | None = None):
+    def __init__(self, run_dir: Path, columns: list[str], resume_step: int | None = None, wandb_run=None):
         from tensorboardX import SummaryWriter
 
         self.path = run_dir / METRICS_FILE
         self.columns = columns
+        self.wandb_run = wandb_run
         if resume_step is None or not self.path.exists():
             self._rewrite([])
         else:  # rows past the checkpoint will be produced again, identically
@@ -212,13 +214,18 @@ class MetricsLog:
     def log(self, row: dict[str, float]) -> None:
         with self.path.open("a", newline="") as f:
             csv.DictWriter(f, self.columns).writerow({k: _csv_value(row.get(k)) for k in self.columns})
-        for name, value in row.items():
-            if name != "step" and value is not None and np.isfinite(value):
-                self.writer.add_scalar(name, value, row["step"])
+        scalars = {name: value for name, value in row.items()
+                   if name != "step" and value is not None and np.isfinite(value)}
+        for name, value in scalars.items():
+            self.writer.add_scalar(name, value, row["step"])
         self.writer.flush()
+        if self.wandb_run is not None:
+            self.wandb_run.log(scalars, step=int(row["step"]))
 
     def close(self) -> None:
         self.writer.close()
+        if self.wandb_run is not None:
+            self.wandb_run.finish()
 
 
 def _csv_value(value) -> str:

@@ -176,10 +176,13 @@ class GroupTrainer:
     def _where(self) -> Path:
         return self.run_dirs[0] if len(self.run_dirs) == 1 else self.run_dirs[0].parent
 
-    def run(self, console: Console | None = None, progress: bool = True) -> list[TrainResult]:
+    def run(self, console: Console | None = None, progress: bool = True, wandb_runs: list | None = None
+            ) -> list[TrainResult]:
+        """Train to the configured steps (or a Ctrl-C, or a divergence: TrainingDiverged); `wandb_runs`, one per
+        seed, receive the metrics rows too."""
         cfg = self.cfg
-        metrics_logs = [MetricsLog(d, self.columns, resume_step=self.step if self.resume else None)
-                        for d in self.run_dirs]
+        metrics_logs = [MetricsLog(d, self.columns, self.step if self.resume else None, run)
+                        for d, run in zip(self.run_dirs, wandb_runs or [None] * len(self.run_dirs))]
         start_time, start_elapsed = time.perf_counter(), self.logs[0].elapsed_s
         self.row_time, self.row_step = start_time, self.step
         last_rows: list[dict] = [{} for _ in self.seeds]

@@ -1,0 +1,57 @@
+"""Experiment tracking beyond TensorBoard: Weights & Biases (`pip install "ebrl[wandb]"`, `ebrl train --wandb`).
+
+Each seed's run directory is one W&B run, named after it and grouped by the seed group's folder, with config.json
+as its config and every metrics row (the columns of metrics.csv, the same names as in TensorBoard) logged at its
+environment step. W&B writes into RUN/wandb, which keeps the run's id, so a resumed run continues its W&B run;
+rows a resume produces again (identical, as the resume is exact) are skipped by W&B as already logged. W&B's own
+settings apply: WANDB_MODE=offline writes the runs locally (`wandb sync` uploads them later).
+"""
+
+import dataclasses
+import secrets
+from pathlib import Path
+
+from ebrl.config import ConfigError
+
+
+@dataclasses.dataclass(frozen=True)
+class WandbSettings:
+    project: str = "ebrl"
+    entity: str | None = None
+    group: str | None = None  # default: the seed group's folder name (none for a single run)
+    name: str | None = None  # default: the run directory's name (a group: <folder>/seed_<k>)
+
+
+def require_wandb() -> None:
+    try:
+        import wandb  # noqa: F401
+    except ImportError:
+        raise ConfigError('--wandb needs Weights & Biases; install it with pip install "ebrl[wandb]"') from None
+
+
+WANDB_FOLDER, ID_FILE = "wandb", "ebrl-run-id"
+
+
+def run_id(run_dir: Path) -> str:
+    """The W&B id of the run directory's run: kept in RUN/wandb, made on first use (a new run, or one trained
+    again with --overwrite, which removes the folder, gets a new id)."""
+    path = Path(run_dir) / WANDB_FOLDER / ID_FILE
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(8))
+    return path.read_text().strip()
+
+
+def start_wandb_runs(settings: WandbSettings, run_dirs: list[Path], configs: list[dict], group: bool) -> list:
+    """One W&B run per run directory (to pass to MetricsLog), resumed if it exists."""
+    import wandb
+
+    runs = []
+    for run_dir, config in zip(run_dirs, configs):
+        run_dir = Path(run_dir)
+        default_name = f"{run_dir.parent.name}/{run_dir.name}" if group else run_dir.name
+        runs.append(wandb.init(project=settings.project, entity=settings.entity, id=run_id(run_dir),
+                               name=settings.name or default_name,
+                               group=settings.group or (run_dir.parent.name if group else None), config=config,
+                               dir=str(run_dir), resume="allow", reinit="create_new"))
+    return runs
