@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ebrl.config import ConfigError, require
-from ebrl.tracking import require_wandb, start_wandb_runs
 from ebrl.runs import (
     CONFIG_FILE,
     Checkpointer,
@@ -27,6 +26,7 @@ from ebrl.runs import (
     seed_run_dirs,
     write_json_atomic,
 )
+from ebrl.tracking import require_wandb, start_wandb_runs
 
 EXISTING = ("error", "overwrite", "continue")
 MEMORY_FRACTION = 0.8  # the share of the available memory the replay buffers may take
@@ -88,7 +88,7 @@ def check_spec(spec: RunSpec, n_seeds: int) -> None:
     require(spec.algo in ALGORITHMS, f"unknown algorithm {spec.algo!r}; choose one of {', '.join(ALGORITHMS)}")
     spec.train.validate()
     spec.agent.validate()
-    env = make_env(spec.train.env)
+    env = make_env(spec.train.env, kwargs=spec.train.env_kwargs)
     obs_dim, act_dim = space_dims(env)
     env.close()
     check_memory(spec, n_seeds, obs_dim, act_dim)
@@ -132,7 +132,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     single = seeds is None
     seeds = [spec.train.seed] if single else check_seeds(seeds)
     check_spec(spec, len(seeds))
-    driver_functions(spec.train.env, driver)  # refuses --driver jax on a task without a JAX implementation
+    driver_functions(spec.train, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
     require(not out.exists() or out.is_dir(), f"--out {out} is a file; choose a directory")
@@ -250,7 +250,7 @@ def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
     changed = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **train),
                                   agent=dataclasses.replace(saved.agent, **agent))
     if agent:
-        env = make_env(saved.train.env)
+        env = make_env(saved.train.env, kwargs=saved.train.env_kwargs)
         dims = space_dims(env)
         env.close()
         make = ALGORITHMS[saved.algo].make_agent

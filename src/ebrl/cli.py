@@ -169,8 +169,11 @@ def train_command(args: list[str]) -> int:
 
     algo, args = _pop_option(args, "--algo")
     resume_dir, args = _pop_option(args, "--resume")
+    env_kwargs, args = _pop_option(args, "--env-kwargs")
     console = Console(stderr=True)
     if resume_dir is not None:
+        if env_kwargs is not None:
+            raise ConfigError("--env-kwargs cannot change when a run resumes; start a new run instead")
         return _resume_command(Path(resume_dir), algo, args, console)
     use_preset = "--no-preset" not in args
     args = [arg for arg in args if arg != "--no-preset"]
@@ -188,7 +191,9 @@ def train_command(args: list[str]) -> int:
         raise ConfigError("--seed and --seeds exclude each other; give one run's seed with --seed, or a group's "
                           "with --seeds 0 1 2")
     note = f"{describe(preset)}; flags override it, --no-preset drops it" if preset is not None else None
-    results = api.train(RunSpec(algo, options.train, options.agent), run.seeds, run.out,
+    train = options.train if env_kwargs is None else dataclasses.replace(options.train,
+                                                                          env_kwargs=_json_object(env_kwargs))
+    results = api.train(RunSpec(algo, train, options.agent), run.seeds, run.out,
                         existing="overwrite" if run.overwrite else "error", driver=run.driver, vector=run.vector,
                         progress=run.progress, console=console, note=note, wandb=run.wandb_settings())
     out = Path(run.out) if run.out else (results[0].run_dir if run.seeds is None else results[0].run_dir.parent)
@@ -255,6 +260,18 @@ def _train_options_type(agent_config_type):
          ("run", RunOptions, dataclasses.field(default_factory=RunOptions))],
         frozen=True,
     )
+
+
+def _json_object(text: str) -> dict:
+    """--env-kwargs: a JSON object, e.g. '{"ctrl_cost_weight": 0.05}'."""
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"--env-kwargs is not valid JSON ({exc.msg}): {text}; give an object such as "
+                          """'{"ctrl_cost_weight": 0.05}'""") from None
+    if not isinstance(value, dict):
+        raise ConfigError(f"--env-kwargs must be a JSON object such as '{{\"key\": 1}}', got {text}")
+    return value
 
 
 def _pop_option(args: list[str], name: str) -> tuple[str | None, list[str]]:

@@ -35,7 +35,11 @@ class TrainConfig:
     written or how it is shown (two runs with equal TrainConfig and agent config train the same thing)."""
 
     env: str = "ebrl/MultiGoal3-v0"
-    """Gymnasium id of a task with a continuous (Box) action space."""
+    """Gymnasium id of a task with a continuous (Box) action space; `module:Id` imports `module` first (which
+    registers Id), e.g. my_package.envs:MyEnv-v0. Constructor arguments: --env-kwargs '{"key": value}'."""
+    env_kwargs: dict = dataclasses.field(default_factory=dict)
+    """Keyword arguments of the environment's constructor (gymnasium.make(env, **env_kwargs)), for training and
+    evaluation alike."""
     steps: int = 20_000
     """Environment steps to train for."""
     seed: int = 0
@@ -75,3 +79,5 @@ class TrainConfig:
         require(self.ou_sigma >= 0, f"--ou-sigma must be non-negative, got {self.ou_sigma}")
         require(0 < self.ou_theta < 1, f"--ou-theta must lie in (0, 1), got {self.ou_theta}")
         require(self.seed >= 0, f"--seed must be non-negative, got {self.seed}")
+        require(isinstance(self.env_kwargs, dict) and all(isinstance(k, str) for k in self.env_kwargs),
+                f"--env-kwargs must be a JSON object with string keys, got {self.env_kwargs!r}")

@@ -95,9 +95,9 @@ def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_inde
 
 
 def evaluate_episodes(agent, state, env_id: str, episodes: int, mode: str, seed: int,
-                      policy: Callable | None = None) -> EvalResult:
-    """`evaluate` on `episodes` fresh environments of `env_id`, closed afterwards."""
-    envs = [make_env(env_id) for _ in range(episodes)]
+                      policy: Callable | None = None, env_kwargs: dict | None = None) -> EvalResult:
+    """`evaluate` on `episodes` fresh environments of `env_id` (made with `env_kwargs`), closed afterwards."""
+    envs = [make_env(env_id, kwargs=env_kwargs) for _ in range(episodes)]
     try:
         return evaluate(agent, state, envs, mode, seed, 0, policy)
     finally:
@@ -116,9 +116,10 @@ def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, vide
     if video is not None:
         _require_video_writer()
     policy = make_policy(run.agent, mode)
-    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed, policy)
+    env_id, env_kwargs = run.spec.train.env, run.spec.train.env_kwargs
+    result = evaluate_episodes(run.agent, run.state, env_id, episodes, mode, seed, policy, env_kwargs)
     if video is not None:
-        record_video(run.state, policy, run.spec.train.env, seed, Path(video))
+        record_video(run.state, policy, env_id, env_kwargs, seed, Path(video))
     return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),
             "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
 
@@ -132,13 +133,13 @@ def _require_video_writer() -> None:
             from None
 
 
-def record_video(state, policy, env_id: str, seed: int, path: Path) -> None:
+def record_video(state, policy, env_id: str, env_kwargs: dict, seed: int, path: Path) -> None:
     """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
     import imageio.v2 as imageio
 
     if "DISPLAY" not in os.environ:
         os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo's default GLFW backend needs a screen
-    env = make_env(env_id, render_mode="rgb_array")
+    env = make_env(env_id, render_mode="rgb_array", kwargs=env_kwargs)
     key = jax.random.key(seed)
     obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
     frames, done, t = [env.render()], False, 0

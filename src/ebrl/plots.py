@@ -102,7 +102,8 @@ def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: st
 def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int = 0) -> list[Path]:
     """Trajectories, Q-landscapes at the environment's probe states and the goal histogram of a MultiGoal run
     (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
-    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed)
+    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed,
+                               env_kwargs=run.spec.train.env_kwargs)
     env = make_env(run.spec.train.env).unwrapped  # its arena and probe states
     label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"
     paths = [out_dir / name for name in ("trajectories.png", "q_landscapes.png", "goal_histogram.png")]

@@ -394,7 +394,7 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     from ebrl.envs import make_env, space_dims
 
     spec = read_spec(run_dir)
-    env = make_env(spec.train.env)
+    env = make_env(spec.train.env, kwargs=spec.train.env_kwargs)
     obs_dim, act_dim = space_dims(env)
     env.close()
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)

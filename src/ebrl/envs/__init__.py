@@ -9,10 +9,15 @@ from gymnasium.wrappers import RescaleAction
 from ebrl.config import ConfigError
 
 
-def make_env(env_id: str, render_mode: str | None = None) -> gym.Env:
-    """`gym.make(env_id)` with the action space rescaled to [-1, 1]^d; raises ConfigError for unusable ids."""
+def make_env(env_id: str, render_mode: str | None = None, kwargs: dict | None = None) -> gym.Env:
+    """`gym.make(env_id, **kwargs)` with the action space rescaled to [-1, 1]^d; raises ConfigError for unusable
+    ids. An id `module:Id` imports `module` first (from the working directory too), as Gymnasium does."""
+    if ":" in env_id:
+        _import_env_module(env_id)
     try:
-        env = gym.make(env_id, **({} if render_mode is None else {"render_mode": render_mode}))
+        env = gym.make(env_id, **(kwargs or {}), **({} if render_mode is None else {"render_mode": render_mode}))
+    except TypeError as exc:
+        raise ConfigError(f"{env_id} does not take the arguments {kwargs} ({exc}); check --env-kwargs") from None
     except gym.error.Error as exc:
         close = difflib.get_close_matches(env_id, list(gym.registry.keys()), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `python -c \"import gymnasium; gymnasium.pprint_registry()\"`"
@@ -33,6 +38,22 @@ def make_env(env_id: str, render_mode: str | None = None) -> gym.Env:
     return RescaleAction(env, -unit, unit)
 
 
+def _import_env_module(env_id: str) -> None:
+    """Import the module of a `module:Id` environment id, which registers Id; ConfigError if it cannot be."""
+    import importlib
+    import os
+    import sys
+
+    module = env_id.split(":", 1)[0]
+    if os.getcwd() not in sys.path:
+        sys.path.append(os.getcwd())  # as `python -m` would: the user's own module, next to where they run
+    try:
+        importlib.import_module(module)
+    except ImportError as exc:
+        raise ConfigError(f"cannot import {module!r}, the module of --env {env_id} ({exc}); install it, or run "
+                          "from the folder that holds it") from None
+
+
 def space_dims(env: gym.Env) -> tuple[int, int]:
     """(obs_dim, act_dim) of an env made by `make_env`."""
     return int(env.observation_space.shape[0]), int(env.action_space.shape[0])
@@ -43,13 +64,13 @@ def episode_seed(*path: int) -> int:
     return int(np.random.SeedSequence(list(path)).generate_state(1)[0])
 
 
-def jax_functions(env_id: str):
+def jax_functions(env_id: str, kwargs: dict | None = None):
     """The task as pure JAX functions `(reset(key) -> (state, obs), step(state, action) -> (state, obs, reward,
     terminated, truncated))` where ebrl has them (the MultiGoal family), else None. Actions are in [-1, 1]^d."""
     from ebrl.envs.multigoal import MultiGoalEnv
     from ebrl.envs.multigoal import jax_functions as multigoal_functions
 
-    env = make_env(env_id)
+    env = make_env(env_id, kwargs=kwargs)
     unwrapped = env.unwrapped
     env.close()
     return multigoal_functions(unwrapped.params) if isinstance(unwrapped, MultiGoalEnv) else None

@@ -87,12 +87,12 @@ class TrainResult:
     interrupted: bool
 
 
-def driver_functions(env_id: str, driver: str):
-    """The task's JAX functions when `driver` ("auto", "gym" or "jax") selects the on-device driver, else None;
-    ConfigError for "jax" on a task that has none."""
-    functions = jax_functions(env_id) if driver in ("auto", "jax") else None
+def driver_functions(cfg, driver: str):
+    """The task's JAX functions (of TrainConfig `cfg`) when `driver` ("auto", "gym" or "jax") selects the
+    on-device driver, else None; ConfigError for "jax" on a task that has none."""
+    functions = jax_functions(cfg.env, cfg.env_kwargs) if driver in ("auto", "jax") else None
     if driver == "jax" and functions is None:
-        raise ConfigError(f"{env_id} has no JAX implementation for --driver jax; use --driver gym")
+        raise ConfigError(f"{cfg.env} has no JAX implementation for --driver jax; use --driver gym")
     return functions
 
 
@@ -118,15 +118,15 @@ class GroupTrainer:
                  driver: str = "auto", vector: str = "sync"):
         cfg = self.cfg = spec.train
         self.spec, self.seeds, self.run_dirs, self.resume = spec, list(seeds), list(run_dirs), resume
-        probe = make_env(cfg.env)
+        probe = make_env(cfg.env, kwargs=cfg.env_kwargs)
         obs_dim, act_dim = space_dims(probe)
-        self.eval_envs = [make_env(cfg.env) for _ in range(cfg.eval_episodes)]
+        self.eval_envs = [make_env(cfg.env, kwargs=cfg.env_kwargs) for _ in range(cfg.eval_episodes)]
         agent = self.agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
         learner = make_learner(agent, cfg, obs_dim, act_dim)
         self.learner = batched(learner)
         self.checkpointers = [Checkpointer(run_dir) for run_dir in run_dirs]
         self.best = [BestCheckpointer(run_dir) for run_dir in run_dirs]
-        functions = driver_functions(cfg.env, driver)
+        functions = driver_functions(cfg, driver)
         kind = "jax" if functions is not None else "gym"
 
         if resume:
@@ -136,7 +136,7 @@ class GroupTrainer:
             self.states = self.learner.init(jnp.asarray(self.seeds))
             self.logs = [SeedLog(driver=kind) for _ in self.seeds]
             self.driver = (JaxDriver(functions, learner, self.seeds) if kind == "jax"
-                           else GymDriver(cfg.env, self.seeds, obs_dim, act_dim, vector))
+                           else GymDriver(cfg.env, cfg.env_kwargs, self.seeds, obs_dim, act_dim, vector))
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
         self.columns = metrics_columns(agent, probe, obs_dim, act_dim)
         probe.close()
@@ -153,7 +153,7 @@ class GroupTrainer:
             raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "
                               "continue; evaluate it as it is, or train it again")
         kind = saved_loops[0]["driver"]
-        functions = (functions or jax_functions(self.cfg.env)) if kind == "jax" else None
+        functions = (functions or jax_functions(self.cfg.env, self.cfg.env_kwargs)) if kind == "jax" else None
         abstract_agent = jax.eval_shape(self.agent.init, jax.random.key(0))
         env_shape = slot_shape(functions) if kind == "jax" else None
         saved = [c.restore(self.step, abstract_agent, learner.replay_capacity, obs_dim, act_dim, env_shape)
@@ -166,7 +166,7 @@ class GroupTrainer:
             best.drop_after(self.step)
         self.driver = (JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
                        if kind == "jax" else
-                       GymDriver(self.cfg.env, self.seeds, obs_dim, act_dim, vector,
+                       GymDriver(self.cfg.env, self.cfg.env_kwargs, self.seeds, obs_dim, act_dim, vector,
                                  [log.environment for log in self.logs]))
 
     @property

@@ -53,10 +53,11 @@ class ResumableEnv(gym.Wrapper):
         return base64.b64encode(zlib.compress(pickle.dumps(mujoco_env.data))).decode()
 
 
-def resumed_env(env_id: str, reset_seed: int, elapsed: int, snapshot: str | None, actions: list | None) -> gym.Env:
+def resumed_env(env_id: str, env_kwargs: dict, reset_seed: int, elapsed: int, snapshot: str | None,
+                actions: list | None) -> gym.Env:
     """A new copy of the task in the state a checkpoint recorded: reset with the episode's seed, then either the
     saved simulator state written over (and the time limit's counter set), or the episode's actions replayed."""
-    env = make_env(env_id)
+    env = make_env(env_id, kwargs=env_kwargs)
     env.reset(seed=reset_seed)
     if snapshot is not None:
         import mujoco
@@ -73,21 +74,21 @@ def resumed_env(env_id: str, reset_seed: int, elapsed: int, snapshot: str | None
     return ResumableEnv(env)
 
 
-def new_env(env_id: str) -> gym.Env:
-    return ResumableEnv(make_env(env_id))
+def new_env(env_id: str, env_kwargs: dict) -> gym.Env:
+    return ResumableEnv(make_env(env_id, kwargs=env_kwargs))
 
 
 class GymDriver:
     """Collects chunks from the vector environment and hands them to the batched learner."""
 
-    def __init__(self, env_id: str, seeds: list[int], obs_dim: int, act_dim: int, vector: str = "sync",
-                 saved: list[dict] | None = None):
+    def __init__(self, env_id: str, env_kwargs: dict, seeds: list[int], obs_dim: int, act_dim: int,
+                 vector: str = "sync", saved: list[dict] | None = None):
         self.seeds, self.n = seeds, len(seeds)
         vector_type = (functools.partial(gym.vector.AsyncVectorEnv, context="spawn")  # fork would copy JAX threads
                        if vector == "async" else gym.vector.SyncVectorEnv)
         disabled = gym.vector.AutoresetMode.DISABLED  # resets are the driver's, with per-episode seeds
         if saved is None:
-            self.env = vector_type([functools.partial(new_env, env_id)] * self.n, autoreset_mode=disabled)
+            self.env = vector_type([functools.partial(new_env, env_id, env_kwargs)] * self.n, autoreset_mode=disabled)
             self.episode_index = np.zeros(self.n, np.int64)
             obs, _ = self.env.reset(seed=[self._reset_seed(k) for k in range(self.n)])
             self.obs = np.asarray(obs, np.float32)
@@ -100,7 +101,7 @@ class GymDriver:
             self.episode_return = np.array([s["episode_return"] for s in saved])
             self.episode_start = np.array([s["episode_start"] for s in saved], np.int64)
             self.episode_actions = [s["episode_actions"] for s in saved]
-            fns = [functools.partial(resumed_env, env_id, self._reset_seed(k), s["step"] - s["episode_start"],
+            fns = [functools.partial(resumed_env, env_id, env_kwargs, self._reset_seed(k), s["step"] - s["episode_start"],
                                      s["snapshot"], s["episode_actions"]) for k, s in enumerate(saved)]
             self.env = vector_type(fns, autoreset_mode=disabled)
         self.records_actions = not self.env.call("exposes_state")[0]  # no exposed state: keep actions to replay
