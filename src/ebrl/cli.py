@@ -25,6 +25,7 @@ commands:
           presets of the authors' code apply by (algo, env), e.g. --algo sql --env Hopper-v5; --no-preset
           continue a run:      ebrl train --resume runs/x [--steps N]
   eval    evaluate a run:      ebrl eval runs/x --episodes 10 [--mode mean] [--checkpoint best] [--json]
+  export  the policy as a file JAX alone runs: ebrl export runs/x --out policy.jax [--mode mean] [--checkpoint best]
   plot    learning curves:     ebrl plot runs/x [runs/g ...] [--out curves.png]  (a group: mean ± std over seeds)
   compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
                        ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
@@ -43,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     commands = {"train": train_command, "eval": eval_command, "plot": plot_command, "compare": compare_command,
                 "multigoal": multigoal_command, "entropy": entropy_command,
-                "mujoco": mujoco_command}
+                "mujoco": mujoco_command, "export": export_command}
     if not argv or argv[0] in ("-h", "--help"):
         print(USAGE)
         return 0 if argv else 2
@@ -350,6 +351,35 @@ def eval_command(args: list[str]) -> int:
         Console().print(goals)
     if options.video:
         Console().print(f"video written to {options.video}")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------------ export
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportOptions:
+    run_dir: Annotated[str, tyro.conf.Positional]
+    """The run whose policy to export."""
+    out: str = "policy.jax"
+    """File to write (and FILE.json beside it, describing the program)."""
+    mode: str | None = None
+    """Action mode (default: the agent's evaluation default), as in `ebrl eval`."""
+    checkpoint: str = "latest"
+    """latest, best, or a step that has a checkpoint."""
+    overwrite: bool = False
+    """Replace FILE if it exists."""
+
+
+def export_command(args: list[str]) -> int:
+    from ebrl.export import write_policy
+
+    options = parse(ExportOptions, args, "ebrl export")
+    out = Path(options.out)
+    if out.exists() and not options.overwrite:
+        raise ConfigError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    for path in write_policy(Path(options.run_dir), out, options.mode, options.checkpoint):
+        print(f"wrote {path}")
     return 0
 
 
