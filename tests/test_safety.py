@@ -2,6 +2,9 @@
 
 import json
 import signal
+import subprocess
+import sys
+import time
 
 import jax
 import numpy as np
@@ -11,7 +14,7 @@ from ebrl.runs import load_run, read_metrics
 from tests.conftest import TINY
 from tests.helpers import stamps
 from tests.test_cli import fails_cleanly
-from tests.test_train import LONGER, start_training, wait_for_checkpoint
+from tests.test_train import LONGER, metrics_without_timing, start_training, wait_for_checkpoint
 
 
 def test_a_run_being_trained_refuses_a_second_writer_until_its_process_is_gone(capsys, tmp_path):
@@ -74,3 +77,36 @@ def test_the_best_checkpoint_is_the_argmax_of_the_logged_returns(capsys, tmp_pat
     assert main(["eval", str(out), "--checkpoint", "best", "--episodes", "1", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["step"] == best_step
     fails_cleanly(capsys, ["eval", str(out), "--checkpoint", "7"], "no checkpoint at step 7")
+
+
+def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uninterrupted(tmp_path):
+    """SIGKILL a run again and again (at random moments, and once as soon as a checkpoint is being written) and
+    start it again each time (`--resume` once it has a checkpoint): every restart succeeds and the finished
+    metrics.csv equals that of a run that was never stopped."""
+    baseline = tmp_path / "baseline"
+    assert main(["train", *LONGER, "--out", str(baseline)]) == 0
+    out, rng = tmp_path / "killed", np.random.default_rng(2026)
+    command = [sys.executable, "-m", "ebrl.cli", "train"]
+    kills, kinds = 0, []
+    while True:
+        has_checkpoint = any(p.name.isdigit() for p in (out / "checkpoints").glob("*"))
+        argv = [*command, "--resume", str(out), "--no-progress"] if has_checkpoint else \
+            [*command, *LONGER, "--out", str(out), "--overwrite"]
+        process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        while_saving = kills == 2  # the third kill waits for a checkpoint in the middle of being written
+        deadline = time.monotonic() + rng.uniform(2.0, 8.0)
+        while process.poll() is None and kills < 6:
+            writing = any("tmp" in p.name for p in (out / "checkpoints").glob("*")) if while_saving else False
+            if writing or (not while_saving and time.monotonic() > deadline):
+                process.send_signal(signal.SIGKILL)
+                kinds.append("while writing a checkpoint" if writing else "at a random moment")
+                break
+            time.sleep(0.005)
+        output = process.communicate()[0].decode()
+        if process.returncode == -signal.SIGKILL:
+            kills += 1
+            continue
+        assert process.returncode == 0, output  # a restart after a kill never fails
+        break
+    assert kills >= 4 and "while writing a checkpoint" in kinds, kinds
+    assert metrics_without_timing(out) == metrics_without_timing(baseline)
