@@ -85,7 +85,7 @@ def test_bad_eval_options(capsys, tiny_run):
 
 
 def test_unknown_eval_mode(capsys, tiny_run):
-    fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "no action mode 'softmax'", "mean, sample")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "--mode 'softmax' is not an action mode of sac", "mean, sample")
 
 
 def test_no_arguments_prints_usage(capsys):
@@ -108,3 +108,22 @@ def test_bad_multigoal_experiment(capsys, tmp_path):
     fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--seeds", "0"], "--seeds must be positive")
     fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--rule", "best"], "--rule must be one of train, eval")
     assert not (tmp_path / "x").exists()
+
+
+def test_config_errors_name_the_field_in_python_and_the_flag_on_the_command_line(capsys, tmp_path):
+    import dataclasses
+
+    import ebrl
+    from ebrl.agents.sac import SACConfig
+    from ebrl.config import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^actor_lr must be positive, got -1.0$"):
+        SACConfig(actor_lr=-1.0).validate()
+    spec = ebrl.preset_spec("sac", "Pendulum-v1", train={"batch_size": 64, "buffer_size": 32})
+    with pytest.raises(ConfigError, match=r"^batch_size \(64\) is larger than buffer_size \(32\)"):
+        ebrl.train(dataclasses.replace(spec, agent=SACConfig()), out=tmp_path / "run")
+    fails_cleanly(capsys, ["train", "--algo", "sac", "--actor-lr", "-1", "--out", str(tmp_path / "a")],
+                  "--actor-lr must be positive, got -1.0")
+    fails_cleanly(capsys, ["train", "--algo", "sac", "--batch-size", "64", "--buffer-size", "32", "--out",
+                           str(tmp_path / "b")], "--batch-size (64) is larger than --buffer-size (32)")
+    assert not (tmp_path / "run").exists() and not (tmp_path / "a").exists()

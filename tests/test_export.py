@@ -75,4 +75,4 @@ def test_export_refuses_to_overwrite_and_unknown_modes(capsys, tiny_run, tmp_pat
     fails_cleanly(capsys, ["export", str(tiny_run), "--out", str(existing)], "exists", "--overwrite")
     assert existing.read_text() == "keep"
     fails_cleanly(capsys, ["export", str(tiny_run), "--out", str(tmp_path / "p.jax"), "--mode", "max"],
-                  "no action mode 'max'")
+                  "--mode 'max' is not an action mode of sac")

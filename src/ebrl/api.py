@@ -44,10 +44,12 @@ def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None,
 
 def check_seeds(seeds: Sequence[int]) -> list[int]:
     seeds = list(seeds)
-    require(len(seeds) > 0, "--seeds needs at least one seed")
-    require(all(isinstance(s, int) and s >= 0 for s in seeds), f"seeds must be non-negative integers, got {seeds}")
+    require(len(seeds) > 0, "seeds needs at least one seed", "seeds")
+    require(all(isinstance(s, int) and s >= 0 for s in seeds), f"seeds must be non-negative integers, got {seeds}",
+            "seeds")
     duplicates = sorted({s for s in seeds if seeds.count(s) > 1})
-    require(not duplicates, f"--seeds lists {', '.join(map(str, duplicates))} more than once; give each seed once")
+    require(not duplicates, f"seeds lists {', '.join(map(str, duplicates))} more than once; give each seed once",
+            "seeds")
     return seeds
 
 
@@ -75,8 +77,8 @@ def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> Non
     have, where = available_memory_bytes()
     if need > MEMORY_FRACTION * have:
         raise ConfigError(f"the replay buffers of {n_seeds} seed(s) need {need / 2**30:.1f} GiB ({capacity} "
-                          f"transitions each) but {have / 2**30:.1f} GiB of {where} is free; lower --buffer-size "
-                          "or train fewer seeds per group")
+                          f"transitions each) but {have / 2**30:.1f} GiB of {where} is free; lower buffer_size "
+                          "or train fewer seeds per group", "buffer_size")
 
 
 def check_spec(spec: RunSpec, n_seeds: int) -> None:
@@ -125,8 +127,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     from ebrl.runs import default_run_dir, read_metrics
 
     require(existing in EXISTING, f"existing must be one of {', '.join(EXISTING)}, got {existing!r}")
-    require(driver in DRIVERS, f"--driver must be one of {', '.join(DRIVERS)}, got {driver!r}")
-    require(vector in VECTOR_MODES, f"--vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}")
+    require(driver in DRIVERS, f"driver must be one of {', '.join(DRIVERS)}, got {driver!r}", "driver")
+    require(vector in VECTOR_MODES, f"vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}", "vector")
     if wandb is not None:
         require_wandb()
     single = seeds is None
@@ -135,7 +137,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     driver_functions(spec.train, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
-    require(not out.exists() or out.is_dir(), f"--out {out} is a file; choose a directory")
+    require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
     run_dirs = [out] if single else seed_run_dirs(out, seeds)
     with lock_runs(run_dirs):  # one writer per run directory
         specs = _seed_specs(spec, seeds)
@@ -246,7 +248,7 @@ def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
     from ebrl.envs import make_env, space_dims
 
     fixed = [name for name in FIXED_ON_RESUME if name in train and train[name] != getattr(saved.train, name)]
-    require(not fixed, f"{', '.join(fixed)} cannot change when a run resumes; start a new run instead")
+    require(not fixed, f"{', '.join(fixed)} cannot change when a run resumes; start a new run instead", *fixed)
     changed = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **train),
                                   agent=dataclasses.replace(saved.agent, **agent))
     if agent:
@@ -258,5 +260,5 @@ def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
         require(jax.tree.structure(shapes[0]) == jax.tree.structure(shapes[1])
                 and jax.tree.leaves(shapes[0]) == jax.tree.leaves(shapes[1]),
                 f"{', '.join(agent)} would change the agent's networks, which a checkpoint cannot continue; start "
-                "a new run instead")
+                "a new run instead", *agent)
     return changed

@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return commands[argv[0]](argv[1:])
     except ConfigError as exc:
-        return _fail(str(exc))
+        return _fail(exc.with_flags())
     except TrainingDiverged as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3

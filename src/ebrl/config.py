@@ -1,32 +1,46 @@
 """The training loop's configuration and the user-facing errors raised, before any work starts, by validation."""
 
 import dataclasses
+import re
 
 
 class ConfigError(ValueError):
-    """A mistake in what the user asked for; the message names the problem and the fix."""
+    """A mistake in what the user asked for; the message names the problem and the fix, and the configuration
+    fields it speaks of by their Python names (`fields`), which the command line shows as its flags."""
+
+    def __init__(self, message: str, *fields: str):
+        super().__init__(message)
+        self.fields = fields
+
+    def with_flags(self) -> str:
+        """The message with each field written as its command-line flag: actor_lr -> --actor-lr."""
+        message = str(self)
+        for field in sorted(self.fields, key=len, reverse=True):
+            message = re.sub(rf"(?<![\w/-]){re.escape(field)}(?![\w/])", "--" + field.replace("_", "-"), message,
+                             count=1)  # the field's first mention; paths and values later in the message stay
+        return message
 
 
-def require(condition: bool, message: str) -> None:
-    """Raise `ConfigError(message)` unless `condition` holds."""
+def require(condition: bool, message: str, *fields: str) -> None:
+    """Raise `ConfigError(message, *fields)` unless `condition` holds."""
     if not condition:
-        raise ConfigError(message)
+        raise ConfigError(message, *fields)
 
 
 def require_positive(name: str, value: float) -> None:
-    require(value > 0, f"--{name.replace('_', '-')} must be positive, got {value}")
+    require(value > 0, f"{name} must be positive, got {value}", name)
 
 
 def require_unit_interval(name: str, value: float, *, closed_at_zero: bool = False) -> None:
     """Require value in (0, 1] (or [0, 1] with closed_at_zero)."""
     low_ok = value >= 0 if closed_at_zero else value > 0
     interval = "[0, 1]" if closed_at_zero else "(0, 1]"
-    require(low_ok and value <= 1, f"--{name.replace('_', '-')} must lie in {interval}, got {value}")
+    require(low_ok and value <= 1, f"{name} must lie in {interval}, got {value}", name)
 
 
 def require_layers(name: str, widths: tuple[int, ...]) -> None:
     require(len(widths) > 0 and all(w > 0 for w in widths),
-            f"--{name.replace('_', '-')} needs one or more positive layer widths, got {list(widths)}")
+            f"{name} needs one or more positive layer widths, got {list(widths)}", name)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -72,12 +86,12 @@ class TrainConfig:
                      "eval_episodes", "checkpoint_every"):
             require_positive(name, getattr(self, name))
         for name in ("random_steps", "learning_starts"):
-            require(getattr(self, name) >= 0, f"--{name.replace('_', '-')} must be non-negative")
+            require(getattr(self, name) >= 0, f"{name} must be non-negative, got {getattr(self, name)}", name)
         require(self.batch_size <= self.buffer_size,
-                f"--batch-size ({self.batch_size}) is larger than --buffer-size ({self.buffer_size}); "
-                "lower the batch or enlarge the buffer")
-        require(self.ou_sigma >= 0, f"--ou-sigma must be non-negative, got {self.ou_sigma}")
-        require(0 < self.ou_theta < 1, f"--ou-theta must lie in (0, 1), got {self.ou_theta}")
-        require(self.seed >= 0, f"--seed must be non-negative, got {self.seed}")
+                f"batch_size ({self.batch_size}) is larger than buffer_size ({self.buffer_size}); "
+                "lower the batch or enlarge the buffer", "batch_size", "buffer_size")
+        require(self.ou_sigma >= 0, f"ou_sigma must be non-negative, got {self.ou_sigma}", "ou_sigma")
+        require(0 < self.ou_theta < 1, f"ou_theta must lie in (0, 1), got {self.ou_theta}", "ou_theta")
+        require(self.seed >= 0, f"seed must be non-negative, got {self.seed}", "seed")
         require(isinstance(self.env_kwargs, dict) and all(isinstance(k, str) for k in self.env_kwargs),
-                f"--env-kwargs must be a JSON object with string keys, got {self.env_kwargs!r}")
+                f"env_kwargs must be a JSON object with string keys, got {self.env_kwargs!r}", "env_kwargs")

@@ -103,7 +103,7 @@ def holds_run(path: Path) -> bool:
 def prepare_new_run(path: Path, overwrite: bool) -> None:
     """Check that `path` can receive a new run; with `overwrite`, remove the run already there (only its entries)."""
     if path.exists() and not path.is_dir():
-        raise ConfigError(f"--out {path} is a file; choose a directory")
+        raise ConfigError(f"out {path} is a file; choose a directory", "out")
     if holds_run(path):
         if not overwrite:
             raise ConfigError(f"{path} already holds a run; continue it with `ebrl train --resume {path}`, "
@@ -350,7 +350,7 @@ class BestCheckpointer:
         """(step, agent state) of the best evaluation so far."""
         step = self.latest_step()
         require(step is not None, f"{self.run_dir} has no best checkpoint yet (one is written at the first "
-                "evaluation); use --checkpoint latest")
+                "evaluation); use checkpoint latest", "checkpoint")
         args = self._ocp.args
         restored = self.manager.restore(step, args=args.Composite(agent=args.StandardRestore(abstract_agent_state)))
         return step, restored.agent
@@ -399,7 +399,7 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     env.close()
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
     require(checkpoint in ("best", "latest") or checkpoint.isdigit(),
-            f"--checkpoint must be {CHECKPOINT_CHOICES}, got {checkpoint!r}")
+            f"checkpoint must be {CHECKPOINT_CHOICES}, got {checkpoint!r}", "checkpoint")
     checkpointer = BestCheckpointer(run_dir) if checkpoint == "best" else Checkpointer(run_dir)
     try:
         step = int(checkpoint) if checkpoint.isdigit() else None
@@ -414,5 +414,6 @@ def check_mode(agent, algo: str, mode: str | None) -> str:
     """The action mode to use: `mode`, or the agent's first; ConfigError if the agent has no such mode."""
     mode = mode or agent.action_modes[0]
     if mode not in agent.action_modes:
-        raise ConfigError(f"{algo} has no action mode {mode!r}; use --mode with one of {', '.join(agent.action_modes)}")
+        raise ConfigError(f"mode {mode!r} is not an action mode of {algo}; choose one of "
+                          f"{', '.join(agent.action_modes)}", "mode")
     return mode

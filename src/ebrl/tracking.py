@@ -26,7 +26,7 @@ def require_wandb() -> None:
     try:
         import wandb  # noqa: F401
     except ImportError:
-        raise ConfigError('--wandb needs Weights & Biases; install it with pip install "ebrl[wandb]"') from None
+        raise ConfigError('wandb needs Weights & Biases; install it with pip install "ebrl[wandb]"', "wandb") from None
 
 
 WANDB_FOLDER, ID_FILE = "wandb", "ebrl-run-id"

@@ -17,7 +17,8 @@ def make_env(env_id: str, render_mode: str | None = None, kwargs: dict | None = 
     try:
         env = gym.make(env_id, **(kwargs or {}), **({} if render_mode is None else {"render_mode": render_mode}))
     except TypeError as exc:
-        raise ConfigError(f"{env_id} does not take the arguments {kwargs} ({exc}); check --env-kwargs") from None
+        raise ConfigError(f"{env_id} does not take the arguments {kwargs} ({exc}); check env_kwargs",
+                          "env_kwargs") from None
     except gym.error.Error as exc:
         close = difflib.get_close_matches(env_id, list(gym.registry.keys()), n=3)
         hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `python -c \"import gymnasium; gymnasium.pprint_registry()\"`"
@@ -50,8 +51,8 @@ def _import_env_module(env_id: str) -> None:
     try:
         importlib.import_module(module)
     except ImportError as exc:
-        raise ConfigError(f"cannot import {module!r}, the module of --env {env_id} ({exc}); install it, or run "
-                          "from the folder that holds it") from None
+        raise ConfigError(f"cannot import {module!r}, the module of env {env_id} ({exc}); install it, or run "
+                          "from the folder that holds it", "env") from None
 
 
 def space_dims(env: gym.Env) -> tuple[int, int]:

@@ -19,7 +19,7 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
-from ebrl.config import ConfigError, require
+from ebrl.config import ConfigError, require, require_positive
 
 ALGOS = ("sac", "sql", "s2ac")
 PLAN_FILE = "plan.json"
@@ -44,17 +44,16 @@ class StudyPlan:
     def validate(self) -> None:
         from ebrl.api import check_seeds
 
-        require(len(self.envs) > 0, "--envs needs at least one task")
-        require(len(self.algos) > 0, "--algos needs at least one algorithm")
+        require(len(self.envs) > 0, "envs needs at least one task", "envs")
+        require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
         for algo in self.algos:
-            require(algo in ALGOS, f"--algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}")
-        for flag, values in (("--envs", self.envs), ("--algos", self.algos)):
+            require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
+        for name, values in (("envs", self.envs), ("algos", self.algos)):
             repeated = sorted({v for v in values if values.count(v) > 1})
-            require(not repeated, f"{flag} lists {', '.join(repeated)} more than once; give each once")
+            require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
         check_seeds(self.seeds)
         for name in ("steps", "eval_every", "eval_episodes"):
-            value = getattr(self, name)
-            require(value > 0, f"--{name.replace('_', '-')} must be positive, got {value}")
+            require_positive(name, getattr(self, name))
 
     def to_json(self) -> dict:
         """The plan as JSON values (tuples as lists), as plan.json holds it."""
@@ -117,14 +116,14 @@ def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
         check_spec(group.spec, len(group.seeds))
     study_dir = Path(study_dir)
     if study_dir.exists() and not study_dir.is_dir():
-        raise ConfigError(f"--out {study_dir} is a file; choose a directory")
+        raise ConfigError(f"out {study_dir} is a file; choose a directory", "out")
     saved = read_plan(study_dir)
     if saved is not None and saved.to_json() != plan.to_json():
         differing = [f.name for f in dataclasses.fields(plan) if getattr(saved, f.name) != getattr(plan, f.name)]
         raise ConfigError(f"{study_dir} holds another study ({', '.join(f'{n}={getattr(saved, n)}' for n in differing)}"
-                          "); repeat that study's command to continue it, or choose another --out")
+                          "); repeat that study's command to continue it, or choose another out", "out")
     if saved is None and study_dir.is_dir() and any(study_dir.iterdir()):
-        raise ConfigError(f"{study_dir} is not empty and holds no study; choose another --out")
+        raise ConfigError(f"{study_dir} is not empty and holds no study; choose another out", "out")
     return groups
 
 
@@ -213,22 +212,22 @@ def connect_ray(address: str):
     try:
         import ray
     except ImportError:
-        raise ConfigError("--ray needs Ray; install it with pip install 'ebrl[ray]'") from None
+        raise ConfigError("ray needs Ray; install it with pip install 'ebrl[ray]'", "ray") from None
     if ray.is_initialized():
         return ray
     if address != "auto":
         host, _, port = address.removeprefix("ray://").rpartition(":")
-        require(host and port.isdigit(), f"--ray {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)")
+        require(host and port.isdigit(), f"ray {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)", "ray")
         try:
             socket.create_connection((host, int(port)), timeout=5).close()
         except OSError as exc:
             raise ConfigError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); start one there with "
-                              "`ray start --head`, or check --ray") from None
+                              "`ray start --head`, or check the address") from None
     try:
         ray.init(address=address, logging_level="ERROR", log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ConfigError(f"cannot join a Ray cluster at {address} ({str(exc).splitlines()[0]}); start one with "
-                          "`ray start --head`, or give --ray HOST:PORT") from None
+                          "`ray start --head`, or give its HOST:PORT") from None
     return ray
 
 
@@ -256,10 +255,10 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
 
     study_dir = Path(study_dir)
     groups = check_study(plan, study_dir)
-    require(workers >= 1, f"--workers must be at least 1, got {workers}")
-    require(retries >= 0, f"--retries must be non-negative, got {retries}")
-    require(cpus_per_group > 0, f"--cpus-per-group must be positive, got {cpus_per_group}")
-    require(gpus_per_group >= 0, f"--gpus-per-group must be non-negative, got {gpus_per_group}")
+    require(workers >= 1, f"workers must be at least 1, got {workers}", "workers")
+    require(retries >= 0, f"retries must be non-negative, got {retries}", "retries")
+    require_positive("cpus_per_group", cpus_per_group)
+    require(gpus_per_group >= 0, f"gpus_per_group must be non-negative, got {gpus_per_group}", "gpus_per_group")
     ray_module = connect_ray(ray) if ray is not None else None
     write_plan(plan, study_dir)
     log = console.print if console is not None else print

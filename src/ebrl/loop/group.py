@@ -92,7 +92,8 @@ def driver_functions(cfg, driver: str):
     on-device driver, else None; ConfigError for "jax" on a task that has none."""
     functions = jax_functions(cfg.env, cfg.env_kwargs) if driver in ("auto", "jax") else None
     if driver == "jax" and functions is None:
-        raise ConfigError(f"{cfg.env} has no JAX implementation for --driver jax; use --driver gym")
+        raise ConfigError(f"driver jax needs a task written in JAX, and {cfg.env} has no JAX implementation; use the "
+                          "gym driver", "driver")
     return functions
 
 
@@ -146,8 +147,8 @@ class GroupTrainer:
         if the group is already done, or if the checkpoints come from an older ebrl."""
         self.step = common_checkpoint_step(self.checkpointers, self.run_dirs)
         if self.step >= self.cfg.steps:
-            raise ConfigError(f"{self._where()} is already at step {self.step} of {self.cfg.steps}; pass --steps N "
-                              f"with N > {self.step} to train it further")
+            raise ConfigError(f"{self._where()} is already at step {self.step} of {self.cfg.steps}; pass steps N "
+                              f"with N > {self.step} to train it further", "steps")
         saved_loops = [c.restore_loop(self.step) for c in self.checkpointers]
         if any("driver" not in loop for loop in saved_loops):
             raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "

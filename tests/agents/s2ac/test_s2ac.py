@@ -197,11 +197,11 @@ def test_autotuned_temperature_moves_both_alphas():
 
 
 @pytest.mark.parametrize("changes, message", [
-    (dict(variant="psi"), "--variant must be one of"),
-    (dict(particles=1), "--particles must be at least 2"),
-    (dict(bandwidth="wide"), "--bandwidth must be one of"),
-    (dict(train_selection="greedy"), "--train-selection must be one of"),
-    (dict(logdet="slogdet"), "--logdet must be one of"),
+    (dict(variant="psi"), "variant must be one of"),
+    (dict(particles=1), "particles must be at least 2"),
+    (dict(bandwidth="wide"), "bandwidth must be one of"),
+    (dict(train_selection="greedy"), "train_selection must be one of"),
+    (dict(logdet="slogdet"), "logdet must be one of"),
 ])
 def test_bad_configuration(changes, message):
     with pytest.raises(ConfigError, match=message):

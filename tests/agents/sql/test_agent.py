@@ -61,9 +61,9 @@ def test_actions_are_fresh_samples_in_the_box_and_q_is_in_reward_units():
 
 @pytest.mark.parametrize("changes, message", [
     (dict(kernel_particles=2), "at least 1 updated and 2 fixed"),
-    (dict(alpha=-1.0), "--alpha must be non-negative"),
-    (dict(reward_scale=0.0), "--reward-scale must be positive"),
-    (dict(hidden=()), "--hidden needs one or more"),
+    (dict(alpha=-1.0), "alpha must be non-negative"),
+    (dict(reward_scale=0.0), "reward_scale must be positive"),
+    (dict(hidden=()), "hidden needs one or more"),
 ])
 def test_bad_configuration(changes, message):
     with pytest.raises(ConfigError, match=message):

@@ -86,25 +86,27 @@ class S2ACConfig:
     """Polyak rate of the target critics."""
 
     def validate(self) -> None:
-        require(self.variant in VARIANTS, f"--variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}")
-        require(self.particles >= 2, f"--particles must be at least 2, got {self.particles}")
+        require(self.variant in VARIANTS, f"variant must be one of {', '.join(VARIANTS)}, got {self.variant!r}",
+                "variant")
+        require(self.particles >= 2, f"particles must be at least 2, got {self.particles}", "particles")
         for name in ("svgd_steps", "svgd_step_size", "sigma_p0", "softmax_temperature", "alpha_critic",
                      "alpha_actor", "alpha_lr", "actor_lr", "critic_lr", "amortizer_lr"):
             require_positive(name, getattr(self, name))
         require(self.bandwidth in BANDWIDTH_RULES or _is_positive_number(self.bandwidth),
-                f"--bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}")
-        require(self.logdet in LOGDETS, f"--logdet must be one of {', '.join(LOGDETS)}, got {self.logdet!r}")
+                f"bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}",
+                "bandwidth")
+        require(self.logdet in LOGDETS, f"logdet must be one of {', '.join(LOGDETS)}, got {self.logdet!r}", "logdet")
         modes = self.action_modes()
         for name in ("train_selection", "test_selection"):
             value = getattr(self, name)
-            require(value != AMORTIZED or self.amortize, f"--{name.replace('_', '-')} amortized needs --amortize")
-            require(value in modes, f"--{name.replace('_', '-')} must be one of {', '.join(modes)}, got {value!r}")
+            require(value != AMORTIZED or self.amortize, f"{name} amortized needs amortize", name, "amortize")
+            require(value in modes, f"{name} must be one of {', '.join(modes)}, got {value!r}", name)
         require_layers("actor_hidden", self.actor_hidden)
         require_layers("amortizer_hidden", self.amortizer_hidden)
         require_layers("critic_hidden", self.critic_hidden)
         require(self.activation in ("relu", "elu", "tanh"),
-                f"--activation must be relu, elu or tanh, got {self.activation!r}")
-        require(self.n_critics >= 1, f"--n-critics must be at least 1, got {self.n_critics}")
+                f"activation must be relu, elu or tanh, got {self.activation!r}", "activation")
+        require(self.n_critics >= 1, f"n_critics must be at least 1, got {self.n_critics}", "n_critics")
         require_unit_interval("gamma", self.gamma)
         require_unit_interval("tau", self.tau)
 

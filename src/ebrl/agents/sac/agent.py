@@ -53,12 +53,13 @@ class SACConfig:
             require_positive(name, getattr(self, name))
         require_layers("hidden", self.hidden)
         require(self.activation in ("relu", "elu", "tanh"),
-                f"--activation must be relu, elu or tanh, got {self.activation!r}")
-        require(self.n_critics >= 1, f"--n-critics must be at least 1, got {self.n_critics}")
+                f"activation must be relu, elu or tanh, got {self.activation!r}", "activation")
+        require(self.n_critics >= 1, f"n_critics must be at least 1, got {self.n_critics}", "n_critics")
         require_unit_interval("gamma", self.gamma)
         require_unit_interval("tau", self.tau)
         require(self.log_std_min < self.log_std_max,
-                f"--log-std-min ({self.log_std_min}) must be below --log-std-max ({self.log_std_max})")
+                f"log_std_min ({self.log_std_min}) must be below log_std_max ({self.log_std_max})", "log_std_min",
+                "log_std_max")
 
 
 @struct.dataclass

@@ -46,12 +46,12 @@ class SQLConfig:
             require_positive(name, getattr(self, name))
         require_layers("hidden", self.hidden)
         require_unit_interval("gamma", self.gamma)
-        require(self.alpha is None or self.alpha >= 0, f"--alpha must be non-negative, got {self.alpha}")
+        require(self.alpha is None or self.alpha >= 0, f"alpha must be non-negative, got {self.alpha}", "alpha")
         n_updated = int(self.kernel_particles * self.kernel_update_ratio)
         require(n_updated >= 1 and self.kernel_particles - n_updated >= 2,
-                f"--kernel-particles {self.kernel_particles} with --kernel-update-ratio {self.kernel_update_ratio} "
+                f"kernel_particles {self.kernel_particles} with kernel_update_ratio {self.kernel_update_ratio} "
                 f"leaves {n_updated} updated and {self.kernel_particles - n_updated} fixed particles; "
-                "at least 1 updated and 2 fixed are needed")
+                "at least 1 updated and 2 fixed are needed", "kernel_particles", "kernel_update_ratio")
 
     @property
     def network_units(self) -> tuple[float, float]:
