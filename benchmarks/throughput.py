@@ -117,7 +117,7 @@ def sbx_worker(env: str, intervals: int, chunk: int = 1, seed: int = 0, interval
 def measure(options: Options, worker: str) -> dict:
     args = [sys.executable, __file__, "--worker", worker, "--env", options.env, "--intervals",
             str(options.intervals), "--sbx-chunk", str(options.sbx_chunk)]
-    out = subprocess.run(args, capture_output=True, text=True)
+    out = subprocess.run(args, capture_output=True, text=True, check=False)
     if out.returncode != 0:
         raise SystemExit(f"{worker} measurement failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])

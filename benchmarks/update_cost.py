@@ -86,7 +86,7 @@ def main(options: Options) -> None:
                       "peak_mib": peak / 2**20, "temp_mib": memory.temp_size_in_bytes / 2**20,
                       "gflop": flops / 1e9}
     for repeat in range(options.repeats):
-        for name, run in runs.items():
+        for run in runs.values():
             start = time.perf_counter()
             run["state"], metrics = run["learn"](run["state"], run["new"], 100 + repeat, UPDATES_PER_CALL)
             jax.block_until_ready(metrics)

@@ -18,6 +18,17 @@ TINY = ["--algo", "sac", "--env", "Pendulum-v1", "--steps", "600", "--hidden", "
         "--checkpoint-every", "200", "--eval-episodes", "2", "--no-progress"]
 
 
+LONGER = [*TINY[:TINY.index("--steps")], "--steps", "1600", *TINY[TINY.index("--steps") + 2:]]
+
+
+@pytest.fixture(scope="session")
+def uninterrupted(tmp_path_factory):
+    """A finished LONGER run (1600 steps, a checkpoint every 200), shared by the tests that compare against it."""
+    run_dir = tmp_path_factory.mktemp("baseline") / "run"
+    assert main(["train", *LONGER, "--out", str(run_dir)]) == 0
+    return run_dir
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory):
     """A finished tiny SAC run directory, shared by the tests that only read it."""

@@ -85,7 +85,8 @@ def test_bad_eval_options(capsys, tiny_run):
 
 
 def test_unknown_eval_mode(capsys, tiny_run):
-    fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "--mode 'softmax' is not an action mode of sac", "mean, sample")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "--mode 'softmax' is not an action mode of sac",
+                  "mean, sample")
 
 
 def test_no_arguments_prints_usage(capsys):

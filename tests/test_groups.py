@@ -103,7 +103,8 @@ def test_the_on_device_driver_equals_the_gymnasium_driver(tmp_path):
     assert main(["train", *flags, "--driver", "jax", "--out", str(tmp_path / "jax")]) == 0
     assert main(["train", *flags, "--driver", "gym", "--vector", "async", "--out", str(tmp_path / "gym")]) == 0
     for seed in (0, 1):
-        jax_rows, gym_rows = numeric_rows(tmp_path / "jax" / f"seed_{seed}"), numeric_rows(tmp_path / "gym" / f"seed_{seed}")
+        jax_rows = numeric_rows(tmp_path / "jax" / f"seed_{seed}")
+        gym_rows = numeric_rows(tmp_path / "gym" / f"seed_{seed}")
         assert jax_rows.shape == gym_rows.shape == (3, jax_rows.shape[1])
         np.testing.assert_allclose(jax_rows, gym_rows, rtol=1e-4)
 

@@ -12,21 +12,12 @@ import pytest
 
 from ebrl.cli import main
 from ebrl.loop.group import TIMING_COLUMNS
-from tests.conftest import TINY
-
-LONGER = [*TINY[:TINY.index("--steps")], "--steps", "1600", *TINY[TINY.index("--steps") + 2:]]
+from tests.conftest import LONGER
 
 
 def metrics_without_timing(run_dir):
     with (run_dir / "metrics.csv").open(newline="") as f:
         return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
-
-
-@pytest.fixture(scope="module")
-def uninterrupted(tmp_path_factory):
-    run_dir = tmp_path_factory.mktemp("baseline") / "run"
-    assert main(["train", *LONGER, "--out", str(run_dir)]) == 0
-    return run_dir
 
 
 def test_same_seed_same_metrics(uninterrupted, tmp_path):

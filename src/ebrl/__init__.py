@@ -7,8 +7,7 @@ try:
 except PackageNotFoundError:  # running from a source tree that was not installed
     __version__ = "0.0.0+unknown"
 
-import ebrl.envs  # noqa: E402,F401  (registers the ebrl/MultiGoal* ids with Gymnasium)
-
+import ebrl.envs  # noqa: F401  (registers the ebrl/MultiGoal* ids with Gymnasium)
 
 _API = ("train", "resume", "preset_spec")
 

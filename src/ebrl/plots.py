@@ -7,15 +7,15 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import jax  # noqa: E402
-import jax.numpy as jnp  # noqa: E402
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import jax
+import jax.numpy as jnp
+import matplotlib.pyplot as plt
+import numpy as np
 
-from ebrl.envs import make_env  # noqa: E402
-from ebrl.envs.multigoal import MultiGoalEnv, draw_arena  # noqa: E402
-from ebrl.evaluate import evaluate_episodes  # noqa: E402
-from ebrl.runs import read_metrics, read_spec  # noqa: E402
+from ebrl.envs import make_env
+from ebrl.envs.multigoal import MultiGoalEnv, draw_arena
+from ebrl.evaluate import evaluate_episodes
+from ebrl.runs import read_metrics, read_spec
 
 
 def plot_learning_curves(run_dirs: list[Path], out: Path) -> None:

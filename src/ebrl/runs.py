@@ -305,7 +305,7 @@ class Checkpointer:
     def _restore(self, step: int, **items):
         try:
             return self.manager.restore(step, args=self._ocp.args.Composite(**items))
-        except Exception as exc:  # noqa: BLE001 (orbax and tensorstore raise many types for damaged files)
+        except Exception as exc:
             raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
                               "one, or start a new run") from None

@@ -47,8 +47,7 @@ def start_wandb_runs(settings: WandbSettings, run_dirs: list[Path], configs: lis
     import wandb
 
     runs = []
-    for run_dir, config in zip(run_dirs, configs):
-        run_dir = Path(run_dir)
+    for run_dir, config in zip(map(Path, run_dirs), configs):
         default_name = f"{run_dir.parent.name}/{run_dir.name}" if group else run_dir.name
         runs.append(wandb.init(project=settings.project, entity=settings.entity, id=run_id(run_dir),
                                name=settings.name or default_name,

@@ -1,6 +1,8 @@
 """The agent contract every registered algorithm keeps: init, act and update are pure functions of their inputs,
 so that S seeds vmapped into one compiled program equal S single-seed calls (the batched learner relies on it)."""
 
+import functools
+
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -38,14 +40,21 @@ def test_vmapped_seeds_equal_single_seeds(algo):
                                                                                             update_keys)
                for mode in agent.action_modes}
     single_update = jax.jit(agent.update)
+    def close(a, b):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
     for i in range(SEEDS):
+        seed_i = functools.partial(_index, i)
         state = agent.init(keys[i])
-        jax.tree.map(np.testing.assert_array_equal, state, jax.tree.map(lambda x: x[i], states))
-        batch = jax.tree.map(lambda x: x[i], batches)
+        jax.tree.map(np.testing.assert_array_equal, state, jax.tree.map(seed_i, states))
+        batch = jax.tree.map(seed_i, batches)
         new_state, single_metrics = single_update(state, batch, update_keys[i])
-        close = lambda a, b: np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)  # noqa: E731
-        jax.tree.map(close, new_state, jax.tree.map(lambda x: x[i], new_states))
-        jax.tree.map(close, single_metrics, jax.tree.map(lambda x: x[i], metrics))
+        jax.tree.map(close, new_state, jax.tree.map(seed_i, new_states))
+        jax.tree.map(close, single_metrics, jax.tree.map(seed_i, metrics))
         for mode, batched in actions.items():
             close(agent.act(new_state, obs[i], update_keys[i], mode), batched[i])
         assert jnp.all(jnp.abs(actions[agent.train_mode]) <= 1.0)
+
+
+def _index(i, leaf):
+    return leaf[i]

@@ -40,7 +40,8 @@ def test_the_plan_uses_each_algorithms_preset_for_the_task():
     assert sorted(groups) == sorted((env, algo) for env in plan.envs for algo in ("sac", "sql", "s2ac"))
     for group in groups.values():
         assert group.seeds == (3, 4)
-        assert (group.spec.train.steps, group.spec.train.eval_every, group.spec.train.eval_episodes) == (50_000, 5000, 10)
+        train = group.spec.train
+        assert (train.steps, train.eval_every, train.eval_episodes) == (50_000, 5000, 10)
     s2ac = groups["Hopper-v5", "s2ac"].spec
     assert {k: getattr(s2ac.agent, k) for k in S2AC_MUJOCO.agent} == dict(S2AC_MUJOCO.agent)
     assert (s2ac.agent.variant, s2ac.agent.svgd_steps, s2ac.train.random_steps) == ("phi-theta", 3, 10_000)
@@ -59,7 +60,7 @@ def test_the_study_writes_its_tables_per_task_and_algorithm(study):
     for env in TINY_STUDY.envs:
         assert set(results["tasks"][env]) == {"sac", "s2ac"}
         for algo in ("sac", "s2ac"):
-            rows = [[r for r in _metrics(study / "runs" / env / algo / f"seed_{s}")] for s in (0, 1)]
+            rows = [list(_metrics(study / "runs" / env / algo / f"seed_{s}")) for s in (0, 1)]
             column = "eval/mean/return_mean" if algo == "sac" else "eval/softmax/return_mean"
             final = [float(r[-1][column]) for r in rows]
             entry = results["tasks"][env][algo]
@@ -172,7 +173,7 @@ def _processes_named(title: str) -> list[int]:
 def _kill_a_group_worker_after_its_first_checkpoint(out, runner) -> bool:
     deadline = time.monotonic() + 300
     while runner.is_alive() and time.monotonic() < deadline:
-        started = [d for d in (out / "runs").glob("*/*/seed_1/checkpoints/[0-9]*")] if (out / "runs").exists() else []
+        started = list((out / "runs").glob("*/*/seed_1/checkpoints/[0-9]*")) if (out / "runs").exists() else []
         if started:
             pids = _processes_named("ray::train_group")
             if pids:

@@ -31,8 +31,9 @@ def test_log_density_integrates_to_one_in_1d_and_2d():
 def truncated_log_density(points, mean, std, t):
     """The sampler's log q at given points: it is the Gaussian log-density plus the normaliser, read off by
     evaluating the sampler's formula through a sample whose value we overwrite (same formula, any point)."""
-    from ebrl.samplers import gaussian_log_density
     from jax.scipy.special import ndtr
+
+    from ebrl.samplers import gaussian_log_density
 
     mass = ndtr(t) - ndtr(-t)
     return np.asarray(gaussian_log_density(jnp.asarray(points, jnp.float32), mean, std) - len(mean) * jnp.log(mass))

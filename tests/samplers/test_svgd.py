@@ -94,7 +94,8 @@ def test_an_expanding_step_lowers_log_q():
 
 
 def test_bandwidth_rules_by_hand():
-    """x = 0, 1, 3: the nine squared distances are 0, 0, 0, 1, 1, 4, 4, 9, 9; median 1, mean 28/9; log(m + 1) = log 4."""
+    """x = 0, 1, 3: the nine squared distances are 0, 0, 0, 1, 1, 4, 4, 9, 9; median 1, mean 28/9;
+    log(m + 1) = log 4."""
     d = squared_distances(jnp.array([[0.0], [1.0], [3.0]]))
     np.testing.assert_allclose(d, [[0, 1, 9], [1, 0, 4], [9, 4, 0]])
     np.testing.assert_allclose(bandwidth_sq(d, "median"), 1 / (2 * math.log(4)), rtol=1e-6)

@@ -21,7 +21,8 @@ def make_env(env_id: str, render_mode: str | None = None, kwargs: dict | None = 
                           "env_kwargs") from None
     except gym.error.Error as exc:
         close = difflib.get_close_matches(env_id, list(gym.registry.keys()), n=3)
-        hint = f"did you mean {', '.join(close)}?" if close else "list the ids with `python -c \"import gymnasium; gymnasium.pprint_registry()\"`"
+        hint = (f"did you mean {', '.join(close)}?" if close else
+                'list the ids with `python -c "import gymnasium; gymnasium.pprint_registry()"`')
         raise ConfigError(f"unknown environment {env_id!r} ({type(exc).__name__}); {hint}") from None
     action_space, obs_space = env.action_space, env.observation_space
     if not isinstance(action_space, gym.spaces.Box):

@@ -20,6 +20,7 @@ and leaving the wall from a point on it does not.
 
 import dataclasses
 from collections.abc import Sequence
+from typing import ClassVar
 
 import gymnasium as gym
 import jax
@@ -129,7 +130,7 @@ class MultiGoalEnv(gym.Env):
     """Gymnasium class of the MultiGoal tasks; `info` has `goal` (index reached, or −1) and wall contacts (plain
     ints and bools, so that Gymnasium's vector environments can stack them)."""
 
-    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}
+    metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 10}
 
     def __init__(self, goals: Sequence[Sequence[float]] = SQL_GOALS, goal_radius: float = 1.0,
                  init_sigma: float = 0.1, action_cost: float = 30.0, distance_cost: float = 1.0,

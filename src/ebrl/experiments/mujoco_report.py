@@ -101,7 +101,7 @@ def improvement_probability(x: np.ndarray, y: np.ndarray, reps: int) -> tuple[fl
 
 
 def compute_results(plan, curves: dict) -> dict:
-    """results.json from the groups' curves: curves[env][algo] = (steps, returns seeds × steps, mode)."""
+    """results.json from the groups' curves: `curves[env][algo] = (steps, returns seeds × steps, mode)`."""
     from ebrl.presets import env_family
 
     results = {"plan": plan.to_json(), "confidence": CONFIDENCE, "tasks": {}, "curves": {}, "sac_reference": {}}
@@ -200,8 +200,8 @@ def summary_markdown(results: dict, times: dict) -> str:
              "|---|---|---|---|---|---|"]
     for env, by_algo in results["tasks"].items():
         for algo, r in by_algo.items():
-            lines.append(f"| {env} | {algo} | {r['mode']} | {r['seeds']} | {r['iqm']:.0f} {_interval(r['iqm_interval'])}"
-                         f" | {r['mean']:.0f} ± {r['std']:.0f} |")
+            lines.append(f"| {env} | {algo} | {r['mode']} | {r['seeds']} | {r['iqm']:.0f} "
+                         f"{_interval(r['iqm_interval'])} | {r['mean']:.0f} ± {r['std']:.0f} |")
     if "normalized_by_sac" in results:
         lines += ["", "## Across tasks: final return / SAC's mean final return on the task", "",
                   "| algorithm | IQM [95 % CI] |", "|---|---|"]

@@ -101,8 +101,9 @@ class GymDriver:
             self.episode_return = np.array([s["episode_return"] for s in saved])
             self.episode_start = np.array([s["episode_start"] for s in saved], np.int64)
             self.episode_actions = [s["episode_actions"] for s in saved]
-            fns = [functools.partial(resumed_env, env_id, env_kwargs, self._reset_seed(k), s["step"] - s["episode_start"],
-                                     s["snapshot"], s["episode_actions"]) for k, s in enumerate(saved)]
+            fns = [functools.partial(resumed_env, env_id, env_kwargs, self._reset_seed(k),
+                                     s["step"] - s["episode_start"], s["snapshot"], s["episode_actions"])
+                   for k, s in enumerate(saved)]
             self.env = vector_type(fns, autoreset_mode=disabled)
         self.records_actions = not self.env.call("exposes_state")[0]  # no exposed state: keep actions to replay
         if not self.records_actions:

@@ -64,7 +64,8 @@ class JaxDriver:
                 episode_return = slot.episode_return + reward
                 index = slot.episode_index + done.astype(jnp.int32)
                 reset_env, reset_obs = reset_fn(jax.random.fold_in(reset_key, index))
-                pick = lambda fresh, going: jnp.where(done, fresh, going)
+                def pick(fresh, going):
+                    return jnp.where(done, fresh, going)
                 next_slot = EnvSlot(jax.tree.map(pick, reset_env, env), pick(reset_obs, obs),
                                     pick(0.0, episode_return), pick(t + 1, slot.episode_start), index)
                 new = Transition(slot.obs, action, reward, obs, terminated.astype(jnp.float32))

@@ -212,6 +212,6 @@ def test_entropy_estimate_is_minus_the_mean_log_q_of_the_sampler():
     agent = make_agent(TINY, 3, 2)
     state = agent.init(jax.random.key(0))
     obs = jax.random.normal(jax.random.key(1), (4, 3))
-    networks, sample, _, _, _ = tiny_parts(TINY)
+    _networks, sample, _, _, _ = tiny_parts(TINY)
     _, log_q = sample(state.actor_params, state.critic_params, obs, jax.random.key(5), 0.2)
     np.testing.assert_allclose(agent.entropy(state, obs, jax.random.key(5)), -log_q.mean(-1), rtol=1e-6)

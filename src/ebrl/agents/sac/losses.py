@@ -16,7 +16,8 @@ def make_losses(networks: SACNetworks, gamma: float, target_entropy: float):
         return sample_tanh_gaussian(mean, log_std, key)
 
     def critic_loss(critic_params, actor_params, target_critic_params, alpha, batch: Transition, key):
-        """J_Q = ½ Σ_i E[(Q_i(s, a) − y)²], y = r + γ(1 − terminated)·(min_i Q̄_i(s', a') − α log π(a'|s')), a' ~ π(·|s').
+        """J_Q = ½ Σ_i E[(Q_i(s, a) − y)²], y = r + γ(1 − terminated)·(min_i Q̄_i(s', a') − α log π(a'|s')),
+        a' ~ π(·|s').
 
         Eq. (5) of the paper with the clipped double-Q target; truncated episodes bootstrap (terminated = 0).
         """
