@@ -132,7 +132,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     if wandb is not None:
         require_wandb()
     single = seeds is None
-    seeds = [spec.train.seed] if single else check_seeds(seeds)
+    seeds = [spec.train.seed] if seeds is None else check_seeds(seeds)
     check_spec(spec, len(seeds))
     driver_functions(spec.train, driver)  # refuses --driver jax on a task without a JAX implementation
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
@@ -257,8 +257,7 @@ def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
         env.close()
         make = ALGORITHMS[saved.algo].make_agent
         shapes = [jax.eval_shape(make(spec.agent, *dims).init, jax.random.key(0)) for spec in (saved, changed)]
-        require(jax.tree.structure(shapes[0]) == jax.tree.structure(shapes[1])
-                and jax.tree.leaves(shapes[0]) == jax.tree.leaves(shapes[1]),
+        require(shapes[0] == shapes[1],  # the same pytree of ShapeDtypeStructs
                 f"{', '.join(agent)} would change the agent's networks, which a checkpoint cannot continue; start "
                 "a new run instead", *agent)
     return changed

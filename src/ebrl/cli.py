@@ -112,7 +112,7 @@ def _diagnose(cls, args: list[str], prog: str, default=None) -> str:
 def _flags(cls) -> set[str]:
     """Every --flag of `cls` (one level of nested dataclasses flattened), booleans also in their --no- form."""
     cls = getattr(cls, "__origin__", cls)
-    fields = []
+    fields: list = []
     for field in dataclasses.fields(cls):
         fields += dataclasses.fields(field.type) if dataclasses.is_dataclass(field.type) else [field]
     flags = {"--" + f.name.replace("_", "-") for f in fields}
@@ -186,7 +186,7 @@ def train_command(args: list[str]) -> int:
     preset = find_preset(algo, env_id) if use_preset else None
     options_type = _train_options_type(config_type)
     default = options_type(*preset_defaults(algo, preset), RunOptions()) if preset else None
-    options = parse(tyro.conf.OmitArgPrefixes[options_type], args, f"ebrl train --algo {algo}", default)
+    options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default)
     run = options.run
     if run.seeds is not None and any(arg == "--seed" or arg.startswith("--seed=") for arg in args):
         raise ConfigError("--seed and --seeds exclude each other; give one run's seed with --seed, or a group's "
@@ -212,7 +212,7 @@ def _resume_command(resume_dir: Path, algo: str | None, args: list[str], console
     if algo is not None and algo != saved.algo:
         raise ConfigError(f"{resume_dir} is a {saved.algo} run; drop --algo {algo} to resume it")
     options_type = _train_options_type(ALGORITHMS[saved.algo].config_type)
-    options = parse(tyro.conf.OmitArgPrefixes[options_type], args, "ebrl train --resume RUN_DIR",
+    options = parse(_flat(options_type), args, "ebrl train --resume RUN_DIR",
                     options_type(saved.train, saved.agent, RunOptions()))
     run = options.run
     for flag, value in (("--out", run.out), ("--overwrite", run.overwrite), ("--driver", run.driver != "auto")):
@@ -273,6 +273,11 @@ def _json_object(text: str) -> dict:
     if not isinstance(value, dict):
         raise ConfigError(f"--env-kwargs must be a JSON object such as '{{\"key\": 1}}', got {text}")
     return value
+
+
+def _flat(options_type):
+    """`options_type` with its fields' flags unprefixed (--env, not --train.env)."""
+    return tyro.conf.OmitArgPrefixes[options_type]  # type: ignore[misc,valid-type]  # a dataclass made at run time
 
 
 def _pop_option(args: list[str], name: str) -> tuple[str | None, list[str]]:

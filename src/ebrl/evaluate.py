@@ -36,7 +36,7 @@ def environment_statistics(env: gym.Env, final_infos: list[dict]) -> dict:
 
 def flat_statistics(statistics: dict) -> dict[str, float]:
     """Lists become numbered scalars (goal_hits → goal_hits_0, goal_hits_1, ...), for CSV columns."""
-    flat = {}
+    flat: dict[str, float] = {}
     for name, value in statistics.items():
         if isinstance(value, list):
             flat |= {f"{name}_{i}": v for i, v in enumerate(value)}
@@ -151,4 +151,4 @@ def record_video(state, policy, env_id: str, env_kwargs: dict, seed: int, path: 
     fps = env.metadata.get("render_fps", 30)
     env.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)
+    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)  # type: ignore[arg-type]  # frames: RGB arrays

@@ -14,7 +14,9 @@ for one action mode of the agent, with the checkpoint's parameters inside it: th
 
 import json
 from pathlib import Path
+from typing import cast
 
+import gymnasium as gym
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -32,7 +34,8 @@ def export_policy(run_dir: Path, mode: str | None = None, checkpoint: str = "lat
     mode = check_mode(run.agent, run.spec.algo, mode)
     env = make_env(run.spec.train.env, kwargs=run.spec.train.env_kwargs)
     obs_dim, act_dim = space_dims(env)
-    low, high = (np.asarray(bound, np.float32) for bound in (env.env.action_space.low, env.env.action_space.high))
+    task_actions = cast(gym.spaces.Box, cast(gym.Wrapper, env).env.action_space)  # inside make_env's rescaling
+    low, high = (np.asarray(bound, np.float32) for bound in (task_actions.low, task_actions.high))
     env.close()
 
     def policy(observations, key_data):

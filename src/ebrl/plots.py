@@ -3,6 +3,7 @@ states with the actions the agent picks there, and goal-hit histograms."""
 
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 import matplotlib
 
@@ -104,7 +105,7 @@ def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int =
     (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
     result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed,
                                env_kwargs=run.spec.train.env_kwargs)
-    env = make_env(run.spec.train.env).unwrapped  # its arena and probe states
+    env = cast(MultiGoalEnv, make_env(run.spec.train.env).unwrapped)  # its arena and probe states
     label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"
     paths = [out_dir / name for name in ("trajectories.png", "q_landscapes.png", "goal_histogram.png")]
     plot_trajectories(env.params, result.trajectories, paths[0], f"{label}\n{episodes} episodes")

@@ -18,7 +18,7 @@ import logging
 import os
 import shutil
 from pathlib import Path
-from typing import Any, Self
+from typing import Any, Self, TextIO
 
 import jax
 import numpy as np
@@ -122,7 +122,7 @@ class RunLock:
 
     def __init__(self, run_dir: Path):
         self.path = Path(run_dir) / LOCK_FILE
-        self._file = None
+        self._file: TextIO | None = None
 
     def __enter__(self) -> Self:
         import fcntl
@@ -145,7 +145,8 @@ class RunLock:
         return self
 
     def __exit__(self, *exc) -> None:
-        self._file.close()  # closing releases the lock
+        if self._file is not None:
+            self._file.close()  # closing releases the lock
 
 
 def lock_runs(run_dirs: list[Path]):
@@ -349,8 +350,9 @@ class BestCheckpointer:
     def restore_agent(self, abstract_agent_state: Any) -> tuple[int, Any]:
         """(step, agent state) of the best evaluation so far."""
         step = self.latest_step()
-        require(step is not None, f"{self.run_dir} has no best checkpoint yet (one is written at the first "
-                "evaluation); use checkpoint latest", "checkpoint")
+        if step is None:
+            raise ConfigError(f"{self.run_dir} has no best checkpoint yet (one is written at the first evaluation); "
+                              "use checkpoint latest", "checkpoint")
         args = self._ocp.args
         restored = self.manager.restore(step, args=args.Composite(agent=args.StandardRestore(abstract_agent_state)))
         return step, restored.agent

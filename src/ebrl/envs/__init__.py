@@ -15,7 +15,8 @@ def make_env(env_id: str, render_mode: str | None = None, kwargs: dict | None = 
     if ":" in env_id:
         _import_env_module(env_id)
     try:
-        env = gym.make(env_id, **(kwargs or {}), **({} if render_mode is None else {"render_mode": render_mode}))
+        options: dict = {**(kwargs or {}), **({} if render_mode is None else {"render_mode": render_mode})}
+        env = gym.make(env_id, **options)
     except TypeError as exc:
         raise ConfigError(f"{env_id} does not take the arguments {kwargs} ({exc}); check env_kwargs",
                           "env_kwargs") from None
@@ -58,7 +59,9 @@ def _import_env_module(env_id: str) -> None:
 
 def space_dims(env: gym.Env) -> tuple[int, int]:
     """(obs_dim, act_dim) of an env made by `make_env`."""
-    return int(env.observation_space.shape[0]), int(env.action_space.shape[0])
+    obs_shape, act_shape = env.observation_space.shape, env.action_space.shape
+    assert obs_shape is not None and act_shape is not None  # make_env accepts Box spaces only
+    return int(obs_shape[0]), int(act_shape[0])
 
 
 def episode_seed(*path: int) -> int:

@@ -20,7 +20,6 @@ and leaving the wall from a point on it does not.
 
 import dataclasses
 from collections.abc import Sequence
-from typing import ClassVar
 
 import gymnasium as gym
 import jax
@@ -130,14 +129,15 @@ class MultiGoalEnv(gym.Env):
     """Gymnasium class of the MultiGoal tasks; `info` has `goal` (index reached, or −1) and wall contacts (plain
     ints and bools, so that Gymnasium's vector environments can stack them)."""
 
-    metadata: ClassVar[dict] = {"render_modes": ["rgb_array"], "render_fps": 10}
+    metadata = {"render_modes": ["rgb_array"], "render_fps": 10}  # noqa: RUF012 (gymnasium.Env's attribute)
 
     def __init__(self, goals: Sequence[Sequence[float]] = SQL_GOALS, goal_radius: float = 1.0,
                  init_sigma: float = 0.1, action_cost: float = 30.0, distance_cost: float = 1.0,
                  goal_reward: float = 10.0, horizon: int = 30, walls: Sequence = (),
                  probe_states: Sequence[Sequence[float]] = ((0.0, 0.0),), render_mode: str | None = None):
         self.params = MultiGoalParams(
-            goals=np.asarray(goals, np.float32).reshape(-1, 2), walls=np.asarray(walls, np.float32).reshape(-1, 2, 2),
+            goals=jnp.asarray(goals, jnp.float32).reshape(-1, 2),
+            walls=jnp.asarray(walls, jnp.float32).reshape(-1, 2, 2),
             goal_radius=goal_radius, init_sigma=init_sigma, action_cost=action_cost, distance_cost=distance_cost,
             goal_reward=goal_reward, horizon=horizon)
         self.probe_states = np.asarray(probe_states, np.float32).reshape(-1, 2)

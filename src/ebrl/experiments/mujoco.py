@@ -13,6 +13,7 @@ study was executed. The statistics (ebrl.experiments.mujoco_report) are read fro
 
 import dataclasses
 import json
+import logging
 import os
 import platform
 import socket
@@ -20,6 +21,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ebrl.config import ConfigError, require, require_positive
+from ebrl.runs import RunSpec
 
 ALGOS = ("sac", "sql", "s2ac")
 PLAN_FILE = "plan.json"
@@ -78,14 +80,14 @@ def _tuples(value):
 class PlannedGroup:
     env: str
     algo: str
-    spec: object  # ebrl.runs.RunSpec of the first seed
+    spec: RunSpec  # of the first seed
     seeds: tuple[int, ...]
 
     @property
     def name(self) -> str:
         return f"{self.algo} on {self.env}"
 
-    def run_dir(self, study_dir: Path) -> Path:
+    def run_dir(self, study_dir: str | Path) -> Path:
         """Where the group's seeds live: study_dir/runs/<task>/<algo> (a task id's '/' becomes '__')."""
         return Path(study_dir) / RUNS_FOLDER / self.env.replace("/", "__") / self.algo
 
@@ -156,6 +158,8 @@ def train_group(study_dir: str, env: str, algo: str, progress: bool = False, con
     from ebrl.runs import write_json_atomic
 
     plan = read_plan(Path(study_dir))
+    if plan is None:
+        raise ConfigError(f"{study_dir} holds no {PLAN_FILE}; start the study with `ebrl mujoco`")
     group = next(g for g in plan_groups(plan) if (g.env, g.algo) == (env, algo))
     run_dir = group.run_dir(study_dir)
     results = train(group.spec, group.seeds, run_dir, existing="continue", progress=progress, console=console)
@@ -217,14 +221,14 @@ def connect_ray(address: str):
         return ray
     if address != "auto":
         host, _, port = address.removeprefix("ray://").rpartition(":")
-        require(host and port.isdigit(), f"ray {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)", "ray")
+        require(bool(host) and port.isdigit(), f"ray {address!r} is not auto or HOST:PORT (e.g. 10.0.0.1:6379)", "ray")
         try:
             socket.create_connection((host, int(port)), timeout=5).close()
         except OSError as exc:
             raise ConfigError(f"cannot reach a Ray cluster at {address} ({exc.strerror or exc}); start one there with "
                               "`ray start --head`, or check the address") from None
     try:
-        ray.init(address=address, logging_level="ERROR", log_to_driver=False)
+        ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)
     except (ConnectionError, RuntimeError, ValueError) as exc:
         raise ConfigError(f"cannot join a Ray cluster at {address} ({str(exc).splitlines()[0]}); start one with "
                           "`ray start --head`, or give its HOST:PORT") from None

@@ -146,7 +146,7 @@ def runtime(plan, groups, study_dir: Path) -> dict:
     from ebrl.experiments.mujoco import MACHINE_FILE
     from ebrl.runs import read_metrics
 
-    table = {}
+    table: dict[str, dict] = {}
     for group in groups:
         run_dir = group.run_dir(study_dir)
         rows = read_metrics(run_dir / f"seed_{group.seeds[0]}")
@@ -167,7 +167,7 @@ def write_report(plan, study_dir: Path, groups) -> list[Path]:
     from ebrl.runs import seed_run_dirs
 
     study_dir = Path(study_dir)
-    curves = {}
+    curves: dict[str, dict] = {}
     for group in groups:
         run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
         curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)

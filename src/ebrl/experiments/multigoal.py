@@ -14,14 +14,16 @@ import dataclasses
 import math
 from collections import defaultdict
 from pathlib import Path
+from typing import cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
 from ebrl.envs import make_env
+from ebrl.envs.multigoal import MultiGoalEnv
 from ebrl.evaluate import evaluate_episodes
-from ebrl.runs import load_run
+from ebrl.runs import RunSpec, load_run
 
 ENTROPY_SAMPLES = 1000
 OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 100 sampler calls
@@ -29,9 +31,10 @@ OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 1
 
 def arena(env_id: str):
     """A MultiGoal id's layout parameters and probe states."""
-    env = make_env(env_id).unwrapped
+    env = make_env(env_id)
+    arena_env = cast(MultiGoalEnv, env.unwrapped)
     env.close()
-    return env.params, env.probe_states
+    return arena_env.params, arena_env.probe_states
 
 
 def knn_entropy(samples: np.ndarray) -> float:
@@ -60,7 +63,7 @@ class GroupResult:
     trajectories: list  # of the first seed
 
 
-def group_labels(specs: dict[str, object]) -> dict[str, str]:
+def group_labels(specs: dict[str, RunSpec]) -> dict[str, str]:
     """'sac', 'sql', ... or, where runs of one algorithm differ in configuration, 'sql (alpha=0.5)'."""
     by_algo = defaultdict(list)
     for run, spec in specs.items():
@@ -223,7 +226,7 @@ EXPERIMENTS = {
 @dataclasses.dataclass(frozen=True)
 class PlannedGroup:
     name: str
-    spec: object  # ebrl.runs.RunSpec of the first seed
+    spec: RunSpec  # of the first seed
     seeds: tuple[int, ...]
 
 

@@ -12,6 +12,7 @@ import dataclasses
 import signal
 import time
 from pathlib import Path
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -251,7 +252,7 @@ class GroupTrainer:
         for k, seed in enumerate(self.seeds):
             bad = [name for name, values in (metrics or {}).items() if not np.isfinite(values[k])]
             if bad or not finite[k]:
-                what = f"update/{bad[0]} is {float(metrics[bad[0]][k])}" if bad else "a parameter is not finite"
+                what = f"update/{bad[0]} is {float((metrics or {})[bad[0]][k])}" if bad else "a parameter is not finite"
                 return f"seed {seed} diverged by step {self.step}: {what}"
         return None
 
@@ -260,8 +261,9 @@ class GroupTrainer:
         evaluation of every action mode; resets the seed's per-row accumulators. `sps` is steps per second of each
         seed (the group's aggregate is sps × seeds)."""
         log = self.logs[k]
-        row = {"step": self.step, "time_s": log.elapsed_s, "sps": sps, "train/episodes": log.episodes,
-               "train/return_mean": float(np.mean(log.finished_returns)) if log.finished_returns else None}
+        row: dict[str, Any] = {
+            "step": self.step, "time_s": log.elapsed_s, "sps": sps, "train/episodes": log.episodes,
+            "train/return_mean": float(np.mean(log.finished_returns)) if log.finished_returns else None}
         row |= {f"update/{name}": value / log.metric_chunks for name, value in log.metric_sums.items()}
         agent_state = seed_slice(self.states.agent, k)
         for mode, policy in self.eval_policies.items():
@@ -270,7 +272,7 @@ class GroupTrainer:
                     if name != "episodes"}
         log.eval_round += 1
         log.finished_returns, log.metric_sums, log.metric_chunks = [], {}, 0
-        value = row[f"eval/{self.agent.action_modes[0]}/return_mean"]
+        value = float(row[f"eval/{self.agent.action_modes[0]}/return_mean"])
         if log.best_return is None or value > log.best_return:
             log.best_return = value
             self.best[k].save(self.step, agent_state, value)
@@ -287,8 +289,10 @@ class GroupTrainer:
             self.best[k].prune(min(checkpointer.all_steps()))
 
     def close(self) -> None:
-        for checkpointer in [*self.checkpointers, *self.best]:
+        for checkpointer in self.checkpointers:
             checkpointer.close()
+        for best in self.best:
+            best.close()
         self.driver.close()
         for env in self.eval_envs:
             env.close()

@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ebrl.core import Transition
 from ebrl.envs import episode_seed, make_env
 from ebrl.loop.learner import TRAIN_STREAM, BatchedLearner
 from ebrl.replay import zeros_transitions
@@ -108,7 +109,7 @@ class GymDriver:
         self.records_actions = not self.env.call("exposes_state")[0]  # no exposed state: keep actions to replay
         if not self.records_actions:
             self.episode_actions = [None] * self.n
-        self.staged = None
+        self.staged: Transition | None = None
         self.obs_dim, self.act_dim = obs_dim, act_dim
 
     def _reset_seed(self, k: int) -> int:
@@ -121,7 +122,8 @@ class GymDriver:
         if self.staged is None or self.staged.reward.shape[1] != n:  # host-side, filled step by step
             self.staged = jax.tree.map(lambda x: np.zeros((self.n, *x.shape), x.dtype),
                                        zeros_transitions(n, self.obs_dim, self.act_dim, np))
-        staged, finished = self.staged, [[] for _ in range(self.n)]
+        staged = self.staged
+        finished: list[list[float]] = [[] for _ in range(self.n)]
         for i in range(n):
             actions = np.asarray(learner.behaviour(states, self.obs, step + i, self.episode_start))
             next_obs, reward, terminated, truncated, _ = self.env.step(actions)
@@ -129,18 +131,18 @@ class GymDriver:
             staged.obs[:, i], staged.action[:, i], staged.reward[:, i] = self.obs, actions, reward
             staged.next_obs[:, i], staged.terminated[:, i] = next_obs, terminated
             self.episode_return += reward
-            if self.records_actions:
-                for k in range(self.n):
-                    self.episode_actions[k].append(actions[k].tolist())
+            for recorded, action in zip(self.episode_actions, actions):
+                if recorded is not None:  # None where the task's state is exposed instead
+                    recorded.append(action.tolist())
             self.obs = next_obs
             done = np.logical_or(terminated, truncated)
             if done.any():
-                for k in np.flatnonzero(done):
-                    finished[k].append(float(self.episode_return[k]))
-                    self.episode_index[k] += 1
-                    self.episode_return[k], self.episode_start[k] = 0.0, step + i + 1
+                for ended in np.flatnonzero(done):
+                    finished[ended].append(float(self.episode_return[ended]))
+                    self.episode_index[ended] += 1
+                    self.episode_return[ended], self.episode_start[ended] = 0.0, step + i + 1
                     if self.records_actions:
-                        self.episode_actions[k] = []
+                        self.episode_actions[ended] = []
                 seeds = [self._reset_seed(k) if done[k] else None for k in range(self.n)]
                 reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": done})
                 self.obs = np.where(done[:, None], np.asarray(reset_obs, np.float32), self.obs)

@@ -95,7 +95,7 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
                             lambda: jax.random.uniform(key, (act_dim,), minval=-1.0, maxval=1.0), policy_action)
 
     def store(state: SeedState, new: Transition) -> SeedState:
-        return state.replace(replay=replay_add(state.replay, new))
+        return dataclasses.replace(state, replay=replay_add(state.replay, new))
 
     def learn(state: SeedState, new: Transition, step, n_updates: int):
         replay = replay_add(state.replay, new)
@@ -106,7 +106,7 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
 
         keys = jax.random.split(jax.random.fold_in(state.update_key, step), n_updates)
         agent_state, metrics = jax.lax.scan(one_update, state.agent, keys)
-        return state.replace(agent=agent_state, replay=replay), jax.tree.map(jnp.mean, metrics)
+        return dataclasses.replace(state, agent=agent_state, replay=replay), jax.tree.map(jnp.mean, metrics)
 
     return Learner(init, behaviour, store, learn, capacity)
 

@@ -1,6 +1,7 @@
 """S2AC's configuration, state and update step, assembled into the shared `Agent` interface."""
 
 import dataclasses
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -162,7 +163,7 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         actor_params = networks.initial.init(actor_key, obs)
         critic_params = networks.critic.init(critic_key, obs, action)
         log_alpha_critic = jnp.log(jnp.asarray(config.alpha_critic, jnp.float32))
-        amortizer_params = {}
+        amortizer_params: Any = {}
         if config.amortize:  # a key of its own, so that the other networks start as without ψ
             amortizer_params = networks.amortizer.init(jax.random.fold_in(key, 1), obs, action)
         return S2ACState(
