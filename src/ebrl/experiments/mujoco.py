@@ -163,8 +163,8 @@ def train_group(study_dir: str, env: str, algo: str, progress: bool = False, con
     group = next(g for g in plan_groups(plan) if (g.env, g.algo) == (env, algo))
     run_dir = group.run_dir(study_dir)
     results = train(group.spec, group.seeds, run_dir, existing="continue", progress=progress, console=console)
-    if not results[0].interrupted:
-        write_json_atomic(run_dir / MACHINE_FILE, machine())
+    if not results[0].interrupted and not (run_dir / MACHINE_FILE).exists():
+        write_json_atomic(run_dir / MACHINE_FILE, machine())  # the machine that finished it
     return not results[0].interrupted
 
 

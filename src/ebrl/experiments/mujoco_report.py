@@ -140,7 +140,7 @@ def compute_results(plan, curves: dict) -> dict:
     return results
 
 
-def runtime(plan, groups, study_dir: Path) -> dict:
+def runtime(groups, study_dir: Path) -> dict:
     """Per group: its wall-clock time (one program for all its seeds) per million environment steps, and per
     update step (an environment step of every seed and its gradient updates, evaluations included)."""
     from ebrl.experiments.mujoco import MACHINE_FILE
@@ -150,14 +150,13 @@ def runtime(plan, groups, study_dir: Path) -> dict:
     for group in groups:
         run_dir = group.run_dir(study_dir)
         rows = read_metrics(run_dir / f"seed_{group.seeds[0]}")
-        learning = [r for r in rows if r["step"] > group.spec.train.learning_starts]
-        first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[0])
+        first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[-1])
         updates = (rows[-1]["step"] - first["step"]) * group.spec.train.updates_per_step
         machine_file = run_dir / MACHINE_FILE
         table.setdefault(group.env, {})[group.algo] = {
             "seeds": len(group.seeds), "steps": int(rows[-1]["step"]), "wall_s": rows[-1]["time_s"],
             "hours_per_million_steps": rows[-1]["time_s"] / rows[-1]["step"] * 1e6 / 3600,
-            "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if learning else None,
+            "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if updates else None,
             "machine": json.loads(machine_file.read_text()) if machine_file.is_file() else None}
     return table
 
@@ -172,7 +171,7 @@ def write_report(plan, study_dir: Path, groups) -> list[Path]:
         run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
         curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)
     results = compute_results(plan, curves)
-    times = runtime(plan, groups, study_dir)
+    times = runtime(groups, study_dir)
     written = [study_dir / RESULTS_FILE, study_dir / RUNTIME_FILE, study_dir / SUMMARY_FILE,
                study_dir / CURVES_FIGURE]
     written[0].write_text(json.dumps(results, indent=1) + "\n")
