@@ -33,7 +33,7 @@ def test_another_seed_gives_other_metrics(uninterrupted, tmp_path):
 
 
 def start_training(run_dir, *extra):
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="1000")  # rich wraps at COLUMNS; keep paths on one line
     return subprocess.Popen([sys.executable, "-m", "ebrl.cli", "train", *LONGER, "--out", str(run_dir), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
 

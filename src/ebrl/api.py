@@ -151,7 +151,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                 require(not holds_run(run_dir) or read_spec(run_dir) == seed_spec,  # RunSpec holds only what trains
                         f"{run_dir} holds a run with other settings; remove it or choose another output folder")
             checkpoint_steps = [_checkpoint_steps(d) for d in run_dirs]
-            started = any(checkpoint_steps)  # a group stopped before its first checkpoint starts again
+            # a group stopped before every seed wrote its first checkpoint has nothing to continue: it starts again
+            started = bool(set.intersection(*map(set, checkpoint_steps)))
             require(not started or len(present) == len(run_dirs),
                     f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
                     "output folder")

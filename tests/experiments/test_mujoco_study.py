@@ -87,12 +87,13 @@ def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(stud
     (again / "results.json").unlink()
     stamps = {p: p.stat().st_mtime_ns for p in (again / "runs").rglob("metrics.csv")}
     checkpoints = again / "runs" / "InvertedPendulum-v5" / "s2ac"
-    for seed in (0, 1):  # the group killed before its last two checkpoints
-        for step in ("400", "300"):
-            shutil.rmtree(checkpoints / f"seed_{seed}" / "checkpoints" / step)
+    for seed in (0, 1):  # the group killed before its last checkpoint: it resumes from step 300
+        shutil.rmtree(checkpoints / f"seed_{seed}" / "checkpoints" / "400")
+    pendulum = again / "runs" / "Pendulum-v1" / "sac"  # killed with no checkpoint step common to its seeds (as
+    shutil.rmtree(pendulum / "seed_1" / "checkpoints")  # between the seeds' first saves): it starts again
     assert run_study(TINY_STUDY, again, workers=2)  # in two local worker processes
     changed = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
-    assert changed == {checkpoints / f"seed_{seed}" / "metrics.csv" for seed in (0, 1)}
+    assert changed == {group / f"seed_{seed}" / "metrics.csv" for group in (checkpoints, pendulum) for seed in (0, 1)}
     assert _results(again) == _results(study)
 
 
