@@ -80,31 +80,42 @@ def test_the_best_checkpoint_is_the_argmax_of_the_logged_returns(capsys, tmp_pat
 
 
 def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uninterrupted(uninterrupted, tmp_path):
-    """SIGKILL a run again and again (at random moments, and once as soon as a checkpoint is being written) and
-    start it again each time (`--resume` once it has a checkpoint): every restart succeeds and the finished
-    metrics.csv equals that of a run that was never stopped."""
+    """SIGKILL a run again and again and start it again each time (`--resume` once it has a checkpoint): every
+    restart succeeds and the finished metrics.csv equals that of a run that was never stopped. The moments are drawn
+    from a seeded generator relative to the run's progress (a random delay after a random checkpoint, or during
+    start-up), so they fall inside training however fast the machine is; one kill waits for orbax's temporary
+    folder, i.e. a checkpoint in the middle of being written."""
     out, rng = tmp_path / "killed", np.random.default_rng(2026)
     command = [sys.executable, "-m", "ebrl.cli", "train"]
-    kills, kinds = 0, []
+    kinds: list[str] = []
     while True:
-        has_checkpoint = any(p.name.isdigit() for p in (out / "checkpoints").glob("*"))
-        argv = [*command, "--resume", str(out), "--no-progress"] if has_checkpoint else \
+        saved = {int(p.name) for p in (out / "checkpoints").glob("*") if p.name.isdigit()}
+        if 1600 in saved:  # killed after its last checkpoint: finished
+            break
+        argv = [*command, "--resume", str(out), "--no-progress"] if saved else \
             [*command, *LONGER, "--out", str(out), "--overwrite"]
         process = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-        while_saving = kills == 2  # the third kill waits for a checkpoint in the middle of being written
-        deadline = time.monotonic() + rng.uniform(2.0, 8.0)
-        while process.poll() is None and kills < 6:
-            writing = any("tmp" in p.name for p in (out / "checkpoints").glob("*")) if while_saving else False
-            if writing or (not while_saving and time.monotonic() > deadline):
-                process.send_signal(signal.SIGKILL)
-                kinds.append("while writing a checkpoint" if writing else "at a random moment")
-                break
-            time.sleep(0.005)
+        while_saving = len(kinds) == 2
+        after = max(saved, default=0) + 200 * int(rng.integers(0, 3))  # 0: during start-up or the first interval
+        delay = rng.uniform(0.0, 0.4)
+        kind = None
+        while process.poll() is None and len(kinds) < 6:
+            names = [p.name for p in (out / "checkpoints").glob("*")]
+            if while_saving and any("tmp" in name for name in names):
+                kind = "while writing a checkpoint"
+            elif not while_saving and max((int(n) for n in names if n.isdigit()), default=0) >= after:
+                time.sleep(delay)
+                kind = f"{delay:.2f} s after step {after}"
+            else:
+                time.sleep(0.002)
+                continue
+            process.send_signal(signal.SIGKILL)
+            break
         output = process.communicate()[0].decode()
         if process.returncode == -signal.SIGKILL:
-            kills += 1
+            kinds.append(str(kind))
             continue
         assert process.returncode == 0, output  # a restart after a kill never fails
         break
-    assert kills >= 4 and "while writing a checkpoint" in kinds, kinds
+    assert len(kinds) >= 4 and "while writing a checkpoint" in kinds, kinds
     assert metrics_without_timing(out) == metrics_without_timing(uninterrupted)
