@@ -106,7 +106,7 @@ def test_help_lists_the_algorithm_flags(capsys):
 def test_bad_multigoal_experiment(capsys, tmp_path):
     fails_cleanly(capsys, ["multigoal", "fig9", "--out", str(tmp_path / "x")], "unknown experiment 'fig9'",
                   "s2ac-fig2")
-    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--seeds", "0"], "--seeds must be positive")
+    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--n-seeds", "0"], "--n-seeds must be positive")
     fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--rule", "best"], "--rule must be one of train, eval")
     assert not (tmp_path / "x").exists()
 

@@ -158,3 +158,18 @@ def test_continue_reuses_a_finished_group_and_refuses_other_settings(group, caps
         ebrl.train(spec, seeds=[0, 1], out=group, existing="continue")
     fails_cleanly(capsys, ["eval", str(group)], "is a group of seeds [0, 1, 2]", "seed_0")
     assert stamps(group) == before
+
+
+def test_a_group_killed_while_its_seeds_wrote_a_checkpoint_resumes(group, tmp_path):
+    """Seeds 0 and 1 saved step 1600, seed 2 only orbax's temporary folder: the group resumes from 1400, drops the
+    1600 checkpoints it will write again, and ends equal to the uninterrupted group."""
+    out = tmp_path / "partial"
+    shutil.copytree(group, out)
+    checkpoints = out / "seed_2" / "checkpoints"
+    shutil.rmtree(checkpoints / "1600")
+    (checkpoints / "1600.orbax-checkpoint-tmp-1").mkdir()
+    assert main(["train", "--resume", str(out), "--no-progress"]) == 0
+    for seed in range(3):
+        assert metrics_without_timing(out / f"seed_{seed}") == metrics_without_timing(group / f"seed_{seed}")
+        assert sorted(p.name for p in (out / f"seed_{seed}" / "checkpoints").iterdir() if p.name.isdigit()) == \
+            ["1400", "1600"]

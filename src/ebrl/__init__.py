@@ -9,13 +9,15 @@ except PackageNotFoundError:  # running from a source tree that was not installe
 
 import ebrl.envs  # noqa: F401  (registers the ebrl/MultiGoal* ids with Gymnasium)
 
-_API = ("train", "resume", "preset_spec")
+_API = {"train": "ebrl.api", "resume": "ebrl.api", "preset_spec": "ebrl.api", "load": "ebrl.policy",
+        "Policy": "ebrl.policy"}
 
 
 def __getattr__(name: str):
-    """`ebrl.train`, `ebrl.resume`, `ebrl.preset_spec` (see ebrl.api), imported on first use."""
+    """`ebrl.train`, `ebrl.resume`, `ebrl.preset_spec` (see ebrl.api) and `ebrl.load` (ebrl.policy), imported on
+    first use: `import ebrl` stays quick for the command line."""
     if name in _API:
-        import ebrl.api
+        import importlib
 
-        return getattr(ebrl.api, name)
+        return getattr(importlib.import_module(_API[name]), name)
     raise AttributeError(f"module 'ebrl' has no attribute {name!r}")

@@ -16,6 +16,7 @@ from pathlib import Path
 from ebrl.config import ConfigError, require
 from ebrl.runs import (
     CONFIG_FILE,
+    LOCK_FILE,
     Checkpointer,
     RunSpec,
     group_seeds,
@@ -139,10 +140,12 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                                                             spec.train.seed if single else None)
     require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
     run_dirs = [out] if single else seed_run_dirs(out, seeds)
-    with lock_runs(run_dirs):  # one writer per run directory
+    others = [] if single else [s for s in group_seeds(out) if s not in seeds]
+    # one writer per run directory: every run this call may remove (other seeds of the group too) is locked first,
+    # so a busy one refuses the whole command before anything is removed
+    with lock_runs(run_dirs + seed_run_dirs(out, others)):
         specs = _seed_specs(spec, seeds)
         present = [d for d in run_dirs if holds_run(d)]
-        others = [] if single else [s for s in group_seeds(out) if s not in seeds]
         resume = False
         if existing == "continue" and (present or others):
             require(not others, f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or "
@@ -171,6 +174,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
             for run_dir in run_dirs + seed_run_dirs(out, others):
                 prepare_new_run(run_dir, existing == "overwrite")
             for run_dir in seed_run_dirs(out, others):
+                (run_dir / LOCK_FILE).unlink()  # still held: the folder goes while no one else can take it
                 if not any(run_dir.iterdir()):
                     run_dir.rmdir()
         if not resume:
@@ -199,6 +203,7 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     extends the budget; `train` and `agent` change TrainConfig and algorithm fields from the checkpoint on (e.g. a
     smaller learning rate after a divergence), but not the task, the seed, the replay capacity or the networks'
     shapes. `seeds`, if given, must be the group's seeds; `wandb` as for `train` (the same W&B runs continue).
+    A run or group stopped before its seeds shared a checkpoint trains again from step 0 with its config.json.
     ConfigError, with nothing written, if the run cannot be continued."""
     from ebrl.loop.group import GroupTrainer
 
@@ -226,6 +231,12 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     train = {**(train or {}), **({"steps": steps} if steps is not None else {})}
     changed = _changed_spec(base, train, agent or {})
     check_spec(changed, len(found))
+    if not set.intersection(*(set(_checkpoint_steps(d)) for d in run_dirs)):
+        # stopped before its seeds shared a checkpoint: nothing to continue, so it starts again from its config.json
+        if console is not None:
+            console.print(f"{out} has no checkpoint to continue from; training it again from step 0")
+        return _train_again(changed, None if single else found, out, vector=vector, progress=progress,
+                            console=console, wandb=wandb)
     with lock_runs(run_dirs):
         trainer = GroupTrainer(changed, found, run_dirs, resume=True, vector=vector)  # refuses before writing
         for run_dir, seed_spec in zip(run_dirs, _seed_specs(changed, found)):
@@ -235,6 +246,11 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
         specs = _seed_specs(changed, found)
         runs = start_wandb_runs(wandb, run_dirs, [s.to_json() for s in specs], not single) if wandb else None
         return trainer.run(console, progress, runs)
+
+
+def _train_again(spec: RunSpec, seeds: list[int] | None, out: Path, **options) -> list:
+    """`train` into `out`, replacing what is there (`resume`'s `train` argument hides the function there)."""
+    return train(spec, seeds, out, existing="overwrite", **options)
 
 
 FIXED_ON_RESUME = ("env", "seed", "buffer_size")

@@ -30,8 +30,8 @@ commands:
   compare MultiGoal runs side by side (goal hits, trajectories, entropy at the probe states):
                        ebrl compare runs/sac_* runs/sql_* --out results/mg [--env ebrl/MultiGoal3Obstacle-v0]
   multigoal the papers' MultiGoal experiments, trained and compared:
-                       ebrl multigoal s2ac-fig2 --out results/fig2 --seeds 3 --steps 6000
-                       ebrl multigoal sql-temperature --out results/sql-temperature --seeds 1 --steps 20000
+                       ebrl multigoal s2ac-fig2 --out results/fig2 --n-seeds 3 --steps 6000
+                       ebrl multigoal sql-temperature --out results/sql-temperature --n-seeds 1 --steps 20000
   entropy the S2AC entropy study (figures and tables): ebrl entropy --out docs/results/entropy
   mujoco  the S2AC paper's MuJoCo study (IQM, intervals, curves, run time), here or on a Ray cluster:
                        ebrl mujoco --envs Hopper-v5 Walker2d-v5 --algos sac sql s2ac --seeds 0 1 2 --steps 1000000
@@ -66,11 +66,11 @@ def _fail(message: str) -> int:
     return 2
 
 
-def parse(cls, args: list[str], prog: str, default=None):
+def parse(cls, args: list[str], prog: str, default=None, description: str | None = None):
     """tyro parsing (from the `default` instance, if given), with a one-line error naming the first offending flag
-    instead of tyro's panel."""
+    instead of tyro's panel; `description` heads the --help text."""
     if any(a in ("-h", "--help") for a in args):
-        return tyro.cli(cls, args=args, prog=prog, default=default)
+        return tyro.cli(cls, args=args, prog=prog, default=default, description=description)
     try:
         return _quiet_tyro(cls, args, prog, default)
     except SystemExit:
@@ -161,6 +161,14 @@ class RunOptions:
             if self.wandb else None
 
 
+TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
+
+  --algo {s2ac,sac,sql}  the algorithm (default s2ac); `ebrl train --algo A --help` lists its own options
+  --resume RUN           continue RUN, a run or a seed group, from its last checkpoint (from the start if it has none);
+                         the options below then default to the run's values and change it from the checkpoint on
+  --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies"""
+
+
 def train_command(args: list[str]) -> int:
     """Parse the flags into a RunSpec and run options, then call ebrl.api.train (or ebrl.api.resume)."""
     from ebrl import api
@@ -186,7 +194,7 @@ def train_command(args: list[str]) -> int:
     preset = find_preset(algo, env_id) if use_preset else None
     options_type = _train_options_type(config_type)
     default = options_type(*preset_defaults(algo, preset), RunOptions()) if preset else None
-    options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default)
+    options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default, TRAIN_HELP)
     run = options.run
     if run.seeds is not None and any(arg == "--seed" or arg.startswith("--seed=") for arg in args):
         raise ConfigError("--seed and --seeds exclude each other; give one run's seed with --seed, or a group's "
@@ -378,11 +386,13 @@ class ExportOptions:
 
 def export_command(args: list[str]) -> int:
     from ebrl.export import write_policy
+    from ebrl.runs import make_dir
 
     options = parse(ExportOptions, args, "ebrl export")
     out = Path(options.out)
     if out.exists() and not options.overwrite:
         raise ConfigError(f"{out} exists; pass --overwrite to replace it or choose another --out")
+    make_dir(out.parent)
     for path in write_policy(Path(options.run_dir), out, options.mode, options.checkpoint):
         print(f"wrote {path}")
     return 0
@@ -512,8 +522,9 @@ class MultiGoalOptions:
     groups found there are reused, unfinished ones resumed."""
     steps: int = 6000
     """Training budget of every run (environment steps)."""
-    seeds: int = 3
-    """Seeds per algorithm or temperature."""
+    n_seeds: int = 3
+    """Seeds per algorithm or temperature: 0, 1, ..., N − 1 (a count; --seeds in ebrl train and ebrl mujoco lists
+    seeds)."""
     episodes: int = 100
     """Evaluation episodes per run."""
     rule: str = "train"
@@ -528,13 +539,13 @@ def multigoal_command(args: list[str]) -> int:
     options = parse(MultiGoalOptions, args, "ebrl multigoal")
     if options.experiment not in EXPERIMENTS:
         raise ConfigError(f"unknown experiment {options.experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
-    for name in ("steps", "seeds", "episodes"):
+    for name in ("steps", "n_seeds", "episodes"):
         require_positive(name, getattr(options, name))
     _require_rule(options.rule)
     out = Path(options.out)
     _require_fresh_out(out, "summary.md", options.overwrite)
     console = Console(stderr=True)
-    for path in run_experiment(options.experiment, out, Path(options.runs_dir), options.steps, options.seeds,
+    for path in run_experiment(options.experiment, out, Path(options.runs_dir), options.steps, options.n_seeds,
                                options.episodes, console, options.rule):
         print(f"wrote {path}")
     return 0
@@ -547,8 +558,8 @@ def multigoal_command(args: list[str]) -> int:
 class EntropyOptions:
     out: str = "results/entropy"
     """Folder for the figures and tables."""
-    seeds: int = 5
-    """Seeds per setting."""
+    n_seeds: int = 5
+    """Seeds per setting (a count)."""
     quick: bool = False
     """A tiny grid (seconds), to check that the pipeline runs."""
     overwrite: bool = False
@@ -559,10 +570,10 @@ def entropy_command(args: list[str]) -> int:
     from ebrl.experiments.entropy import QUICK, StudyConfig, run_study
 
     options = parse(EntropyOptions, args, "ebrl entropy")
-    require_positive("seeds", options.seeds)
+    require_positive("n_seeds", options.n_seeds)
     out = Path(options.out)
     _require_fresh_out(out, "*.csv", options.overwrite)
-    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.seeds)
+    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
     console = Console(stderr=True)
     for path in run_study(out, config, log=console.print):
         print(f"wrote {path}")

@@ -1,7 +1,11 @@
 """The training loop's configuration and the user-facing errors raised, before any work starts, by validation."""
 
 import dataclasses
+import json
 import re
+from typing import Annotated
+
+import tyro
 
 
 class ConfigError(ValueError):
@@ -43,6 +47,12 @@ def require_layers(name: str, widths: tuple[int, ...]) -> None:
             f"{name} needs one or more positive layer widths, got {list(widths)}", name)
 
 
+# How `ebrl train --help` shows env_kwargs (the command line reads the flag itself, as JSON, before tyro does).
+JSON_OBJECT = tyro.constructors.PrimitiveConstructorSpec(
+    nargs=1, metavar="JSON", instance_from_str=lambda args: json.loads(args[0]),
+    is_instance=lambda value: isinstance(value, dict), str_from_instance=lambda value: [json.dumps(value)])
+
+
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """What the training loop does, independent of the algorithm: the science of a run, nothing of where it is
@@ -51,7 +61,7 @@ class TrainConfig:
     env: str = "ebrl/MultiGoal3-v0"
     """Gymnasium id of a task with a continuous (Box) action space; `module:Id` imports `module` first (which
     registers Id), e.g. my_package.envs:MyEnv-v0. Constructor arguments: --env-kwargs '{"key": value}'."""
-    env_kwargs: dict = dataclasses.field(default_factory=dict)
+    env_kwargs: Annotated[dict, JSON_OBJECT] = dataclasses.field(default_factory=dict)
     """Keyword arguments of the environment's constructor (gymnasium.make(env, **env_kwargs)), for training and
     evaluation alike."""
     steps: int = 20_000
@@ -87,6 +97,9 @@ class TrainConfig:
             require_positive(name, getattr(self, name))
         for name in ("random_steps", "learning_starts"):
             require(getattr(self, name) >= 0, f"{name} must be non-negative, got {getattr(self, name)}", name)
+        require(self.learning_starts <= self.steps,
+                f"steps ({self.steps}) ends before learning_starts ({self.learning_starts}): the agent would never "
+                "be updated; raise steps or lower learning_starts", "steps", "learning_starts")
         require(self.batch_size <= self.buffer_size,
                 f"batch_size ({self.batch_size}) is larger than buffer_size ({self.buffer_size}); "
                 "lower the batch or enlarge the buffer", "batch_size", "buffer_size")

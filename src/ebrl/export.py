@@ -14,12 +14,9 @@ for one action mode of the agent, with the checkpoint's parameters inside it: th
 
 import json
 from pathlib import Path
-from typing import cast
 
-import gymnasium as gym
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 PLATFORMS = ("cpu", "cuda")
 
@@ -27,16 +24,11 @@ PLATFORMS = ("cpu", "cuda")
 def export_policy(run_dir: Path, mode: str | None = None, checkpoint: str = "latest"):
     """(jax.export.Exported, description) of a run's action function in `mode` (default: the agent's evaluation
     default), with the parameters of `checkpoint` ("latest", "best" or a step)."""
-    from ebrl.envs import make_env, space_dims
     from ebrl.runs import check_mode, load_run
 
     run = load_run(run_dir, checkpoint)
     mode = check_mode(run.agent, run.spec.algo, mode)
-    env = make_env(run.spec.train.env, kwargs=run.spec.train.env_kwargs)
-    obs_dim, act_dim = space_dims(env)
-    task_actions = cast(gym.spaces.Box, cast(gym.Wrapper, env).env.action_space)  # inside make_env's rescaling
-    low, high = (np.asarray(bound, np.float32) for bound in (task_actions.low, task_actions.high))
-    env.close()
+    obs_dim, act_dim, low, high = run.obs_dim, run.act_dim, run.action_low, run.action_high
 
     def policy(observations, key_data):
         unit = run.agent.act(run.state, observations, jax.random.wrap_key_data(key_data), mode)

@@ -16,7 +16,7 @@ import numpy as np
 from ebrl.envs import make_env
 from ebrl.envs.multigoal import MultiGoalEnv, draw_arena
 from ebrl.evaluate import evaluate_episodes
-from ebrl.runs import read_metrics, read_spec
+from ebrl.runs import make_dir, read_metrics, read_spec
 
 
 def plot_learning_curves(run_dirs: list[Path], out: Path) -> None:
@@ -146,10 +146,12 @@ def is_multigoal(env_id: str) -> bool:
 
 
 def _save(fig, out: Path) -> None:
-    fig.tight_layout()
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
+    try:
+        make_dir(out.parent)
+        fig.tight_layout()
+        fig.savefig(out, dpi=120)
+    finally:
+        plt.close(fig)
 
 
 SAMPLER_COLOURS = {"SVGD": "tab:blue", "LD": "tab:orange", "DLD": "tab:green", "HMC": "tab:red"}

@@ -17,6 +17,9 @@ import json
 import logging
 import os
 import shutil
+import tempfile
+import types
+import typing
 from pathlib import Path
 from typing import Any, Self, TextIO
 
@@ -64,8 +67,47 @@ class RunSpec:
 
 
 def _from_dict(cls, values: dict):
-    """Rebuild a config dataclass from JSON, turning lists back into the tuples the fields hold."""
+    """Rebuild a config dataclass from JSON, turning lists back into the tuples the fields hold; TypeError naming
+    the field if a value is not of the field's type."""
+    types = typing.get_type_hints(cls)
+    for name, value in values.items():
+        if name in types and not _is_of_type(value, types[name]):
+            raise TypeError(f"{name} is {value!r}, which is not of its type {_type_name(types[name])}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _is_of_type(value, annotation) -> bool:
+    """Whether a JSON value fits a config field's annotation (bool, int, float, str, dict, tuple[X, ...],
+    Literal[...], unions with None)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (types.UnionType, typing.Union):
+        return any(_is_of_type(value, arg) for arg in args)
+    if origin is tuple:
+        return isinstance(value, list | tuple) and all(_is_of_type(item, args[0]) for item in value)
+    if origin is typing.Literal:
+        return value in args
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is not None:
+        return isinstance(value, origin)
+    return not isinstance(annotation, type) or isinstance(value, annotation)  # None's type is NoneType
+
+
+def _type_name(annotation) -> str:
+    plain = typing.get_origin(annotation) is None
+    return str(getattr(annotation, "__name__", annotation)) if plain else str(annotation)
+
+
+def make_dir(path: Path, field: str = "out") -> None:
+    """Create the folder `path` (and its parents) and check that files can be written in it; ConfigError naming it
+    and `field` (the option that chose it) if not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as exc:
+        raise ConfigError(f"cannot write in {path} ({exc.strerror or exc}); choose another {field}", field) from None
 
 
 def default_run_dir(algo: str, env_id: str, seed: int | None) -> Path:
@@ -127,7 +169,7 @@ class RunLock:
     def __enter__(self) -> Self:
         import fcntl
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(self.path.parent)
         handle = self.path.open("a+")
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -150,15 +192,21 @@ class RunLock:
 
 
 def lock_runs(run_dirs: list[Path]):
-    """Hold a RunLock on every run directory of a group (a context manager)."""
+    """Hold a RunLock on every run directory of a group (a context manager). The existing ones are locked first,
+    so that when one is busy the refusal leaves no new folder behind."""
     import contextlib
 
     stack = contextlib.ExitStack()
+    created = [d for d in run_dirs if not d.exists()]
     try:
-        for run_dir in run_dirs:
+        for run_dir in sorted(run_dirs, key=lambda d: d in created):
             stack.enter_context(RunLock(run_dir))
     except BaseException:
         stack.close()
+        for run_dir in created:
+            (run_dir / LOCK_FILE).unlink(missing_ok=True)
+            if run_dir.is_dir() and not any(run_dir.iterdir()):
+                run_dir.rmdir()
         raise
     return stack
 
@@ -188,19 +236,17 @@ def read_spec(path: Path) -> RunSpec:
 
 class MetricsLog:
     """One row per evaluation to metrics.csv (fixed columns), and to TensorBoard and W&B (a `wandb_run`, see
-    ebrl.tracking) under the same names."""
+    ebrl.tracking) under the same names. A resumed run passes the rows it keeps (`history`, see metrics_history)
+    and its checkpoint's step, past which TensorBoard's events are purged."""
 
-    def __init__(self, run_dir: Path, columns: list[str], resume_step: int | None = None, wandb_run=None):
+    def __init__(self, run_dir: Path, columns: list[str], history: list[dict] | None = None,
+                 resume_step: int | None = None, wandb_run=None):
         from tensorboardX import SummaryWriter
 
         self.path = run_dir / METRICS_FILE
         self.columns = columns
         self.wandb_run = wandb_run
-        if resume_step is None or not self.path.exists():
-            self._rewrite([])
-        else:  # rows past the checkpoint will be produced again, identically
-            with self.path.open(newline="") as f:
-                self._rewrite([r for r in csv.DictReader(f) if int(r["step"]) <= resume_step])
+        self._rewrite(history or [])
         purge = None if resume_step is None else resume_step + 1
         self.writer = SummaryWriter(str(run_dir / "tb"), purge_step=purge)
 
@@ -235,10 +281,74 @@ def _csv_value(value) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
+@dataclasses.dataclass(frozen=True)
+class MetricsTable:
+    """metrics.csv as written: its columns, its complete rows (strings), and whether its last line was cut (a
+    row with missing cells or no line end, as a kill or a full disk in the middle of a write leaves it)."""
+
+    path: Path
+    columns: list[str]
+    rows: list[dict[str, str]]
+    cut_tail: bool
+
+
+def read_metrics_table(run_dir: Path) -> MetricsTable:
+    """The table of RUN/metrics.csv; ConfigError if it is missing, has no header, or has a cut or non-numeric row
+    before its last line."""
+    path = run_dir / METRICS_FILE
+    try:
+        text = path.read_text()
+    except FileNotFoundError:
+        raise ConfigError(f"{path} does not exist; the run has written no metrics (train or resume it first)") from None
+    lines = text.splitlines(keepends=True)
+    if not lines or not lines[0].strip():
+        raise ConfigError(f"{path} is empty (not even its header); restore it from a backup, or train the run "
+                          "again with --overwrite")
+    columns = next(csv.reader(lines[:1]))
+    rows, cut_tail = [], False
+    for number, cells in enumerate(csv.reader(lines[1:]), start=2):
+        complete = len(cells) == len(columns) and (number < len(lines) or lines[-1].endswith("\n"))
+        if complete and all(_is_number(cell) for cell in cells):
+            rows.append(dict(zip(columns, cells)))
+        elif number == len(lines):
+            cut_tail = True
+        else:
+            raise ConfigError(f"{path} line {number} is not a complete row of numbers; restore the file from a backup")
+    return MetricsTable(path, columns, rows, cut_tail)
+
+
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell or "0")
+    except ValueError:
+        return False
+    return True
+
+
 def read_metrics(run_dir: Path) -> list[dict[str, float]]:
-    """metrics.csv as a list of rows, empty cells dropped."""
-    with (run_dir / METRICS_FILE).open(newline="") as f:
-        return [{k: float(v) for k, v in row.items() if v != ""} for row in csv.DictReader(f)]
+    """metrics.csv as a list of rows, empty cells dropped; ConfigError if it is missing, holds no row, or was cut."""
+    table = read_metrics_table(run_dir)
+    require(not table.cut_tail, f"{table.path} ends in a cut row (written when the run was stopped, or edited); "
+            "remove that line, or resume the run, which rewrites it")
+    require(bool(table.rows), f"{table.path} holds no rows yet; the run writes one at each evaluation")
+    return [{k: float(v) for k, v in row.items() if v != ""} for row in table.rows]
+
+
+def metrics_history(run_dir: Path, columns: list[str], step: int, rows: int) -> list[dict[str, str]]:
+    """The rows of RUN/metrics.csv a run resumed from its checkpoint at `step` keeps: its first `rows` rows, which
+    the checkpoint counts (one per evaluation up to `step`); later rows are produced again. ConfigError, naming
+    the file, if it does not hold them: history is never dropped or rewritten silently."""
+    path = run_dir / METRICS_FILE
+    if rows == 0 and not path.exists():
+        return []
+    table = read_metrics_table(run_dir)
+    require(table.columns == columns, f"{path} has other columns than this run writes (written by another "
+            "version of ebrl?); restore it, or train the run again with --overwrite")
+    kept = [row for row in table.rows if float(row["step"]) <= step]
+    require(len(kept) == rows and kept == table.rows[:rows],
+            f"{path} holds {len(kept)} of the {rows} rows up to step {step} that the checkpoint counts (it was cut or "
+            "edited); restore it from a backup, or train the run again with --overwrite")
+    return kept
 
 
 @dataclasses.dataclass
@@ -250,24 +360,41 @@ class Checkpoint:
     env_state: Any = None  # the environment's state where it is a JAX pytree (pure-JAX driver)
 
 
-class Checkpointer:
-    """Atomic checkpoints with orbax (written to a temporary folder, then renamed); the latest two are kept."""
+class _StepFolder:
+    """An orbax CheckpointManager over one folder of a run, one sub-folder per step (written atomically: to a
+    temporary folder, then renamed), keeping the newest `max_to_keep` steps (None: all)."""
 
-    def __init__(self, run_dir: Path):
+    def __init__(self, run_dir: Path, folder: str, max_to_keep: int | None):
         import orbax.checkpoint as ocp
 
         self._ocp = ocp
         self.run_dir = run_dir
         self.manager = ocp.CheckpointManager(
-            (run_dir / "checkpoints").absolute(),
-            options=ocp.CheckpointManagerOptions(max_to_keep=2, enable_async_checkpointing=False),
-        )
+            (run_dir / folder).absolute(),
+            options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, enable_async_checkpointing=False))
 
     def latest_step(self) -> int | None:
         return self.manager.latest_step()
 
     def all_steps(self) -> list[int]:
         return list(self.manager.all_steps())
+
+    def drop_after(self, step: int) -> None:
+        """Delete the steps saved after `step`: a resume from `step` writes them again."""
+        for saved in self.manager.all_steps():
+            if saved > step:
+                self.manager.delete(saved)
+
+    def close(self) -> None:
+        self.manager.close()
+
+
+class Checkpointer(_StepFolder):
+    """The resumable checkpoints of a run, RUN/checkpoints/<step>: agent, replay buffer, the loop's host state and
+    the environment's; the latest two are kept."""
+
+    def __init__(self, run_dir: Path):
+        super().__init__(run_dir, "checkpoints", max_to_keep=2)
 
     def save(self, checkpoint: Checkpoint) -> None:
         ocp = self._ocp
@@ -311,11 +438,8 @@ class Checkpointer:
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
                               "one, or start a new run") from None
 
-    def close(self) -> None:
-        self.manager.close()
 
-
-class BestCheckpointer:
+class BestCheckpointer(_StepFolder):
     """The agent state at the run's best evaluation return (of its default action mode) so far, in RUN/best.
 
     A new best is saved at the evaluation that makes it; older ones are pruned once a regular checkpoint no
@@ -323,16 +447,7 @@ class BestCheckpointer:
     or before it), and a resume drops those saved after its checkpoint, which it will evaluate again."""
 
     def __init__(self, run_dir: Path):
-        import orbax.checkpoint as ocp
-
-        self._ocp = ocp
-        self.run_dir = run_dir
-        self.manager = ocp.CheckpointManager(
-            (run_dir / BEST_FOLDER).absolute(),
-            options=ocp.CheckpointManagerOptions(max_to_keep=None, enable_async_checkpointing=False))
-
-    def latest_step(self) -> int | None:
-        return self.manager.latest_step()
+        super().__init__(run_dir, BEST_FOLDER, max_to_keep=None)
 
     def save(self, step: int, agent_state: Any, value: float) -> None:
         args = self._ocp.args
@@ -357,14 +472,6 @@ class BestCheckpointer:
         restored = self.manager.restore(step, args=args.Composite(agent=args.StandardRestore(abstract_agent_state)))
         return step, restored.agent
 
-    def drop_after(self, step: int) -> None:
-        for saved in self.manager.all_steps():
-            if saved > step:
-                self.manager.delete(saved)
-
-    def close(self) -> None:
-        self.manager.close()
-
 
 def _replay_to_host(buffer: ReplayBuffer) -> dict:
     """The filled part of the buffer only, so a checkpoint grows with the data, not with the capacity."""
@@ -374,11 +481,22 @@ def _replay_to_host(buffer: ReplayBuffer) -> dict:
 
 
 def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
+    """The saved ring in a ring of `replay_capacity` slots, laid out as that ring would hold the same transitions.
+
+    A ring of capacity C = min(buffer size, steps) that saw t transitions holds slots [0, min(t, C)) and writes
+    next at t mod C. The saved ring's capacity is not stored; with size s and position p, its transitions in the
+    order they came are roll(data, −p) (p = s if it never wrapped). A larger ring (a finished run extended with
+    --steps) gets them at [0, s) and writes next at s, as the ring of the longer run would at this step; an equal
+    one (s = C: full in both) keeps the saved layout, which uniform sampling by slot index depends on.
+    """
     empty = replay_init(replay_capacity, obs_dim, act_dim)
-    size = int(saved["size"])
-    data = Transition(**{name: getattr(empty.data, name).at[:size].set(saved["data"][name])
-                         for name in TRANSITION_FIELDS})
-    return ReplayBuffer(data, jax.numpy.asarray(saved["position"]), jax.numpy.asarray(saved["size"]))
+    size, position = int(saved["size"]), int(saved["position"])
+    data = {name: np.asarray(saved["data"][name]) for name in TRANSITION_FIELDS}
+    if size < replay_capacity and position != size:  # a wrapped ring moved into a larger one
+        data = {name: np.roll(values, -position, axis=0) for name, values in data.items()}
+        position = size
+    stored = Transition(**{name: getattr(empty.data, name).at[:size].set(data[name]) for name in TRANSITION_FIELDS})
+    return ReplayBuffer(stored, jax.numpy.asarray(position, jax.numpy.int32), jax.numpy.asarray(size, jax.numpy.int32))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -387,17 +505,22 @@ class LoadedRun:
     agent: Any  # ebrl.agents.Agent
     state: Any
     step: int
+    obs_dim: int
+    act_dim: int
+    action_low: np.ndarray  # (act_dim,) float32: the task's bounds, to which the agent's [-1, 1] is rescaled
+    action_high: np.ndarray
 
 
 def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     """A run's agent with the state of a checkpoint (no replay buffer), for evaluation, pictures and export:
     `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint."""
     from ebrl.agents import ALGORITHMS
-    from ebrl.envs import make_env, space_dims
+    from ebrl.envs import action_bounds, make_env, space_dims
 
     spec = read_spec(run_dir)
     env = make_env(spec.train.env, kwargs=spec.train.env_kwargs)
     obs_dim, act_dim = space_dims(env)
+    low, high = action_bounds(env)
     env.close()
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
     require(checkpoint in ("best", "latest") or checkpoint.isdigit(),
@@ -409,7 +532,7 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
         step, state = checkpointer.restore_agent(abstract, *([] if step is None else [step]))
     finally:
         checkpointer.close()
-    return LoadedRun(spec, agent, state, step)
+    return LoadedRun(spec, agent, state, step, obs_dim, act_dim, low, high)
 
 
 def check_mode(agent, algo: str, mode: str | None) -> str:

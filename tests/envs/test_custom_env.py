@@ -41,3 +41,12 @@ def test_bad_custom_environment_input_is_one_line(capsys, tmp_path, flags, fragm
     i = TINY.index("--env")
     fails_cleanly(capsys, ["train", *TINY[:i], *TINY[i + 2:], *flags, "--out", str(out)], *fragments)
     assert not out.exists()
+
+
+def test_an_environment_module_that_raises_is_one_line(capsys, tmp_path, monkeypatch):
+    (tmp_path / "broken_envs.py").write_text("raise RuntimeError('no licence for the simulator')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    out = tmp_path / "run"
+    fails_cleanly(capsys, ["train", *with_env("broken_envs:my/Broken-v0"), "--out", str(out)],
+                  "importing 'broken_envs'", "raised RuntimeError: no licence for the simulator", "fix the module")
+    assert not out.exists()

@@ -37,7 +37,7 @@ def test_gaussian_entropy():
 
 def test_quick_study_writes_every_table_and_figure(tmp_path, capsys):
     out = tmp_path / "entropy"
-    assert main(["entropy", "--quick", "--seeds", "2", "--out", str(out)]) == 0
+    assert main(["entropy", "--quick", "--n-seeds", "2", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
     for stem in ("a_gaussian", "b_mixtures", "c_kernel_sigma"):
         assert {f"{stem}.csv", f"{stem}.md"} <= names

@@ -1,6 +1,8 @@
 """Environments: `make_env` for any Gymnasium id with a Box action space, actions rescaled to [-1, 1]."""
 
 import difflib
+import functools
+import sys
 
 import gymnasium as gym
 import numpy as np
@@ -14,6 +16,7 @@ def make_env(env_id: str, render_mode: str | None = None, kwargs: dict | None = 
     ids. An id `module:Id` imports `module` first (from the working directory too), as Gymnasium does."""
     if ":" in env_id:
         _import_env_module(env_id)
+    _quiet_known_mujoco_warnings()
     try:
         options: dict = {**(kwargs or {}), **({} if render_mode is None else {"render_mode": render_mode})}
         env = gym.make(env_id, **options)
@@ -45,7 +48,6 @@ def _import_env_module(env_id: str) -> None:
     """Import the module of a `module:Id` environment id, which registers Id; ConfigError if it cannot be."""
     import importlib
     import os
-    import sys
 
     module = env_id.split(":", 1)[0]
     if os.getcwd() not in sys.path:
@@ -55,6 +57,32 @@ def _import_env_module(env_id: str) -> None:
     except ImportError as exc:
         raise ConfigError(f"cannot import {module!r}, the module of env {env_id} ({exc}); install it, or run "
                           "from the folder that holds it", "env") from None
+    except Exception as exc:  # the user's module failed while it ran: one line, in their terms
+        raise ConfigError(f"importing {module!r}, the module of env {env_id}, raised {type(exc).__name__}: {exc}; "
+                          f"fix the module (python -c 'import {module}' shows the traceback)", "env") from None
+
+
+# Gymnasium's own HalfCheetah model uses this compiler attribute, which MuJoCo 4 deprecates: once per model built,
+# nothing the user can act on (ebrl builds several copies of a task per command).
+KNOWN_MUJOCO_WARNINGS = ("compiler attribute 'settotalmass' is deprecated",)
+
+
+@functools.cache
+def _quiet_known_mujoco_warnings() -> None:
+    """Print MuJoCo's warnings as it does (WARNING: ... on stderr), except KNOWN_MUJOCO_WARNINGS; a handler the
+    user installed is kept."""
+    try:
+        import mujoco
+    except ImportError:
+        return
+    if mujoco.get_mju_user_warning() is not None:
+        return
+
+    def warn(message: str) -> None:
+        if not message.startswith(KNOWN_MUJOCO_WARNINGS):
+            print(f"WARNING: {message}", file=sys.stderr)
+
+    mujoco.set_mju_user_warning(warn)
 
 
 def space_dims(env: gym.Env) -> tuple[int, int]:
@@ -62,6 +90,13 @@ def space_dims(env: gym.Env) -> tuple[int, int]:
     obs_shape, act_shape = env.observation_space.shape, env.action_space.shape
     assert obs_shape is not None and act_shape is not None  # make_env accepts Box spaces only
     return int(obs_shape[0]), int(act_shape[0])
+
+
+def action_bounds(env: gym.Env) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high), float32 (act_dim,): the task's action bounds, to which make_env rescales [-1, 1]."""
+    assert isinstance(env, RescaleAction)
+    inner = env.env.action_space
+    return np.asarray(inner.low, np.float32), np.asarray(inner.high, np.float32)  # type: ignore[attr-defined]
 
 
 def episode_seed(*path: int) -> int:

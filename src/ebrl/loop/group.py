@@ -5,7 +5,8 @@ Per chunk of `chunk` environment steps, for all seeds at once: the driver collec
 chunk × updates_per_step gradient updates per seed. Evaluation, metrics rows and checkpoints happen between chunks,
 for each seed into its own run directory. Every seed's checkpoints are written at the same steps; a group resumes
 from the latest step that every seed has (orbax keeps two per seed), so a kill in the middle of writing them loses
-one interval at most and a resumed group ends identical to an uninterrupted one.
+one interval at most (what some seeds saved past it is dropped and written again) and a resumed group ends
+identical to an uninterrupted one.
 """
 
 import dataclasses
@@ -28,7 +29,7 @@ from ebrl.loop.gym_driver import GymDriver
 from ebrl.loop.jax_driver import JaxDriver, slot_shape
 from ebrl.loop.learner import SeedState, batched, make_learner, seed_keys, seed_slice, stack_seeds
 from ebrl.replay import zeros_transitions
-from ebrl.runs import BestCheckpointer, Checkpoint, Checkpointer, MetricsLog, RunSpec
+from ebrl.runs import BestCheckpointer, Checkpoint, Checkpointer, MetricsLog, RunSpec, metrics_history
 
 TIMING_COLUMNS = ("time_s", "sps")  # the only columns that differ between repeated runs
 DRIVERS = ("auto", "gym", "jax")
@@ -130,9 +131,15 @@ class GroupTrainer:
         self.best = [BestCheckpointer(run_dir) for run_dir in run_dirs]
         functions = driver_functions(cfg, driver)
         kind = "jax" if functions is not None else "gym"
-
+        self.columns = metrics_columns(agent, probe, obs_dim, act_dim)
+        probe.close()
+        self.histories: list[list[dict]] = [[] for _ in run_dirs]
         if resume:
-            self._restore(learner, functions, obs_dim, act_dim, vector)
+            try:
+                self._restore(learner, functions, obs_dim, act_dim, vector)
+            except BaseException:
+                self.close()
+                raise
         else:
             self.step = 0
             self.states = self.learner.init(jnp.asarray(self.seeds))
@@ -140,12 +147,11 @@ class GroupTrainer:
             self.driver = (JaxDriver(functions, learner, self.seeds) if kind == "jax"
                            else GymDriver(cfg.env, cfg.env_kwargs, self.seeds, obs_dim, act_dim, vector))
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
-        self.columns = metrics_columns(agent, probe, obs_dim, act_dim)
-        probe.close()
 
     def _restore(self, learner, functions, obs_dim: int, act_dim: int, vector: str) -> None:
         """The group's state at the latest step every seed saved; ConfigError (nothing written) if there is none,
-        if the group is already done, or if the checkpoints come from an older ebrl."""
+        if the group is already done, if the checkpoints come from an older ebrl, or if a seed's metrics.csv lacks
+        rows its checkpoint counts. Then what a seed saved past that step is dropped: it happens again."""
         self.step = common_checkpoint_step(self.checkpointers, self.run_dirs)
         if self.step >= self.cfg.steps:
             raise ConfigError(f"{self._where()} is already at step {self.step} of {self.cfg.steps}; pass steps N "
@@ -164,8 +170,10 @@ class GroupTrainer:
         self.states = SeedState(stack_seeds([s.agent_state for s in saved]), stack_seeds([s.replay for s in saved]),
                                 act_keys, update_keys)
         self.logs = [SeedLog(**s.loop) for s in saved]
-        for best in self.best:  # evaluations after the checkpoint happen again
-            best.drop_after(self.step)
+        self.histories = [metrics_history(d, self.columns, self.step, log.eval_round)
+                          for d, log in zip(self.run_dirs, self.logs)]
+        for folder in [*self.checkpointers, *self.best]:  # what a seed saved past the common step happens again
+            folder.drop_after(self.step)
         self.driver = (JaxDriver(functions, learner, self.seeds, stack_seeds([s.env_state for s in saved]))
                        if kind == "jax" else
                        GymDriver(self.cfg.env, self.cfg.env_kwargs, self.seeds, obs_dim, act_dim, vector,
@@ -183,8 +191,9 @@ class GroupTrainer:
         """Train to the configured steps (or a Ctrl-C, or a divergence: TrainingDiverged); `wandb_runs`, one per
         seed, receive the metrics rows too."""
         cfg = self.cfg
-        metrics_logs = [MetricsLog(d, self.columns, self.step if self.resume else None, run)
-                        for d, run in zip(self.run_dirs, wandb_runs or [None] * len(self.run_dirs))]
+        metrics_logs = [MetricsLog(d, self.columns, history, self.step if self.resume else None, run)
+                        for d, history, run in zip(self.run_dirs, self.histories,
+                                                   wandb_runs or [None] * len(self.run_dirs))]
         start_time, start_elapsed = time.perf_counter(), self.logs[0].elapsed_s
         self.row_time, self.row_step = start_time, self.step
         last_rows: list[dict] = [{} for _ in self.seeds]
@@ -289,11 +298,10 @@ class GroupTrainer:
             self.best[k].prune(min(checkpointer.all_steps()))
 
     def close(self) -> None:
-        for checkpointer in self.checkpointers:
-            checkpointer.close()
-        for best in self.best:
-            best.close()
-        self.driver.close()
+        for folder in [*self.checkpointers, *self.best]:
+            folder.close()
+        if hasattr(self, "driver"):  # none yet when a resume was refused
+            self.driver.close()
         for env in self.eval_envs:
             env.close()
 

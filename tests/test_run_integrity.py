@@ -1,0 +1,149 @@
+"""No run loses data: extending a finished run, a group killed while its seeds wrote a checkpoint, an overwrite
+beside a busy run, a cut metrics.csv, and training too short to learn."""
+
+import shutil
+
+import pytest
+
+from ebrl.cli import main
+from tests.conftest import TINY
+from tests.helpers import stamps
+from tests.test_cli import fails_cleanly
+from tests.test_train import metrics_without_timing, start_training, wait_for_checkpoint
+
+
+def with_flags(env: str, steps: int, *extra: str) -> list[str]:
+    flags = list(TINY)
+    flags[flags.index("--env") + 1] = env
+    flags[flags.index("--steps") + 1] = str(steps)
+    return [*flags, "--no-pictures", *extra]
+
+
+def seed_dirs(out, group: bool):
+    return [out / "seed_0", out / "seed_1"] if group else [out]
+
+
+@pytest.mark.parametrize("env, group", [("Pendulum-v1", False), ("Pendulum-v1", True),
+                                        ("ebrl/MultiGoal3-v0", False), ("ebrl/MultiGoal3-v0", True)])
+def test_extending_a_finished_run_equals_a_run_with_the_longer_budget(env, group, tmp_path):
+    """A 400-step run's replay ring is full (capacity min(buffer size, steps) = 400) and its write position has
+    wrapped to 0; extended to 600 steps, its transitions must sit where the 600-step run's ring holds them.
+    Pendulum trains with the Gymnasium driver, MultiGoal3 with the on-device one."""
+    seeds = ["--seeds", "0", "1"] if group else []
+    full, extended = tmp_path / "full", tmp_path / "extended"
+    assert main(["train", *with_flags(env, 600, *seeds), "--out", str(full)]) == 0
+    assert main(["train", *with_flags(env, 400, *seeds), "--out", str(extended)]) == 0
+    assert main(["train", "--resume", str(extended), "--steps", "600", "--no-progress"]) == 0
+    for run_full, run_extended in zip(seed_dirs(full, group), seed_dirs(extended, group)):
+        assert metrics_without_timing(run_extended) == metrics_without_timing(run_full)
+
+
+def cut(path, keep_bytes):
+    path.write_bytes(path.read_bytes()[:keep_bytes])
+
+
+@pytest.mark.parametrize("damage, fragments", [
+    (lambda p: p.write_bytes(b""), ["metrics.csv is empty"]),
+    (lambda p: cut(p, len(p.read_bytes().splitlines(keepends=True)[0])), ["holds 0 of the 3 rows up to step 600"]),
+    (lambda p: cut(p, sum(map(len, p.read_bytes().splitlines(keepends=True)[:3])) - 7), ["holds 1 of the 3 rows"]),
+    (lambda p: p.write_bytes(p.read_bytes().replace(b"\n400,", b"\n4x0,", 1)), ["line 3 is not a complete row"]),
+    (lambda p: p.unlink(), ["metrics.csv does not exist"]),
+])
+def test_resume_refuses_a_metrics_file_that_lost_rows(tiny_run, tmp_path, capsys, damage, fragments):
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    damage(run_dir / "metrics.csv")
+    before = stamps(run_dir)
+    contents = {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"}
+    fails_cleanly(capsys, ["train", "--resume", str(run_dir), "--steps", "800"], str(run_dir / "metrics.csv"),
+                  *fragments)
+    assert stamps(run_dir) == before
+    assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"} == contents
+
+
+def test_a_row_cut_after_the_checkpoint_is_produced_again(tiny_run, tmp_path):
+    """Killed while writing the row of step 600, before its checkpoint: the resume from 400 writes it again."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    shutil.rmtree(run_dir / "checkpoints" / "600")
+    metrics = run_dir / "metrics.csv"
+    cut(metrics, len(metrics.read_bytes()) - 40)
+    assert main(["train", "--resume", str(run_dir), "--no-progress"]) == 0
+    assert metrics_without_timing(run_dir) == metrics_without_timing(tiny_run)
+
+
+@pytest.mark.parametrize("argv", [
+    ["plot", "{run}"],
+    ["plot", "{run}", "--out", "{tmp}/curves.png"],
+])
+@pytest.mark.parametrize("damage, fragment", [
+    (lambda p: p.unlink(), "does not exist"),
+    (lambda p: p.write_bytes(b""), "is empty"),
+    (lambda p: cut(p, len(p.read_bytes().splitlines(keepends=True)[0])), "holds no rows yet"),
+    (lambda p: cut(p, len(p.read_bytes()) - 40), "ends in a cut row"),
+])
+def test_plot_of_a_missing_empty_or_cut_metrics_file_is_one_line(tiny_run, tmp_path, capsys, argv, damage,
+                                                                  fragment):
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir, ignore=shutil.ignore_patterns("figures"))
+    damage(run_dir / "metrics.csv")
+    fails_cleanly(capsys, [a.format(run=run_dir, tmp=tmp_path) for a in argv], fragment)
+    assert not (run_dir / "figures").exists() and not (tmp_path / "curves.png").exists()
+
+
+def test_training_that_would_never_update_is_refused(capsys, tmp_path):
+    out = tmp_path / "short"
+    fails_cleanly(capsys, ["train", *with_flags("Pendulum-v1", 50), "--out", str(out)],
+                  "--steps (50) ends before --learning-starts (100)")
+    assert not out.exists()
+    fails_cleanly(capsys, ["mujoco", "--envs", "Hopper-v5", "--algos", "s2ac", "--seeds", "0", "--steps", "500",
+                           "--out", str(out)], "--steps (500) ends before", "(1000)")
+    assert not out.exists()
+
+
+def test_overwrite_refuses_while_another_process_trains_the_group(tmp_path, capsys):
+    """`--seeds 2 3 --overwrite` would remove seeds 0 and 1 of the group; while another process trains them, the
+    whole command is refused, nothing is removed, and that training finishes intact."""
+    out = tmp_path / "g"
+    process = start_training(out, "--seeds", "0", "1")
+    wait_for_checkpoint(out / "seed_1", process)
+    fails_cleanly(capsys, ["train", *TINY, "--seeds", "2", "3", "--out", str(out), "--overwrite"],
+                  "is being trained by another process")
+    assert (out / "seed_0" / "config.json").is_file() and (out / "seed_1" / "config.json").is_file()
+    assert not (out / "seed_2").exists() and not (out / "seed_3").exists()
+    assert process.wait(timeout=300) == 0, process.stdout.read().decode()
+    for seed in (0, 1):
+        rows = metrics_without_timing(out / f"seed_{seed}")
+        assert [row["step"] for row in rows] == [str(200 * i) for i in range(1, 9)]
+    # once it has finished, the overwrite goes through and leaves only the new seeds
+    assert main(["train", *TINY, "--seeds", "2", "3", "--out", str(out), "--overwrite"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == ["seed_2", "seed_3"]
+
+
+@pytest.mark.parametrize("argv, where", [
+    (["train", *TINY, "--out", "/proc/ebrl-test/run"], "/proc/ebrl-test/run"),
+    (["export", "{run}", "--out", "/proc/ebrl-test/policy.jax"], "/proc/ebrl-test"),
+    (["plot", "{run}", "--out", "/sys/ebrl-test/curves.png"], "/sys/ebrl-test"),
+])
+def test_an_output_that_cannot_be_written_is_one_line(tiny_run, capsys, argv, where):
+    fails_cleanly(capsys, [a.format(run=tiny_run) for a in argv], f"cannot write in {where}", "choose another --out")
+
+
+@pytest.mark.parametrize("section, field, value, fragment", [
+    ("train", "steps", "600", "steps is '600', which is not of its type int"),
+    ("agent", "hidden", [32, "wide"], "hidden is [32, 'wide']"),
+    ("agent", "autotune_alpha", 1, "autotune_alpha is 1, which is not of its type bool"),
+])
+def test_a_config_file_with_values_of_the_wrong_type_is_one_line(tiny_run, tmp_path, capsys, section, field, value,
+                                                                 fragment):
+    import json
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    config = json.loads((run_dir / "config.json").read_text())
+    config[section][field] = value
+    (run_dir / "config.json").write_text(json.dumps(config))
+    before = stamps(run_dir)
+    for argv in (["eval", str(run_dir)], ["plot", str(run_dir)], ["train", "--resume", str(run_dir), "--steps", "800"]):
+        fails_cleanly(capsys, argv, "config.json is unreadable", fragment)
+    assert stamps(run_dir) == before
