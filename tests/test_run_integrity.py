@@ -98,6 +98,8 @@ def test_training_that_would_never_update_is_refused(capsys, tmp_path):
     assert not out.exists()
     fails_cleanly(capsys, ["mujoco", "--envs", "Hopper-v5", "--algos", "s2ac", "--seeds", "0", "--steps", "500",
                            "--out", str(out)], "--steps (500) ends before", "(1000)")
+    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--steps", "500", "--n-seeds", "1", "--out", str(out),
+                           "--runs-dir", str(out / "runs")], "--steps (500) ends before", "(1000)")
     assert not out.exists()
 
 

@@ -7,6 +7,7 @@ import contextlib
 import dataclasses
 import io
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated, Literal
@@ -59,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except TrainingDiverged as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 3
+    except BrokenPipeError:  # the reader of our output left (`ebrl train --help | head`)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
+        return 141
 
 
 def _fail(message: str) -> int:
@@ -163,7 +167,7 @@ class RunOptions:
 
 TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
 
-  --algo {s2ac,sac,sql}  the algorithm (default s2ac); `ebrl train --algo A --help` lists its own options
+  --algo {{{algos}}}  the algorithm (default s2ac); `ebrl train --algo A --help` lists its own options
   --resume RUN           continue RUN, a run or a seed group, from its last checkpoint (from the start if it has none);
                          the options below then default to the run's values and change it from the checkpoint on
   --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies"""
@@ -194,7 +198,8 @@ def train_command(args: list[str]) -> int:
     preset = find_preset(algo, env_id) if use_preset else None
     options_type = _train_options_type(config_type)
     default = options_type(*preset_defaults(algo, preset), RunOptions()) if preset else None
-    options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default, TRAIN_HELP)
+    options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default,
+                    TRAIN_HELP.format(algos=",".join(sorted(ALGORITHMS))))
     run = options.run
     if run.seeds is not None and any(arg == "--seed" or arg.startswith("--seed=") for arg in args):
         raise ConfigError("--seed and --seeds exclude each other; give one run's seed with --seed, or a group's "

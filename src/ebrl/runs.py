@@ -13,10 +13,12 @@ A seed group (`ebrl train --seeds 0 1 2`) is a folder of such run directories, O
 import csv
 import dataclasses
 import datetime
+import functools
 import json
 import logging
 import os
 import shutil
+import sys
 import tempfile
 import types
 import typing
@@ -431,12 +433,43 @@ class Checkpointer(_StepFolder):
         return step, self._restore(step, agent=self._ocp.args.StandardRestore(abstract_agent_state)).agent
 
     def _restore(self, step: int, **items):
+        _silence_orphaned_reads()
         try:
             return self.manager.restore(step, args=self._ocp.args.Composite(**items))
         except Exception as exc:
             raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
                               f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
                               "one, or start a new run") from None
+
+
+@functools.cache
+def _silence_orphaned_reads() -> None:
+    """When a restore fails on a corrupt array, orbax's other reads of it still finish in TensorStore's threads, on
+    an asyncio loop orbax has closed: each prints a traceback (`Event loop is closed`, an exception ignored in an
+    orbax coroutine, or asyncio's log of a task "exception was never retrieved") around the one-line error the user
+    gets. Those, and only those, are dropped (installed once, before the first restore, since they may print before
+    the restore has failed)."""
+    excepthook, unraisablehook = sys.excepthook, sys.unraisablehook
+
+    def orphaned(exc: BaseException | None, where: object = None) -> bool:
+        code = getattr(where, "cr_code", None)
+        return (isinstance(exc, RuntimeError) and str(exc) == "Event loop is closed"
+                or code is not None and "orbax" in code.co_filename)
+
+    def quiet_excepthook(kind, value, traceback) -> None:
+        if not orphaned(value):
+            excepthook(kind, value, traceback)
+
+    def quiet_unraisablehook(unraisable) -> None:
+        if not orphaned(unraisable.exc_value, unraisable.object):
+            unraisablehook(unraisable)
+
+    def quiet_log(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not ("exception was never retrieved" in message and ("orbax" in message or "TensorStore" in message))
+
+    sys.excepthook, sys.unraisablehook = quiet_excepthook, quiet_unraisablehook
+    logging.getLogger("asyncio").addFilter(quiet_log)
 
 
 class BestCheckpointer(_StepFolder):

@@ -257,9 +257,12 @@ def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
 def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
                    console, rule: str = "train") -> list[Path]:
     """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
+    from ebrl.api import check_spec
     from ebrl.plots import plot_comparison
 
     planned = plan(experiment, steps, seeds)
+    for group in planned:  # every group's settings (e.g. a budget below its warm-up) before any group trains
+        check_spec(group.spec, len(group.seeds))
     trained = {group.name: train_planned(group, runs_dir, console) for group in planned}
     run_dirs = [run_dir for dirs in trained.values() for run_dir in dirs]
     envs = [FIG2_ENV, OBSTACLE_ENV] if experiment == "s2ac-fig2" else [SQL_ENV]
