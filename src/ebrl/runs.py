@@ -453,8 +453,8 @@ def _silence_orphaned_reads() -> None:
 
     def orphaned(exc: BaseException | None, where: object = None) -> bool:
         code = getattr(where, "cr_code", None)
-        return (isinstance(exc, RuntimeError) and str(exc) == "Event loop is closed"
-                or code is not None and "orbax" in code.co_filename)
+        return ((isinstance(exc, RuntimeError) and str(exc) == "Event loop is closed")
+                or (code is not None and "orbax" in code.co_filename))
 
     def quiet_excepthook(kind, value, traceback) -> None:
         if not orphaned(value):
