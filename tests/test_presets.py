@@ -14,7 +14,20 @@ def test_presets_are_found_by_algorithm_and_environment_family():
     scales = {env: find_preset("sql", f"{env}-v5").agent["reward_scale"]
               for env in ("Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid")}
     assert scales == {"Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0, "Ant": 300.0, "Humanoid": 100.0}
-    assert find_preset("sql", "Pendulum-v1") is None and find_preset("sac", "Hopper-v5") is None
+    assert find_preset("sql", "Pendulum-v1") is None and find_preset("sac", "Pendulum-v1") is None
+
+
+def test_sac_on_mujoco_is_the_s2ac_authors_baseline():
+    """anchor-s2ac.md §3: SAC with α = 0.2 fixed, batch 100, learning rates 1e-3, ReLU, 2×256, 10 000 random steps."""
+    from ebrl.api import preset_spec
+
+    spec = preset_spec("sac", "Walker2d-v5")
+    assert (spec.agent.alpha, spec.agent.autotune_alpha, spec.agent.actor_lr, spec.agent.critic_lr) == \
+        (0.2, False, 1e-3, 1e-3)
+    assert (spec.agent.hidden, spec.agent.activation, spec.agent.gamma, spec.agent.tau) == \
+        ((256, 256), "relu", 0.99, 0.005)
+    assert (spec.train.batch_size, spec.train.random_steps, spec.train.learning_starts) == (100, 10_000, 1000)
+    assert find_preset("sac", "Hopper-v5").name == "sac/mujoco"
 
 
 def test_train_uses_the_preset_says_so_and_flags_override_it(tmp_path, capsys):

@@ -69,6 +69,12 @@ S2AC_PENDULUM = _preset(
     train={**S2AC_MUJOCO.train, "steps": 20_000, "eval_every": 2000},
     agent=dict(S2AC_MUJOCO.agent))
 
+SAC_MUJOCO = _preset(
+    "sac/mujoco", "the S2AC authors' SAC baseline: SafaMessaoud/S2AC STAC/main.py `--actor sac` defaults (fixed "
+    "α = 0.2, batch 100, learning rates 1e-3, ReLU, 2×256, 10 000 random steps, updates from step 1000)",
+    train=dict(S2AC_MUJOCO.train),
+    agent=dict(alpha=0.2, autotune_alpha=False, actor_lr=1e-3, critic_lr=1e-3, hidden=(256, 256), activation="relu"))
+
 MUJOCO_FAMILIES = ("Swimmer", "Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid", "HumanoidStandup",
                    "InvertedPendulum", "InvertedDoublePendulum", "Reacher", "Pusher")
 
@@ -76,6 +82,7 @@ PRESETS: dict[tuple[str, str], Preset] = {
     **{("s2ac", family): S2AC_MULTIGOAL for family in MULTIGOAL_FAMILIES},
     **{("s2ac", family): S2AC_MUJOCO for family in MUJOCO_FAMILIES},
     ("s2ac", "Pendulum"): S2AC_PENDULUM,
+    **{("sac", family): SAC_MUJOCO for family in MUJOCO_FAMILIES},
     **{("sql", family): SQL_MULTIGOAL for family in MULTIGOAL_FAMILIES},
     **{("sql", family): _sql_mujoco(family) for family in SQL_MUJOCO_REWARD_SCALES},
 }

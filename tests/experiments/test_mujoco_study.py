@@ -15,7 +15,7 @@ import scipy.stats
 
 from ebrl.experiments.mujoco import StudyPlan, plan_groups, run_study
 from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
-from ebrl.presets import S2AC_MUJOCO
+from ebrl.presets import S2AC_MUJOCO, SAC_MUJOCO
 from tests.test_cli import fails_cleanly
 
 # Two cheap tasks (Pendulum's state is not exposed, InvertedPendulum's MuJoCo state is), tiny networks.
@@ -47,11 +47,9 @@ def test_the_plan_uses_each_algorithms_preset_for_the_task():
     assert (s2ac.agent.variant, s2ac.agent.svgd_steps, s2ac.train.random_steps) == ("phi-theta", 3, 10_000)
     assert groups["Hopper-v5", "sql"].spec.agent.reward_scale == 30.0  # softqlearning's mujoco_all_sql.py
     assert groups["Walker2d-v5", "sql"].spec.agent.reward_scale == 10.0
-    from ebrl.agents.sac import SACConfig
-    from ebrl.config import TrainConfig
-
-    sac = groups["Walker2d-v5", "sac"].spec
-    assert sac.agent == SACConfig() and sac.train.batch_size == TrainConfig().batch_size
+    sac = groups["Walker2d-v5", "sac"].spec  # the S2AC authors' own SAC baseline, preset sac/mujoco
+    assert {k: getattr(sac.agent, k) for k in SAC_MUJOCO.agent} == dict(SAC_MUJOCO.agent)
+    assert (sac.train.batch_size, sac.train.random_steps) == (100, 10_000)
 
 
 def test_the_study_writes_its_tables_per_task_and_algorithm(study):
@@ -202,6 +200,6 @@ def test_bad_study_input_is_one_line_before_any_work(capsys, tmp_path, flags, fr
 
 def test_a_folder_with_another_study_is_refused_and_kept(capsys, study):
     before = {p: p.read_bytes() for p in study.glob("*.json")}
-    fails_cleanly(capsys, ["mujoco", "--envs", "Pendulum-v1", "--steps", "600", "--out", str(study)],
+    fails_cleanly(capsys, ["mujoco", "--envs", "Pendulum-v1", "--steps", "6000", "--out", str(study)],
                   "holds another study", "choose another --out")
     assert {p: p.read_bytes() for p in study.glob("*.json")} == before
