@@ -2,6 +2,7 @@ import json
 
 from ebrl.cli import main
 from ebrl.presets import SQL_MULTIGOAL, env_family, find_preset
+from tests.test_cli import fails_cleanly
 
 SHORT = ["--steps", "150", "--learning-starts", "100", "--chunk", "50", "--eval-every", "150", "--eval-episodes", "1",
          "--checkpoint-every", "150", "--no-progress"]
@@ -38,6 +39,22 @@ def test_train_uses_the_preset_says_so_and_flags_override_it(tmp_path, capsys):
     config = json.loads((out / "config.json").read_text())
     assert config["agent"]["reward_scale"] == 0.1 and config["agent"]["kernel_particles"] == 32  # from the preset
     assert config["train"]["batch_size"] == 16 and config["train"]["steps"] == 150  # overridden
+
+
+def test_a_preset_chosen_by_name(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--preset", "sac/mujoco", *SHORT, "--batch-size",
+                 "16", "--hidden", "16", "--out", str(out)]) == 0
+    assert "preset sac/mujoco" in capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert (config["agent"]["alpha"], config["agent"]["autotune_alpha"], config["agent"]["actor_lr"]) == \
+        (0.2, False, 1e-3)
+    fails_cleanly(capsys, ["train", "--algo", "sac", "--preset", "sac/atari", "--out", str(tmp_path / "x")],
+                  "--preset 'sac/atari' is not one of sac's; choose one of sac/mujoco")
+    fails_cleanly(capsys, ["train", "--algo", "sac", "--preset", "sql/multigoal", "--out", str(tmp_path / "x")],
+                  "--preset 'sql/multigoal' is not one of sac's")
+    fails_cleanly(capsys, ["train", "--algo", "sac", "--preset", "sac/mujoco", "--no-preset"], "exclude each other")
+    assert not (tmp_path / "x").exists()
 
 
 def test_no_preset(tmp_path, capsys):

@@ -203,7 +203,7 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     extends the budget; `train` and `agent` change TrainConfig and algorithm fields from the checkpoint on (e.g. a
     smaller learning rate after a divergence), but not the task, the seed, the replay capacity or the networks'
     shapes. `seeds`, if given, must be the group's seeds; `wandb` as for `train` (the same W&B runs continue).
-    A run or group stopped before its seeds shared a checkpoint trains again from step 0 with its config.json.
+    A run or group stopped before its first checkpoint trains again from step 0 with its config.json.
     ConfigError, with nothing written, if the run cannot be continued."""
     from ebrl.loop.group import GroupTrainer
 
@@ -231,8 +231,8 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     train = {**(train or {}), **({"steps": steps} if steps is not None else {})}
     changed = _changed_spec(base, train, agent or {})
     check_spec(changed, len(found))
-    if not set.intersection(*(set(_checkpoint_steps(d)) for d in run_dirs)):
-        # stopped before its seeds shared a checkpoint: nothing to continue, so it starts again from its config.json
+    if not any(_checkpoint_steps(d) for d in run_dirs):
+        # stopped before its first checkpoint: nothing to continue, so it starts again from its config.json
         if console is not None:
             console.print(f"{out} has no checkpoint to continue from; training it again from step 0")
         return _train_again(changed, None if single else found, out, vector=vector, progress=progress,

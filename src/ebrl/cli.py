@@ -170,32 +170,38 @@ TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
   --algo {{{algos}}}  the algorithm (default s2ac); `ebrl train --algo A --help` lists its own options
   --resume RUN           continue RUN, a run or a seed group, from its last checkpoint (from the start if it has none);
                          the options below then default to the run's values and change it from the checkpoint on
-  --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies"""
+  --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies
+  --preset NAME          start from the preset NAME of this algorithm instead (e.g. sac/mujoco on your own task)"""
 
 
 def train_command(args: list[str]) -> int:
     """Parse the flags into a RunSpec and run options, then call ebrl.api.train (or ebrl.api.resume)."""
     from ebrl import api
     from ebrl.agents import ALGORITHMS
-    from ebrl.presets import describe, find_preset, preset_defaults
+    from ebrl.presets import describe, find_preset, named_preset, preset_defaults
     from ebrl.runs import RunSpec
 
     algo, args = _pop_option(args, "--algo")
     resume_dir, args = _pop_option(args, "--resume")
     env_kwargs, args = _pop_option(args, "--env-kwargs")
+    preset_name, args = _pop_option(args, "--preset")
     console = Console(stderr=True)
     if resume_dir is not None:
-        if env_kwargs is not None:
-            raise ConfigError("--env-kwargs cannot change when a run resumes; start a new run instead")
+        for flag, value in (("--env-kwargs", env_kwargs), ("--preset", preset_name)):
+            if value is not None:
+                raise ConfigError(f"{flag} cannot change when a run resumes; start a new run instead")
         return _resume_command(Path(resume_dir), algo, args, console)
     use_preset = "--no-preset" not in args
     args = [arg for arg in args if arg != "--no-preset"]
+    if preset_name is not None and not use_preset:
+        raise ConfigError("--preset and --no-preset exclude each other; give one")
     algo = algo or "s2ac"
     if algo not in ALGORITHMS:
         raise ConfigError(f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
     config_type = ALGORITHMS[algo].config_type
     env_id = _peek_option(args, "--env") or TrainConfig().env
-    preset = find_preset(algo, env_id) if use_preset else None
+    preset = (named_preset(algo, preset_name) if preset_name is not None
+              else find_preset(algo, env_id) if use_preset else None)
     options_type = _train_options_type(config_type)
     default = options_type(*preset_defaults(algo, preset), RunOptions()) if preset else None
     options = parse(_flat(options_type), args, f"ebrl train --algo {algo}", default,

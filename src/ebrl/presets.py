@@ -97,6 +97,17 @@ def find_preset(algo: str, env_id: str) -> Preset | None:
     return PRESETS.get((algo, env_family(env_id)))
 
 
+def named_preset(algo: str, name: str) -> Preset:
+    """The preset called `name` (e.g. "sac/mujoco"); ConfigError unless it is one of `algo`'s presets."""
+    from ebrl.config import ConfigError
+
+    names = sorted({preset.name for (owner, _), preset in PRESETS.items() if owner == algo})
+    found = next((preset for (owner, _), preset in PRESETS.items() if owner == algo and preset.name == name), None)
+    if found is None:
+        raise ConfigError(f"preset {name!r} is not one of {algo}'s; choose one of {', '.join(names)}", "preset")
+    return found
+
+
 def preset_defaults(algo: str, preset: Preset | None):
     """(TrainConfig, the algorithm's config): the defaults with the preset's values applied, as `ebrl train` starts."""
     from ebrl.agents import ALGORITHMS

@@ -191,6 +191,8 @@ def _kill_a_group_worker_after_its_first_checkpoint(out, runner) -> bool:
     (["--envs", "Pendulum-v1", "--seeds", "1", "1"], ["more than once"]),
     (["--envs", "Pendulum-v1", "--ray", "127.0.0.1:1"], ["cannot reach a Ray cluster at 127.0.0.1:1"]),
     (["--envs", "Pendulum-v1", "--ray", "nowhere"], ["not auto or HOST:PORT"]),
+    (["--envs", "Pendulum-v1", "--workers", "9"], ["--workers (9) is more than the study's 3 group(s)"]),
+    (["--envs", "Pendulum-v1", "--gpus-per-group", "1"], ["--gpus-per-group is 1.0 but this machine", "no GPU"]),
 ])
 def test_bad_study_input_is_one_line_before_any_work(capsys, tmp_path, flags, fragments):
     out = tmp_path / "study"

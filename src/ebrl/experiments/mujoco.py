@@ -252,6 +252,15 @@ def run_on_ray(ray, groups: list[PlannedGroup], study_dir: Path, cpus: float, gp
         log(f"finished {group.name}")
 
 
+def _visible_gpus(ray_module) -> tuple[float, str]:
+    """(GPUs, where): those of the Ray cluster this process joined, else those JAX sees here."""
+    if ray_module is not None:
+        return float(ray_module.cluster_resources().get("GPU", 0)), "the Ray cluster"
+    import jax
+
+    return float(sum(device.platform == "gpu" for device in jax.devices())), "this machine (as JAX sees it)"
+
+
 def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | None = None, cpus_per_group: float = 1,
               gpus_per_group: float = 0, retries: int = 3, console=None, progress: bool = True) -> bool:
     """Check everything, train every group of the plan (reusing finished ones), and write the report; returns
@@ -261,10 +270,16 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
     study_dir = Path(study_dir)
     groups = check_study(plan, study_dir)
     require(workers >= 1, f"workers must be at least 1, got {workers}", "workers")
+    require(workers <= len(groups), f"workers ({workers}) is more than the study's {len(groups)} group(s), one "
+            f"process each; use at most {len(groups)}", "workers")
     require(retries >= 0, f"retries must be non-negative, got {retries}", "retries")
     require_positive("cpus_per_group", cpus_per_group)
     require(gpus_per_group >= 0, f"gpus_per_group must be non-negative, got {gpus_per_group}", "gpus_per_group")
     ray_module = connect_ray(ray) if ray is not None else None
+    if gpus_per_group > 0:
+        visible, where = _visible_gpus(ray_module)
+        require(visible > 0, f"gpus_per_group is {gpus_per_group} but {where} has no GPU; install JAX's CUDA build "
+                "(pip install 'ebrl[cuda]') on a machine with one, or drop gpus_per_group", "gpus_per_group")
     write_plan(plan, study_dir)
     log = console.print if console is not None else print
     if ray_module is not None:
