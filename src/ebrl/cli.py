@@ -573,6 +573,8 @@ class EntropyOptions:
     """Seeds per setting (a count)."""
     quick: bool = False
     """A tiny grid (seconds), to check that the pipeline runs."""
+    parts: tuple[Literal["a", "b", "c", "d"], ...] = ("a", "b", "c", "d")
+    """Which parts: (a) the 2-D Gaussian, (b) mixtures, (c) the kernel width, (d) the policy's entropy."""
     overwrite: bool = False
     """Replace results already in --out."""
 
@@ -586,7 +588,7 @@ def entropy_command(args: list[str]) -> int:
     _require_fresh_out(out, "*.csv", options.overwrite)
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
     console = Console(stderr=True)
-    for path in run_study(out, config, log=console.print):
+    for path in run_study(out, config, log=console.print, parts=options.parts):
         print(f"wrote {path}")
     return 0
 

@@ -6,7 +6,14 @@ import numpy as np
 import pytest
 
 from ebrl.cli import main
-from ebrl.experiments.entropy import gaussian_entropy, mixture_entropy, mixture_log_prob, mixture_means
+from ebrl.experiments.entropy import (
+    StudyConfig,
+    gaussian_entropy,
+    mixture_entropy,
+    mixture_log_prob,
+    mixture_means,
+    study_d,
+)
 
 
 def test_mixture_density_integrates_to_one_in_2d():
@@ -30,6 +37,14 @@ def test_one_component_monte_carlo_entropy_matches_the_gaussian(d, std):
         assert abs(estimate - 2.838) < 0.01
 
 
+def test_the_policy_entropy_of_zero_steps_is_the_initial_distributions():
+    """(d) with L = 0: the policy is the initial N(0, 6I), whose entropy both estimates and the measured truth give."""
+    rows = study_d(StudyConfig(policy_cells=((3, 0),), policy_chains=4000))
+    truth = 1.5 * math.log(2 * math.pi * math.e * 6.0)
+    for column in ("policy", "policy_knn", "trace", "exact"):
+        assert abs(rows[0][column] - truth) < 0.06, column
+
+
 def test_gaussian_entropy():
     cov = np.array([[2.0, 0.3], [0.3, 1.0]])
     assert gaussian_entropy(cov) == pytest.approx(0.5 * math.log((2 * math.pi * math.e) ** 2 * np.linalg.det(cov)))
@@ -39,12 +54,15 @@ def test_quick_study_writes_every_table_and_figure(tmp_path, capsys):
     out = tmp_path / "entropy"
     assert main(["entropy", "--quick", "--n-seeds", "2", "--out", str(out)]) == 0
     names = {p.name for p in out.iterdir()}
-    for stem in ("a_gaussian", "b_mixtures", "c_kernel_sigma"):
+    for stem in ("a_gaussian", "b_mixtures", "c_kernel_sigma", "d_policy_entropy"):
         assert {f"{stem}.csv", f"{stem}.md"} <= names
     assert {"a_gaussian.png", "a_long_horizon.png", "b_mixtures_components.png", "b_mixtures_std.png",
             "c_kernel_sigma.png"} <= names
     table = (out / "a_gaussian.md").read_text()
     assert "| N(0,6) | SVGD | trace | 30 | 20 | 2 |" in table
+    policy = (out / "d_policy_entropy.md").read_text().splitlines()
+    assert policy[0].startswith("| dim | steps | particles | step_size | chains | target | policy | policy_knn |")
+    assert len(policy) == 2 + 2 and policy[2].startswith("| 2 | 10 | 10 | 0.100 | 500 |")
     capsys.readouterr()
     assert main(["entropy", "--quick", "--out", str(out)]) == 2  # refuses to overwrite results
     assert "already holds results" in capsys.readouterr().err

@@ -4,7 +4,11 @@ track their particles' log-density estimate the entropy of their target, −mean
 (a) a 2-D correlated Gaussian: estimate against sampler steps for SVGD, LD, DLD, HMC, from two initialisations;
 (b) Gaussian mixtures: estimate and truth against the number of components and the component std, in several
     dimensions, over a (particles, steps) grid;
-(c) SVGD with a fixed kernel σ: the estimate against σ.
+(c) SVGD with a fixed kernel σ: the estimate against σ;
+(d) the policy's entropy: on Gaussian targets, the entropy of the distribution S2AC's random-particle policy samples
+    (one particle after L steps, measured over independent runs by ebrl.samplers.policy_samples) beside the
+    target's and beside each estimate, so that "has the sampler converged" and "does the estimate tell the
+    policy's entropy" are separate columns.
 
 Initialisations "N(µ, v)" use variance v (as the official notebook): N(0, 6) and N(4, 0.2). Ground truths are
 analytic for Gaussians and Monte Carlo (with standard error) for mixtures; the mixture density is normalised
@@ -48,10 +52,19 @@ class StudyConfig:
     long_particles: tuple[int, ...] = (20, 100, 400)
     """(a) beyond the official horizon: SVGD from N(0, 6) for `long_steps` steps with these particle counts."""
     long_steps: int = 200
+    policy_cells: tuple[tuple[int, int], ...] = ((2, 10), (6, 3), (6, 10), (10, 10), (20, 10), (20, 30), (100, 10))
+    """(d): (dimension, SVGD steps) of each cell."""
+    policy_particles: int = 10
+    policy_step_size: float = 0.1
+    policy_chains: int = 1000
+    """(d): independent sampler runs per cell, one policy sample each."""
 
 
 QUICK = StudyConfig(seeds=2, dims=(2,), components=(1, 2), stds=(2.0,), grid_b=((10, 5),), sigmas=(1.0,),
-                    grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",))
+                    grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",),
+                    policy_cells=((2, 10), (6, 3)), policy_chains=500)
+PARTS = ("a", "b", "c", "d")
+KNN_MAX_DIM = 8  # the nearest-neighbour estimate is within 0.05 nats of the truth up to here (its tests)
 
 
 def initial_particles(key, m: int, d: int, init: str):
@@ -195,6 +208,37 @@ def study_c(config: StudyConfig) -> list[dict]:
     return rows
 
 
+def study_d(config: StudyConfig) -> list[dict]:
+    """Per cell: a target N(µ, diag s²), µ ~ U(−1, 1)^d, s² ~ U(0.5, 2)^d, particles from N(0, 6I); the target's
+    entropy, the policy's (Gaussian fit of one particle from each of `policy_chains` runs, exact for these
+    near-Gaussian marginals up to sampling error; and the nearest-neighbour estimate where it is reliable), and
+    each log-density rule's estimate −mean log q with its error against the policy's entropy."""
+    return [_policy_cell(d, steps, config.policy_particles, config.policy_step_size, config.policy_chains)
+            for d, steps in config.policy_cells]
+
+
+def _policy_cell(d: int, steps: int, m: int, step_size: float, chains: int) -> dict:
+    from ebrl.samplers import gaussian_fit_entropy, knn_entropy, policy_samples, svgd_sample
+
+    mean_key, var_key, run_key = jax.random.split(jax.random.key(3000 + 10 * d + steps), 3)
+    mean = jax.random.uniform(mean_key, (d,), minval=-1.0, maxval=1.0)
+    variances = jax.random.uniform(var_key, (d,), minval=0.5, maxval=2.0)
+    row: dict = {"dim": d, "steps": steps, "particles": m, "step_size": step_size, "chains": chains,
+                 "target": gaussian_entropy(np.diag(np.asarray(variances)))}
+    estimates = {}
+    for logdet in ("trace", "exact"):
+        def run(key, logdet=logdet):
+            x0, log_q0 = initial_particles(key, m, d, "N(0,6)")
+            return svgd_sample(lambda x: -(x - mean) / variances, x0, log_q0, steps=steps, step_size=step_size,
+                               logdet=logdet)
+
+        samples, estimates[logdet] = policy_samples(run, run_key, chains)  # the same samples for every rule
+    row["policy"] = gaussian_fit_entropy(samples)
+    row["policy_knn"] = knn_entropy(samples) if d <= KNN_MAX_DIM else math.nan
+    row |= estimates
+    return row | {f"{logdet}_error": value - row["policy"] for logdet, value in estimates.items()}
+
+
 def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
     """One table row: settings, estimate mean ± std over seeds, truth (± its standard error), mean error."""
     errors = estimates - truth
@@ -207,26 +251,34 @@ def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
 # ------------------------------------------------------------------------------------------------ output
 
 
-def run_study(out: Path, config: StudyConfig, log=print) -> list[Path]:
-    """Run (a), (b), (c); write tables (CSV and Markdown) and figures into `out`; return the files written."""
+def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS) -> list[Path]:
+    """Run the `parts` of (a), (b), (c), (d); write their tables (CSV and Markdown) and figures into `out`; return
+    the files written."""
     from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long
 
     out.mkdir(parents=True, exist_ok=True)
     written = []
     start = time.perf_counter()
-    rows_a, curves = study_a(config)
-    log(f"(a) done in {time.perf_counter() - start:.0f} s")
-    written += _write_table(out / "a_gaussian", rows_a)
-    written.append(plot_entropy_a(curves["paths"], curves["truth"], out / "a_gaussian.png"))
-    written.append(plot_entropy_long(curves["long_paths"], curves["truth"], out / "a_long_horizon.png"))
-    rows_b = study_b(config, log)
-    log(f"(b) done in {time.perf_counter() - start:.0f} s")
-    written += _write_table(out / "b_mixtures", rows_b)
-    written += plot_entropy_b(rows_b, out)
-    rows_c = study_c(config)
-    log(f"(c) done in {time.perf_counter() - start:.0f} s")
-    written += _write_table(out / "c_kernel_sigma", rows_c)
-    written.append(plot_entropy_c(rows_c, out / "c_kernel_sigma.png"))
+    if "a" in parts:
+        rows_a, curves = study_a(config)
+        log(f"(a) done in {time.perf_counter() - start:.0f} s")
+        written += _write_table(out / "a_gaussian", rows_a)
+        written.append(plot_entropy_a(curves["paths"], curves["truth"], out / "a_gaussian.png"))
+        written.append(plot_entropy_long(curves["long_paths"], curves["truth"], out / "a_long_horizon.png"))
+    if "b" in parts:
+        rows_b = study_b(config, log)
+        log(f"(b) done in {time.perf_counter() - start:.0f} s")
+        written += _write_table(out / "b_mixtures", rows_b)
+        written += plot_entropy_b(rows_b, out)
+    if "c" in parts:
+        rows_c = study_c(config)
+        log(f"(c) done in {time.perf_counter() - start:.0f} s")
+        written += _write_table(out / "c_kernel_sigma", rows_c)
+        written.append(plot_entropy_c(rows_c, out / "c_kernel_sigma.png"))
+    if "d" in parts:
+        rows_d = study_d(config)
+        log(f"(d) done in {time.perf_counter() - start:.0f} s")
+        written += _write_table(out / "d_policy_entropy", rows_d)
     return written
 
 

@@ -24,6 +24,7 @@ from ebrl.envs import make_env
 from ebrl.envs.multigoal import MultiGoalEnv
 from ebrl.evaluate import evaluate_episodes
 from ebrl.runs import RunSpec, load_run
+from ebrl.samplers import knn_entropy
 
 ENTROPY_SAMPLES = 1000
 OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 100 sampler calls
@@ -35,20 +36,6 @@ def arena(env_id: str):
     arena_env = cast(MultiGoalEnv, env.unwrapped)
     env.close()
     return arena_env.params, arena_env.probe_states
-
-
-def knn_entropy(samples: np.ndarray) -> float:
-    """Kozachenko-Leonenko: H ≈ ψ(N) − ψ(1) + log V_d + (d/N) Σ_i log ε_i, ε_i the distance from sample i to its
-    nearest neighbour and V_d the volume of the unit d-ball (in nats; −inf for a point mass)."""
-    n, d = samples.shape
-    sq = np.sum((samples[:, None, :] - samples[None, :, :]) ** 2, axis=-1)
-    np.fill_diagonal(sq, np.inf)
-    nearest = np.sqrt(sq.min(axis=1))
-    if np.any(nearest == 0):
-        return -math.inf
-    log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
-    digamma_n_minus_digamma_1 = sum(1.0 / k for k in range(1, n))
-    return float(digamma_n_minus_digamma_1 + log_unit_ball + d * np.mean(np.log(nearest)))
 
 
 @dataclasses.dataclass

@@ -57,7 +57,7 @@ def test_q_value_is_the_ensemble_minimum():
 
 def test_entropy_estimate_agrees_with_a_nearest_neighbour_estimate():
     """−log π(a|s) averaged over draws against the Kozachenko-Leonenko estimate from sampled actions."""
-    from ebrl.experiments.multigoal import knn_entropy
+    from ebrl.samplers import knn_entropy
 
     agent = make_agent(CONFIG, 3, 2)
     state = agent.init(jax.random.key(0))

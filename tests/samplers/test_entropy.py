@@ -1,0 +1,59 @@
+"""The truth of a sampler's entropy: the estimators against known entropies, and the random-particle policy's
+samples against a sampler whose marginal is known in closed form."""
+
+import math
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+
+from ebrl.samplers import gaussian_fit_entropy, gaussian_log_density, knn_entropy, policy_samples, svgd_sample
+
+
+def gaussian_entropy(stds: np.ndarray) -> float:
+    return float(0.5 * len(stds) * math.log(2 * math.pi * math.e) + np.sum(np.log(stds)))
+
+
+def test_nearest_neighbour_entropy_of_known_distributions():
+    rng = np.random.default_rng(0)
+    gaussian = np.mean([knn_entropy(rng.normal(size=(1000, 2))) for _ in range(5)])
+    assert abs(gaussian - (1.0 + math.log(2.0 * math.pi))) < 0.05  # N(0, I) in 2-D: 2.838 nats
+    uniform = np.mean([knn_entropy(rng.uniform(-1, 1, size=(1000, 2))) for _ in range(5)])
+    assert abs(uniform - math.log(4.0)) < 0.05
+    narrow = knn_entropy(0.01 * rng.normal(size=(1000, 1)))
+    assert abs(narrow - (0.5 * math.log(2 * math.pi * math.e) + math.log(0.01))) < 0.1
+    assert knn_entropy(np.zeros((10, 2))) == -math.inf
+
+
+@pytest.mark.parametrize("d, k, low, high", [(1, 1, -0.03, 0.03), (3, 1, -0.05, 0.03), (6, 1, -0.09, 0.0),
+                                              (8, 4, -0.08, 0.01), (17, 1, 0.15, 0.45)])
+def test_nearest_neighbour_bias_at_the_dimensions_used(d, k, low, high):
+    """20 000 draws of N(0, diag s²), s² in [0.5, 2], at MuJoCo's action dimensions (Hopper 3, HalfCheetah 6, Ant
+    8, Humanoid 17): the estimate's error lies in [low, high] nats. Measured over 3 draws each (k = 1): −0.00 at
+    d = 1, −0.01 at 3, −0.05 at 6, −0.04 at 8, but +0.29 at 17 and +0.57 at 20, where 20 000 samples are too few for
+    it; the Gaussian fit is exact to sampling error at every d."""
+    rng = np.random.default_rng(d)
+    stds = np.sqrt(rng.uniform(0.5, 2.0, size=d))
+    samples = rng.normal(size=(20_000, d)) * stds
+    truth = gaussian_entropy(stds)
+    assert low < knn_entropy(samples, k) - truth < high
+    assert abs(gaussian_fit_entropy(samples) - truth) < 0.02 + 0.002 * d
+
+
+def test_policy_samples_of_a_sampler_with_a_known_marginal():
+    """Zero SVGD steps: each particle is a draw of the initial N(µ, diag s²), so the random-particle policy has that
+    entropy, and the estimate −mean log q is its Monte Carlo estimate; both agree with the closed form."""
+    mean, stds = jnp.array([1.0, -2.0, 0.5]), jnp.array([0.5, 1.0, 2.0])
+
+    def run(key):
+        x0 = mean + stds * jax.random.normal(key, (10, 3))
+        return svgd_sample(lambda x: -x, x0, gaussian_log_density(x0, mean, stds), steps=0, step_size=0.1)
+
+    samples, estimate = policy_samples(run, jax.random.key(0), 20_000)
+    truth = gaussian_entropy(np.asarray(stds))
+    assert samples.shape == (20_000, 3)
+    np.testing.assert_allclose(samples.mean(axis=0), mean, atol=0.05)
+    assert abs(gaussian_fit_entropy(samples) - truth) < 0.03
+    assert abs(knn_entropy(samples) - truth) < 0.06
+    assert abs(estimate - truth) < 0.01
