@@ -164,6 +164,7 @@ def runtime(groups, study_dir: Path) -> dict:
 
 def write_report(plan, study_dir: Path, groups) -> list[Path]:
     """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
+    from ebrl.plots import plot_study_aggregate, plot_study_curves  # matplotlib: loaded when a report is drawn
     from ebrl.runs import seed_run_dirs
 
     study_dir = Path(study_dir)
@@ -178,10 +179,10 @@ def write_report(plan, study_dir: Path, groups) -> list[Path]:
     written[0].write_text(json.dumps(results, indent=1) + "\n")
     written[1].write_text(json.dumps(times, indent=1) + "\n")
     written[2].write_text(summary_markdown(results, times))
-    plot_curves(results, written[3])
+    plot_study_curves(results, written[3])
     if "performance_profiles" in results:
         written.append(study_dir / AGGREGATE_FIGURE)
-        plot_aggregate(results, written[-1])
+        plot_study_aggregate(results, written[-1])
     return written
 
 
@@ -236,58 +237,3 @@ def summary_markdown(results: dict, times: dict) -> str:
     lines += ["", f"Figures: [{CURVES_FIGURE}]({CURVES_FIGURE})" +
               (f", [{AGGREGATE_FIGURE}]({AGGREGATE_FIGURE})" if "performance_profiles" in results else ""), ""]
     return "\n".join(lines)
-
-
-def plot_curves(results: dict, out: Path) -> None:
-    """Sample efficiency: IQM of the evaluation return and its interval against steps, one panel per task."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    envs = list(results["curves"])
-    fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.6), squeeze=False)
-    for ax, env in zip(axes[0], envs):
-        for algo, curve in results["curves"][env].items():
-            (line,) = ax.plot(curve["steps"], curve["iqm"], label=algo)
-            ax.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
-        for r in results["sac_reference"].get(env, []):
-            ax.errorbar(r["step"], r["published_mean"], r["published_std"], fmt="k^", ms=5, capsize=3,
-                        label="published SAC")
-        ax.set(title=env, xlabel="environment steps", ylabel="evaluation return (IQM, 95 % CI)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-
-
-def plot_aggregate(results: dict, out: Path) -> None:
-    """Performance profiles of the SAC-normalised scores, and the probabilities of improvement."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    profiles = results["performance_profiles"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
-    for algo, profile in profiles.items():
-        if algo == "tau":
-            continue
-        (line,) = left.plot(profiles["tau"], profile["fraction"], label=algo)
-        left.fill_between(profiles["tau"], profile["low"], profile["high"], color=line.get_color(), alpha=0.2)
-    left.set(xlabel="τ (final return / SAC's mean final return)", ylabel="fraction of runs with score > τ",
-             title="performance profiles")
-    left.grid(alpha=0.3)
-    left.legend(fontsize=8)
-    improvement = results["probability_of_improvement"]
-    names = list(improvement)
-    probs = np.array([improvement[n]["probability"] for n in names])
-    lows = probs - np.array([improvement[n]["interval"][0] for n in names])
-    highs = np.array([improvement[n]["interval"][1] for n in names]) - probs
-    right.barh(names, probs, xerr=[lows, highs], capsize=4, color="tab:blue", alpha=0.7)
-    right.axvline(0.5, color="k", ls="--", lw=1)
-    right.set(xlim=(0, 1), xlabel="probability of improvement (95 % CI)", title="P(X > Y)")
-    fig.tight_layout()
-    fig.savefig(out, dpi=120)
-    plt.close(fig)

@@ -5,8 +5,8 @@ L steps, so the distribution it samples is the marginal q_L of one particle, and
 H(q_L) = −E log q_L(X), not the target's. It is measured by Monte Carlo over N independent runs of the sampler, one
 particle from each (`policy_samples`), with either
 
-- `gaussian_fit_entropy`: ½ log det(2πe Σ̂) of the samples' covariance, the exact entropy of a Gaussian marginal up
-  to sampling error (for any other marginal of that covariance, an upper bound); or
+- `gaussian_fit_entropy`: the entropy of the Gaussian with the samples' covariance, unbiased for a Gaussian marginal
+  (for any other marginal of that covariance, an upper bound); or
 - `knn_entropy`: the Kozachenko–Leonenko k-nearest-neighbour estimator, for marginals of any shape
   (mixtures, trained critics); consistent, with a bias that grows with the dimension at a fixed N: with 20 000
   Gaussian draws, k = 1, within 0.05 nats up to d = 8, but +0.29 at d = 17 and +0.57 at d = 20
@@ -36,11 +36,15 @@ def knn_entropy(samples: np.ndarray, k: int = 1) -> float:
 
 
 def gaussian_fit_entropy(samples: np.ndarray) -> float:
-    """½ log det(2πe Σ̂) of the samples (N, d): the entropy of the Gaussian with their covariance."""
+    """The entropy of the Gaussian with the samples' covariance, ½[d log(2πe) + log det Σ̂ − b], from N samples
+    (N, d), Σ̂ the unbiased sample covariance. b = Σ_{i=1..d} [ψ((N − i)/2) + log(2/(N − 1))] is the bias of
+    log det Σ̂ for Gaussian samples (Ahmed & Gokhale 1989), −d(d + 1)/(2N) to first order: without it the fit
+    would understate the entropy by 2.5 nats at d = 100 from 1000 samples."""
     samples = np.asarray(samples, np.float64)
-    d = samples.shape[1]
+    n, d = samples.shape
     cov = np.atleast_2d(np.cov(samples, rowvar=False))
-    return float(0.5 * (d * math.log(2 * math.pi * math.e) + np.linalg.slogdet(cov)[1]))
+    bias = float(np.sum(digamma((n - np.arange(1, d + 1)) / 2) + math.log(2 / (n - 1))))
+    return float(0.5 * (d * math.log(2 * math.pi * math.e) + np.linalg.slogdet(cov)[1] - bias))
 
 
 def policy_samples(run: Callable[[jax.Array], tuple[jax.Array, jax.Array]], key: jax.Array, chains: int
