@@ -76,3 +76,19 @@ def test_compare_on_the_obstacle_layout(multigoal_run, tiny_run, tmp_path, capsy
     assert "already holds a comparison" in capsys.readouterr().err
     assert main(["compare", str(tiny_run), "--out", str(tmp_path / "other")]) == 2
     assert "needs MultiGoal runs" in capsys.readouterr().err
+
+
+def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
+    """Part (e) of the entropy study at every probe state of the run's task: the random-particle policy's entropy
+    (actions in [−1, 1]², so at most log 4 up to the estimator's bias) beside each rule's estimate."""
+    import math
+
+    from ebrl.envs.multigoal import S2AC_PROBES
+    from ebrl.experiments.entropy import study_e
+
+    rows = study_e(multigoal_run, chains=2000, runs=200)
+    assert [row["state"] for row in rows] == [f"({x:g}, {y:g})" for x, y in S2AC_PROBES]
+    for row in rows:
+        assert row["step"] == 300 and -5.0 < row["policy"] < math.log(4.0) + 0.05
+        for logdet in ("trace", "exact", "joint"):
+            assert math.isfinite(row[logdet]) and row[f"{logdet}_error"] == row[logdet] - row["policy"]

@@ -573,8 +573,11 @@ class EntropyOptions:
     """Seeds per setting (a count)."""
     quick: bool = False
     """A tiny grid (seconds), to check that the pipeline runs."""
-    parts: tuple[Literal["a", "b", "c", "d"], ...] = ("a", "b", "c", "d")
-    """Which parts: (a) the 2-D Gaussian, (b) mixtures, (c) the kernel width, (d) the policy's entropy."""
+    parts: tuple[Literal["a", "b", "c", "d", "e"], ...] = ("a", "b", "c", "d")
+    """Which parts: (a) the 2-D Gaussian, (b) mixtures, (c) the kernel width, (d) the policy's entropy, (e) the
+    policy's entropy on a trained critic (needs --critic)."""
+    critic: str | None = None
+    """(e): a trained S2AC MultiGoal run (e.g. the main job's), measured at its probe states."""
     overwrite: bool = False
     """Replace results already in --out."""
 
@@ -588,7 +591,8 @@ def entropy_command(args: list[str]) -> int:
     _require_fresh_out(out, "*.csv", options.overwrite)
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
     console = Console(stderr=True)
-    for path in run_study(out, config, log=console.print, parts=options.parts):
+    critic = Path(options.critic) if options.critic else None
+    for path in run_study(out, config, log=console.print, parts=options.parts, critic=critic):
         print(f"wrote {path}")
     return 0
 

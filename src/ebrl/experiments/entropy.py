@@ -8,7 +8,10 @@ track their particles' log-density estimate the entropy of their target, −mean
 (d) the policy's entropy: on Gaussian targets, the entropy of the distribution S2AC's random-particle policy samples
     (one particle after L steps, measured over independent runs by ebrl.samplers.policy_samples) beside the
     target's and beside each estimate, so that "has the sampler converged" and "does the estimate tell the
-    policy's entropy" are separate columns.
+    policy's entropy" are separate columns;
+(e) the same on a trained S2AC critic (`critic`, a MultiGoal run): at the task's probe states, the entropy of the
+    random-particle policy from 20 000 independent sampler runs (nearest-neighbour estimate, reliable in 2-D)
+    beside each log-density rule's estimate.
 
 Initialisations "N(µ, v)" use variance v (as the official notebook): N(0, 6) and N(4, 0.2). Ground truths are
 analytic for Gaussians and Monte Carlo (with standard error) for mixtures; the mixture density is normalised
@@ -20,11 +23,13 @@ import dataclasses
 import math
 import time
 from pathlib import Path
+from typing import cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ebrl.config import require
 from ebrl.samplers import dld_step, gaussian_log_density, hmc_step, ld_step, run_chain, svgd_step
 
 INITS = {"N(0,6)": (0.0, 6.0), "N(4,0.2)": (4.0, 0.2)}
@@ -33,6 +38,7 @@ STUDY_A_STEPS = {"N(0,6)": {"SVGD": 30, "LD": 20, "DLD": 20, "HMC": 15},
 GAUSS_A_MEAN = (-0.6871, 0.8010)
 GAUSS_A_COV = ((5 * 0.2260, 5 * 0.1652), (5 * 0.1652, 5 * 0.6779))
 EXACT_BUDGET = 1e9  # run the exact log-dets where m²·d²·steps (their autodiff cost) stays below this
+JOINT_BUDGET = 1e8  # and the joint one where (m·d)³·steps (its determinant) does
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +69,7 @@ class StudyConfig:
 QUICK = StudyConfig(seeds=2, dims=(2,), components=(1, 2), stds=(2.0,), grid_b=((10, 5),), sigmas=(1.0,),
                     grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",),
                     policy_cells=((2, 10), (6, 3)), policy_chains=500)
-PARTS = ("a", "b", "c", "d")
+PARTS = ("a", "b", "c", "d", "e")
 KNN_MAX_DIM = 8  # the nearest-neighbour estimate is within 0.05 nats of the truth up to here (its tests)
 
 
@@ -226,7 +232,11 @@ def _policy_cell(d: int, steps: int, m: int, step_size: float, chains: int) -> d
     row: dict = {"dim": d, "steps": steps, "particles": m, "step_size": step_size, "chains": chains,
                  "target": gaussian_entropy(np.diag(np.asarray(variances)))}
     estimates = {}
-    for logdet in ("trace", "exact"):
+    for logdet in ("trace", "exact", "joint"):
+        if logdet == "joint" and (m * d) ** 3 * steps > JOINT_BUDGET:
+            estimates[logdet] = math.nan
+            continue
+
         def run(key, logdet=logdet):
             x0, log_q0 = initial_particles(key, m, d, "N(0,6)")
             return svgd_sample(lambda x: -(x - mean) / variances, x0, log_q0, steps=steps, step_size=step_size,
@@ -237,6 +247,40 @@ def _policy_cell(d: int, steps: int, m: int, step_size: float, chains: int) -> d
     row["policy_knn"] = knn_entropy(samples) if d <= KNN_MAX_DIM else math.nan
     row |= estimates
     return row | {f"{logdet}_error": value - row["policy"] for logdet, value in estimates.items()}
+
+
+def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple[str, ...] = ("trace", "exact", "joint")
+            ) -> list[dict]:
+    """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
+    rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
+    mean over `runs` sampler runs of the agent with that rule and the run's parameters."""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.envs import make_env
+    from ebrl.envs.multigoal import MultiGoalEnv
+    from ebrl.runs import load_run
+    from ebrl.samplers import knn_entropy
+
+    run = load_run(critic)
+    require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
+    env = make_env(run.spec.train.env, kwargs=run.spec.train.env_kwargs)
+    unwrapped = env.unwrapped
+    env.close()
+    require(isinstance(unwrapped, MultiGoalEnv), f"critic {critic} was trained on {run.spec.train.env}; part (e) "
+            "needs a MultiGoal run (its probe states)", "critic")
+    agents = {logdet: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, logdet=logdet),
+                                                    run.obs_dim, run.act_dim) for logdet in logdets}
+    rows = []
+    for index, state in enumerate(cast(MultiGoalEnv, unwrapped).probe_states):
+        obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
+        key = jax.random.fold_in(jax.random.key(5), index)
+        policy = knn_entropy(np.asarray(run.agent.act(run.state, obs, key, "random")))
+        estimates = {}
+        for logdet, agent in agents.items():
+            assert agent.entropy is not None  # S2AC's closed form
+            estimates[logdet] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
+        rows.append({"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains, "policy": policy,
+                     **estimates, **{f"{logdet}_error": value - policy for logdet, value in estimates.items()}})
+    return rows
 
 
 def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
@@ -251,9 +295,11 @@ def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
 # ------------------------------------------------------------------------------------------------ output
 
 
-def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS) -> list[Path]:
-    """Run the `parts` of (a), (b), (c), (d); write their tables (CSV and Markdown) and figures into `out`; return
-    the files written."""
+def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS[:4],
+              critic: Path | None = None) -> list[Path]:
+    """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`); write their tables (CSV and Markdown) and figures
+    into `out`; return the files written."""
+    require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC MultiGoal run", "critic")
     from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long
 
     out.mkdir(parents=True, exist_ok=True)
@@ -279,6 +325,10 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
         rows_d = study_d(config)
         log(f"(d) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "d_policy_entropy", rows_d)
+    if "e" in parts and critic is not None:
+        rows_e = study_e(critic)
+        log(f"(e) done in {time.perf_counter() - start:.0f} s")
+        written += _write_table(out / "e_trained_critic", rows_e)
     return written
 
 

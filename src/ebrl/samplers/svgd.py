@@ -17,6 +17,11 @@ their scores held fixed:
   log p. This is the diagonal block of the Jacobian of the whole update.
 - logdet="exact-excluded": J_i = ∂φ̃_i/∂x, the field whose trace is T_i; it differs from "trace" only by the
   first-order approximation.
+- logdet="joint": the change of variables of all m particles at once, X = (x_1, ..., x_m) ↦ X + εΦ(X), whose
+  (m·d)×(m·d) Jacobian has every block ∂φ_i/∂x_j (the kernel σ held fixed). It is exact for the joint density of
+  the particles while the map is invertible; each particle's log q takes an equal share, log q_i ← log q_i −
+  (1/m) log|det(I + εJ_Φ)|, so −mean log q is H(X_1, ..., X_m)/m, which by subadditivity never exceeds the entropy of
+  one particle's marginal, the policy's: a lower bound on it. Cost O((m·d)³) per step.
 On the 2-D Gaussian of the entropy study the two exact modes err by about −1 and 0 nats where "trace" errs by
 +0.04 (docs/results/entropy/): the self term, not the linearisation, is what separates "exact" from "trace".
 """
@@ -28,7 +33,7 @@ import jax.numpy as jnp
 
 from ebrl.samplers.kernels import bandwidth_sq, rbf, squared_distances
 
-LOGDETS = ("trace", "exact", "exact-excluded")
+LOGDETS = ("trace", "exact", "exact-excluded", "joint")
 
 
 def anchored_field(x: jax.Array, anchors: jax.Array, scores: jax.Array, weights: jax.Array,
@@ -57,6 +62,21 @@ def exact_logdets(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq:
     return jax.vmap(logdet)(x, jnp.arange(m))
 
 
+def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_size: float) -> jax.Array:
+    """log|det(I + ε ∂Φ/∂X)| of the whole update of the particles x (m, d), Φ as in `svgd_step`, σ² held fixed."""
+    m, d = x.shape
+
+    def update(flat):
+        y = flat.reshape(m, d)
+        scores = jax.vmap(score_fn)(y)
+        k = rbf(squared_distances(y), sigma_sq)
+        diff = y[:, None, :] - y[None, :, :]
+        return ((k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / m).reshape(-1)
+
+    jac = jax.jacfwd(update)(x.reshape(-1))
+    return jnp.linalg.slogdet(jnp.eye(m * d, dtype=x.dtype) + step_size * jac)[1]
+
+
 def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, sigma_sq: jax.Array) -> jax.Array:
     """T_i of the module docstring for every particle: (m,)."""
     m, d = x.shape
@@ -79,6 +99,8 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
     phi = (k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / x.shape[0]
     if logdet == "trace":
         log_q = log_q - step_size * trace_self_excluded(x, scores, sq_dists, sigma_sq)
+    elif logdet == "joint":
+        log_q = log_q - joint_logdet(score_fn, x, jax.lax.stop_gradient(sigma_sq), step_size) / x.shape[0]
     else:
         log_q = log_q - exact_logdets(score_fn, x, scores, sigma_sq, step_size, include_self=logdet == "exact")
     return x + step_size * phi, log_q
