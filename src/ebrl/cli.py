@@ -17,6 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from ebrl.config import ConfigError, TrainConfig, require_positive
+from ebrl.experiments.mujoco import StudyPlan
 
 USAGE = """usage: ebrl <command> [options]
 
@@ -602,17 +603,17 @@ def entropy_command(args: list[str]) -> int:
 
 @dataclasses.dataclass(frozen=True)
 class MujocoOptions:
-    envs: tuple[str, ...] = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")
+    envs: tuple[str, ...] = StudyPlan.envs
     """Tasks (Gymnasium ids with Box actions)."""
-    algos: tuple[str, ...] = ("sac", "sql", "s2ac")
+    algos: tuple[str, ...] = StudyPlan.algos
     """Algorithms, each with its preset for the task."""
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    seeds: tuple[int, ...] = StudyPlan.seeds
     """Seeds of every group (a group: one algorithm on one task, its seeds in one program)."""
-    steps: int = 1_000_000
+    steps: int = StudyPlan.steps
     """Environment steps per run."""
-    eval_every: int = 5_000
+    eval_every: int = StudyPlan.eval_every
     """Evaluate every run after this many steps (one schedule for all, so the curves share their x values)."""
-    eval_episodes: int = 10
+    eval_episodes: int = StudyPlan.eval_episodes
     """Episodes per evaluation."""
     out: str = "results/mujoco"
     """Study folder: plan.json, results.json, summary.md, figures, and the runs (OUT/runs/<task>/<algo>/seed_k).
@@ -633,7 +634,7 @@ class MujocoOptions:
 
 
 def mujoco_command(args: list[str]) -> int:
-    from ebrl.experiments.mujoco import StudyPlan, run_study
+    from ebrl.experiments.mujoco import run_study
 
     options = parse(MujocoOptions, args, "ebrl mujoco")
     plan = StudyPlan(options.envs, options.algos, options.seeds, options.steps, options.eval_every,

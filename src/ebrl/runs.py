@@ -71,10 +71,10 @@ class RunSpec:
 def _from_dict(cls, values: dict):
     """Rebuild a config dataclass from JSON, turning lists back into the tuples the fields hold; TypeError naming
     the field if a value is not of the field's type."""
-    types = typing.get_type_hints(cls)
+    hints = typing.get_type_hints(cls)
     for name, value in values.items():
-        if name in types and not _is_of_type(value, types[name]):
-            raise TypeError(f"{name} is {value!r}, which is not of its type {_type_name(types[name])}")
+        if name in hints and not _is_of_type(value, hints[name]):
+            raise TypeError(f"{name} is {value!r}, which is not of its type {_type_name(hints[name])}")
     return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
 
 

@@ -25,6 +25,7 @@ from ebrl.config import ConfigError, require, require_positive
 from ebrl.runs import RunSpec
 
 ALGOS = ("sac", "sql", "s2ac")
+PAPER_TASKS = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")  # the S2AC paper's MuJoCo tasks
 PLAN_FILE = "plan.json"
 MACHINE_FILE = "machine.json"
 RUNS_FOLDER = "runs"
@@ -35,7 +36,7 @@ class StudyPlan:
     """What a study trains; two studies with equal plans train the same groups. `train` and `agent` override
     fields of every group's TrainConfig, and of each algorithm's config (`agent[algo]`), over the presets."""
 
-    envs: tuple[str, ...]
+    envs: tuple[str, ...] = PAPER_TASKS
     algos: tuple[str, ...] = ALGOS
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     steps: int = 1_000_000
