@@ -22,6 +22,7 @@ import csv
 import dataclasses
 import math
 import time
+from functools import partial
 from pathlib import Path
 from typing import cast
 
@@ -253,12 +254,16 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple
             ) -> list[dict]:
     """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
     rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
-    mean over `runs` sampler runs of the agent with that rule and the run's parameters."""
+    mean over `runs` sampler runs of the agent with that rule and the run's parameters. With S2AC(φ)'s fixed
+    initial distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over 200
+    runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖₂."""
     from ebrl.agents import ALGORITHMS
+    from ebrl.agents.s2ac.actor import score_fn
+    from ebrl.agents.s2ac.networks import make_networks
     from ebrl.envs import make_env
     from ebrl.envs.multigoal import MultiGoalEnv
     from ebrl.runs import load_run
-    from ebrl.samplers import knn_entropy
+    from ebrl.samplers import fold_diagnostics, knn_entropy
 
     run = load_run(critic)
     require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
@@ -269,6 +274,10 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple
             "needs a MultiGoal run (its probe states)", "critic")
     agents = {logdet: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, logdet=logdet),
                                                     run.obs_dim, run.act_dim) for logdet in logdets}
+    config, settings = run.spec.agent, run.spec.agent.sampler_settings()
+    networks = make_networks(run.act_dim, config.actor_hidden, config.critic_hidden, config.activation,
+                             config.n_critics, None)
+    alpha = jnp.exp(run.state.log_alpha_actor)
     rows = []
     for index, state in enumerate(cast(MultiGoalEnv, unwrapped).probe_states):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
@@ -278,8 +287,17 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple
         for logdet, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form
             estimates[logdet] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
+        folded, norm = math.nan, math.nan
+        if config.variant == "phi":
+            score = score_fn(networks, settings, run.state.critic_params, obs[0], alpha)
+            starts = settings.sigma_p0 * jax.random.normal(jax.random.fold_in(key, 2),
+                                                           (200, settings.particles, run.act_dim))
+            folds, norms = jax.vmap(partial(fold_diagnostics, score, steps=settings.steps, step_size=settings.step_size,
+                                            bandwidth=settings.bandwidth))(starts)
+            folded, norm = float(jnp.mean(folds)), float(jnp.median(norms))
         rows.append({"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains, "policy": policy,
-                     **estimates, **{f"{logdet}_error": value - policy for logdet, value in estimates.items()}})
+                     **estimates, **{f"{logdet}_error": value - policy for logdet, value in estimates.items()},
+                     "folded_steps": folded, "step_norm": norm})
     return rows
 
 

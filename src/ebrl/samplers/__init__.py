@@ -9,9 +9,20 @@ from ebrl.samplers.entropy import gaussian_fit_entropy, knn_entropy, policy_samp
 from ebrl.samplers.gaussian import gaussian_log_density, truncated_gaussian_sample
 from ebrl.samplers.kernels import BANDWIDTH_RULES, bandwidth_sq, rbf, squared_distances
 from ebrl.samplers.langevin import dld_step, field_step, hmc_step, ld_step, run_chain
-from ebrl.samplers.svgd import LOGDETS, anchored_field, exact_logdets, svgd_sample, svgd_step, trace_self_excluded
+from ebrl.samplers.svgd import (
+    LOGDETS,
+    anchored_field,
+    exact_logdets,
+    fold_diagnostics,
+    joint_logdet,
+    svgd_sample,
+    svgd_step,
+    trace_self_excluded,
+)
 
-__all__ = ["BANDWIDTH_RULES", "LOGDETS", "anchored_field", "bandwidth_sq", "dld_step", "exact_logdets", "field_step",
-           "gaussian_fit_entropy", "gaussian_log_density", "hmc_step", "knn_entropy", "ld_step", "policy_samples",
-           "rbf", "run_chain", "squared_distances", "svgd_sample", "svgd_step", "trace_self_excluded",
-           "truncated_gaussian_sample"]
+__all__ = [
+    "BANDWIDTH_RULES", "LOGDETS", "anchored_field", "bandwidth_sq", "dld_step", "exact_logdets", "field_step",
+    "fold_diagnostics", "gaussian_fit_entropy", "gaussian_log_density", "hmc_step", "joint_logdet", "knn_entropy",
+    "ld_step", "policy_samples", "rbf", "run_chain", "squared_distances", "svgd_sample", "svgd_step",
+    "trace_self_excluded", "truncated_gaussian_sample",
+]

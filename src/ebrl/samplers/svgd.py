@@ -62,8 +62,8 @@ def exact_logdets(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq:
     return jax.vmap(logdet)(x, jnp.arange(m))
 
 
-def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_size: float) -> jax.Array:
-    """log|det(I + ε ∂Φ/∂X)| of the whole update of the particles x (m, d), Φ as in `svgd_step`, σ² held fixed."""
+def _joint_jacobian(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array) -> jax.Array:
+    """∂Φ/∂X, (m·d, m·d), of the update field of all particles x (m, d), Φ as in `svgd_step`, σ² held fixed."""
     m, d = x.shape
 
     def update(flat):
@@ -73,8 +73,30 @@ def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_siz
         diff = y[:, None, :] - y[None, :, :]
         return ((k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / m).reshape(-1)
 
-    jac = jax.jacfwd(update)(x.reshape(-1))
-    return jnp.linalg.slogdet(jnp.eye(m * d, dtype=x.dtype) + step_size * jac)[1]
+    return jax.jacfwd(update)(x.reshape(-1))
+
+
+def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_size: float) -> jax.Array:
+    """log|det(I + ε ∂Φ/∂X)| of the whole update of the particles x (m, d), σ² held fixed."""
+    jac = _joint_jacobian(score_fn, x, sigma_sq)
+    return jnp.linalg.slogdet(jnp.eye(jac.shape[0], dtype=x.dtype) + step_size * jac)[1]
+
+
+def fold_diagnostics(score_fn: Callable, x0: jax.Array, *, steps: int, step_size: float,
+                     bandwidth: str | float = "mean-half") -> tuple[jax.Array, jax.Array]:
+    """Whether each SVGD step from x0 (m, d) is a change of variables at all: (folded (steps,), norm (steps,)),
+    folded where det(I + ε ∂Φ/∂X) ≤ 0 (the map X ↦ X + εΦ(X) is not invertible there, so no log-det rule tracks
+    the particles' density), and norm the spectral norm ‖ε ∂Φ/∂X‖₂ (below 1 every step is invertible)."""
+
+    def body(x, _):
+        sigma_sq = bandwidth_sq(squared_distances(x), bandwidth)
+        jac = step_size * _joint_jacobian(score_fn, x, sigma_sq)
+        sign = jnp.linalg.slogdet(jnp.eye(jac.shape[0], dtype=x.dtype) + jac)[0]
+        x_next, _ = svgd_step(score_fn, x, jnp.zeros(x.shape[0], x.dtype), step_size, bandwidth)
+        return x_next, (sign <= 0, jnp.linalg.norm(jac, 2))
+
+    _, (folded, norm) = jax.lax.scan(body, x0, None, length=steps)
+    return folded, norm
 
 
 def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, sigma_sq: jax.Array) -> jax.Array:

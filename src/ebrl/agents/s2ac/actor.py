@@ -54,15 +54,9 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
 
     def sample_state(actor_params, critic_params, obs, key, alpha):
         u0, log_q0 = initial_particles(actor_params, obs, key)
-        scale = 1.0 / alpha if settings.score_over_alpha else 1.0
-
-        def log_target(u):
-            action = u if settings.score_pre_tanh else jnp.tanh(u)
-            return scale * min_q(networks.critic, critic_params, obs, action)
-
-        u, log_q = svgd_sample(jax.grad(log_target), u0, log_q0, steps=settings.steps,
-                               step_size=settings.step_size, bandwidth=settings.bandwidth, logdet=settings.logdet,
-                               unroll=True)
+        score = score_fn(networks, settings, critic_params, obs, alpha)
+        u, log_q = svgd_sample(score, u0, log_q0, steps=settings.steps, step_size=settings.step_size,
+                               bandwidth=settings.bandwidth, logdet=settings.logdet, unroll=True)
         return jnp.tanh(u), log_q - jnp.sum(log_one_minus_tanh_sq(u), axis=-1)
 
     def sample(actor_params, critic_params, obs, key, alpha):
@@ -80,6 +74,18 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         return jnp.take_along_axis(actions, index[:, None, None], axis=1)[:, 0]
 
     return sample, select
+
+
+def score_fn(networks: S2ACNetworks, settings: SamplerSettings, critic_params, obs: jax.Array, alpha):
+    """u ↦ ∇_u of the sampler's target at one state (obs (obs_dim,)): (1/α if score_over_alpha) min Q(s, tanh u),
+    or of min Q(s, u) with score_pre_tanh (the official code's bug)."""
+    scale = 1.0 / alpha if settings.score_over_alpha else 1.0
+
+    def log_target(u):
+        action = u if settings.score_pre_tanh else jnp.tanh(u)
+        return scale * min_q(networks.critic, critic_params, obs, action)
+
+    return jax.grad(log_target)
 
 
 def particles_min_q(networks: S2ACNetworks, critic_params, obs: jax.Array, actions: jax.Array) -> jax.Array:
