@@ -195,11 +195,11 @@ def test_the_joint_log_determinant_is_that_of_the_whole_update():
 @pytest.mark.parametrize("step_size, folds", [(0.1, True), (0.01, False)])
 def test_fold_diagnostics_of_a_linear_step(step_size, folds):
     """One particle on N(µ, P⁻¹): the step is x ↦ x − εP(x − µ), whose Jacobian I − εP has determinant
-    (1 − ε)(1 − 30ε) for P = diag(1, 30): negative (a fold) at ε = 0.1, positive at 0.01; ‖εJ‖₂ = 30ε."""
+    (1 − ε)(1 − 30ε) for P = diag(1, 30): negative (a fold) at ε = 0.1, positive at 0.01; ‖εJ‖_F = ε·√(1 + 30²)."""
     from ebrl.samplers import fold_diagnostics
 
     precision = jnp.diag(jnp.array([1.0, 30.0]))
     folded, norm = fold_diagnostics(gaussian_score(jnp.zeros(2), precision), jnp.array([[0.3, -0.2]]), steps=3,
                                     step_size=step_size, bandwidth=1.0)
     assert folded.tolist() == [folds] * 3
-    np.testing.assert_allclose(norm, [30 * step_size] * 3, rtol=1e-5)
+    np.testing.assert_allclose(norm, [step_size * math.sqrt(901)] * 3, rtol=1e-5)
