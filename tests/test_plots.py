@@ -86,9 +86,10 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
     from ebrl.envs.multigoal import S2AC_PROBES
     from ebrl.experiments.entropy import study_e
 
-    rows = study_e(multigoal_run, chains=2000, runs=200)
+    rows = study_e(multigoal_run, chains=1000, runs=50, fold_runs=10)
     assert [row["state"] for row in rows] == [f"({x:g}, {y:g})" for x, y in S2AC_PROBES]
     for row in rows:
         assert row["step"] == 300 and -5.0 < row["policy"] < math.log(4.0) + 0.05
         for logdet in ("trace", "exact", "joint"):
             assert math.isfinite(row[logdet]) and row[f"{logdet}_error"] == row[logdet] - row["policy"]
+        assert 0.0 <= row["folded_steps"] <= 1.0 and row["step_norm"] > 0

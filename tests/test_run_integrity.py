@@ -26,14 +26,14 @@ def seed_dirs(out, group: bool):
 @pytest.mark.parametrize("env, group", [("Pendulum-v1", False), ("Pendulum-v1", True),
                                         ("ebrl/MultiGoal3-v0", False), ("ebrl/MultiGoal3-v0", True)])
 def test_extending_a_finished_run_equals_a_run_with_the_longer_budget(env, group, tmp_path):
-    """A 400-step run's replay ring is full (capacity min(buffer size, steps) = 400) and its write position has
-    wrapped to 0; extended to 600 steps, its transitions must sit where the 600-step run's ring holds them.
+    """A 200-step run's replay ring is full (capacity min(buffer size, steps) = 200) and its write position has
+    wrapped to 0; extended to 400 steps, its transitions must sit where the 400-step run's ring holds them.
     Pendulum trains with the Gymnasium driver, MultiGoal3 with the on-device one."""
     seeds = ["--seeds", "0", "1"] if group else []
     full, extended = tmp_path / "full", tmp_path / "extended"
-    assert main(["train", *with_flags(env, 600, *seeds), "--out", str(full)]) == 0
-    assert main(["train", *with_flags(env, 400, *seeds), "--out", str(extended)]) == 0
-    assert main(["train", "--resume", str(extended), "--steps", "600", "--no-progress"]) == 0
+    assert main(["train", *with_flags(env, 400, *seeds), "--out", str(full)]) == 0
+    assert main(["train", *with_flags(env, 200, *seeds), "--out", str(extended)]) == 0
+    assert main(["train", "--resume", str(extended), "--steps", "400", "--no-progress"]) == 0
     for run_full, run_extended in zip(seed_dirs(full, group), seed_dirs(extended, group)):
         assert metrics_without_timing(run_extended) == metrics_without_timing(run_full)
 

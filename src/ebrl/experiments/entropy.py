@@ -250,13 +250,13 @@ def _policy_cell(d: int, steps: int, m: int, step_size: float, chains: int) -> d
     return row | {f"{logdet}_error": value - row["policy"] for logdet, value in estimates.items()}
 
 
-def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple[str, ...] = ("trace", "exact", "joint")
-            ) -> list[dict]:
+def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
+            logdets: tuple[str, ...] = ("trace", "exact", "joint")) -> list[dict]:
     """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
     rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
     mean over `runs` sampler runs of the agent with that rule and the run's parameters. With S2AC(φ)'s fixed
-    initial distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over 200
-    runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖₂."""
+    initial distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over
+    `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖_F."""
     from ebrl.agents import ALGORITHMS
     from ebrl.agents.s2ac.actor import score_fn
     from ebrl.agents.s2ac.networks import make_networks
@@ -291,7 +291,7 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, logdets: tuple
         if config.variant == "phi":
             score = score_fn(networks, settings, run.state.critic_params, obs[0], alpha)
             starts = settings.sigma_p0 * jax.random.normal(jax.random.fold_in(key, 2),
-                                                           (200, settings.particles, run.act_dim))
+                                                           (fold_runs, settings.particles, run.act_dim))
             folds, norms = jax.vmap(partial(fold_diagnostics, score, steps=settings.steps, step_size=settings.step_size,
                                             bandwidth=settings.bandwidth))(starts)
             folded, norm = float(jnp.mean(folds)), float(jnp.median(norms))
