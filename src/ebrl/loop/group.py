@@ -138,7 +138,7 @@ class GroupTrainer:
             try:
                 self._restore(learner, functions, obs_dim, act_dim, vector)
             except BaseException:
-                self.close()
+                self._close_files()
                 raise
         else:
             self.step = 0
@@ -298,10 +298,13 @@ class GroupTrainer:
             self.best[k].prune(min(checkpointer.all_steps()))
 
     def close(self) -> None:
+        self.driver.close()
+        self._close_files()
+
+    def _close_files(self) -> None:
+        """Close what the constructor opens before the driver: checkpoint folders and evaluation environments."""
         for folder in [*self.checkpointers, *self.best]:
             folder.close()
-        if hasattr(self, "driver"):  # none yet when a resume was refused
-            self.driver.close()
         for env in self.eval_envs:
             env.close()
 
