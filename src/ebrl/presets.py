@@ -101,11 +101,11 @@ def named_preset(algo: str, name: str) -> Preset:
     """The preset called `name` (e.g. "sac/mujoco"); ConfigError unless it is one of `algo`'s presets."""
     from ebrl.config import ConfigError
 
-    names = sorted({preset.name for (owner, _), preset in PRESETS.items() if owner == algo})
-    found = next((preset for (owner, _), preset in PRESETS.items() if owner == algo and preset.name == name), None)
-    if found is None:
-        raise ConfigError(f"preset {name!r} is not one of {algo}'s; choose one of {', '.join(names)}", "preset")
-    return found
+    by_name = {preset.name: preset for (owner, _), preset in PRESETS.items() if owner == algo}
+    if name not in by_name:
+        raise ConfigError(f"preset {name!r} is not one of {algo}'s; choose one of {', '.join(sorted(by_name))}",
+                          "preset")
+    return by_name[name]
 
 
 def preset_defaults(algo: str, preset: Preset | None):

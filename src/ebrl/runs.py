@@ -370,9 +370,9 @@ class _StepFolder:
         import orbax.checkpoint as ocp
 
         self._ocp = ocp
-        self.run_dir = run_dir
+        self.run_dir, self.folder = run_dir, run_dir / folder
         self.manager = ocp.CheckpointManager(
-            (run_dir / folder).absolute(),
+            self.folder.absolute(),
             options=ocp.CheckpointManagerOptions(max_to_keep=max_to_keep, enable_async_checkpointing=False))
 
     def latest_step(self) -> int | None:
@@ -380,6 +380,16 @@ class _StepFolder:
 
     def all_steps(self) -> list[int]:
         return list(self.manager.all_steps())
+
+    def _restore(self, step: int, **items):
+        """The items of the step's checkpoint; ConfigError if it cannot be read."""
+        _silence_orphaned_reads()
+        try:
+            return self.manager.restore(step, args=self._ocp.args.Composite(**items))
+        except Exception as exc:
+            raise ConfigError(f"the checkpoint at step {step} in {self.folder} is corrupt ({type(exc).__name__}); "
+                              "delete that step's folder to fall back to the previous one, or start a new run"
+                              ) from None
 
     def drop_after(self, step: int) -> None:
         """Delete the steps saved after `step`: a resume from `step` writes them again."""
@@ -431,15 +441,6 @@ class Checkpointer(_StepFolder):
                 f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(steps)}, and best")
         step = max(steps) if step is None else step
         return step, self._restore(step, agent=self._ocp.args.StandardRestore(abstract_agent_state)).agent
-
-    def _restore(self, step: int, **items):
-        _silence_orphaned_reads()
-        try:
-            return self.manager.restore(step, args=self._ocp.args.Composite(**items))
-        except Exception as exc:
-            raise ConfigError(f"the checkpoint at step {step} in {self.run_dir / 'checkpoints'} is corrupt "
-                              f"({type(exc).__name__}); delete that step's folder to fall back to the previous "
-                              "one, or start a new run") from None
 
 
 @functools.cache
@@ -501,9 +502,7 @@ class BestCheckpointer(_StepFolder):
         if step is None:
             raise ConfigError(f"{self.run_dir} has no best checkpoint yet (one is written at the first evaluation); "
                               "use checkpoint latest", "checkpoint")
-        args = self._ocp.args
-        restored = self.manager.restore(step, args=args.Composite(agent=args.StandardRestore(abstract_agent_state)))
-        return step, restored.agent
+        return step, self._restore(step, agent=self._ocp.args.StandardRestore(abstract_agent_state)).agent
 
 
 def _replay_to_host(buffer: ReplayBuffer) -> dict:

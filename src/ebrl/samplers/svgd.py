@@ -62,16 +62,20 @@ def exact_logdets(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq:
     return jax.vmap(logdet)(x, jnp.arange(m))
 
 
+def update_field(x: jax.Array, scores: jax.Array, k: jax.Array, sigma_sq: jax.Array) -> jax.Array:
+    """φ(x_i) = (1/m) Σ_j k_ij [g_j + (x_i − x_j)/σ²] for every particle of x (m, d), scores g (m, d), kernel k
+    (m, m): (m, d)."""
+    diff = x[:, None, :] - x[None, :, :]
+    return (k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / x.shape[0]
+
+
 def _joint_jacobian(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array) -> jax.Array:
-    """∂Φ/∂X, (m·d, m·d), of the update field of all particles x (m, d), Φ as in `svgd_step`, σ² held fixed."""
+    """∂Φ/∂X, (m·d, m·d), of the update field of all particles x (m, d), σ² held fixed."""
     m, d = x.shape
 
     def update(flat):
         y = flat.reshape(m, d)
-        scores = jax.vmap(score_fn)(y)
-        k = rbf(squared_distances(y), sigma_sq)
-        diff = y[:, None, :] - y[None, :, :]
-        return ((k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / m).reshape(-1)
+        return update_field(y, jax.vmap(score_fn)(y), rbf(squared_distances(y), sigma_sq), sigma_sq).reshape(-1)
 
     return jax.jacfwd(update)(x.reshape(-1))
 
@@ -90,10 +94,11 @@ def fold_diagnostics(score_fn: Callable, x0: jax.Array, *, steps: int, step_size
     bound MET-SVGD keeps ε under)."""
 
     def body(x, _):
-        sigma_sq = bandwidth_sq(squared_distances(x), bandwidth)
+        sq_dists = squared_distances(x)
+        sigma_sq = bandwidth_sq(sq_dists, bandwidth)
         jac = step_size * _joint_jacobian(score_fn, x, sigma_sq)
         sign = jnp.linalg.slogdet(jnp.eye(jac.shape[0], dtype=x.dtype) + jac)[0]
-        x_next, _ = svgd_step(score_fn, x, jnp.zeros(x.shape[0], x.dtype), step_size, bandwidth)
+        x_next = x + step_size * update_field(x, jax.vmap(score_fn)(x), rbf(sq_dists, sigma_sq), sigma_sq)
         return x_next, (sign <= 0, jnp.sqrt(jnp.sum(jac * jac)))
 
     _, (folded, norm) = jax.lax.scan(body, x0, None, length=steps)
@@ -117,9 +122,7 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
     scores = jax.vmap(score_fn)(x)
     sq_dists = squared_distances(x)
     sigma_sq = bandwidth_sq(sq_dists, bandwidth)
-    k = rbf(sq_dists, sigma_sq)
-    diff = x[:, None, :] - x[None, :, :]
-    phi = (k @ scores + jnp.sum(k[:, :, None] * diff, axis=1) / sigma_sq) / x.shape[0]
+    phi = update_field(x, scores, rbf(sq_dists, sigma_sq), sigma_sq)
     if logdet == "trace":
         log_q = log_q - step_size * trace_self_excluded(x, scores, sq_dists, sigma_sq)
     elif logdet == "joint":
