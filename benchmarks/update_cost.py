@@ -57,27 +57,31 @@ def contenders() -> dict[str, tuple[str, object, int]]:
     }
 
 
-def random_transitions(key, n: int) -> Transition:
+def random_transitions(key, n: int, obs_dim: int = OBS_DIM, act_dim: int = ACT_DIM) -> Transition:
     k = jax.random.split(key, 4)
-    return Transition(obs=jax.random.normal(k[0], (n, OBS_DIM)),
-                      action=jax.random.uniform(k[1], (n, ACT_DIM), minval=-1.0, maxval=1.0),
-                      reward=jax.random.normal(k[2], (n,)), next_obs=jax.random.normal(k[3], (n, OBS_DIM)),
+    return Transition(obs=jax.random.normal(k[0], (n, obs_dim)),
+                      action=jax.random.uniform(k[1], (n, act_dim), minval=-1.0, maxval=1.0),
+                      reward=jax.random.normal(k[2], (n,)), next_obs=jax.random.normal(k[3], (n, obs_dim)),
                       terminated=jnp.zeros(n))
 
 
-def main(options: Options) -> None:
+def measure(contenders: dict[str, tuple[str, object, int]], repeats: int, obs_dim: int = OBS_DIM,
+            act_dim: int = ACT_DIM) -> dict[str, dict]:
+    """name -> {times (s per update, one per repeat), peak_mib, temp_mib, gflop} of each contender's compiled learn
+    step on these shapes, the contenders' calls alternating."""
     runs = {}
-    for name, (algo, config, batch_size) in contenders().items():
-        agent = ALGORITHMS[algo].make_agent(config, OBS_DIM, ACT_DIM)
-        buffer = replay_add(replay_init(BUFFER, OBS_DIM, ACT_DIM), random_transitions(jax.random.key(1), BUFFER))
+    for name, (algo, config, batch_size) in contenders.items():
+        agent = ALGORITHMS[algo].make_agent(config, obs_dim, act_dim)
+        buffer = replay_add(replay_init(BUFFER, obs_dim, act_dim),
+                            random_transitions(jax.random.key(1), BUFFER, obs_dim, act_dim))
         state = SeedState(agent.init(jax.random.key(0)), buffer, jax.random.key(3), jax.random.key(3))
-        learner = make_learner(agent, TrainConfig(batch_size=batch_size, buffer_size=BUFFER), OBS_DIM, ACT_DIM)
+        learner = make_learner(agent, TrainConfig(batch_size=batch_size, buffer_size=BUFFER), obs_dim, act_dim)
         learn = jax.jit(learner.learn, static_argnums=3, donate_argnums=0)
-        new = random_transitions(jax.random.key(2), UPDATES_PER_CALL)
+        new = random_transitions(jax.random.key(2), UPDATES_PER_CALL, obs_dim, act_dim)
         compiled = learn.lower(state, new, 0, UPDATES_PER_CALL).compile()
         memory = compiled.memory_analysis()
-        batch = random_transitions(jax.random.key(4), batch_size)
-        cost = jax.jit(agent.update).lower(state, batch, jax.random.key(5)).compile().cost_analysis()
+        batch = random_transitions(jax.random.key(4), batch_size, obs_dim, act_dim)
+        cost = jax.jit(agent.update).lower(state.agent, batch, jax.random.key(5)).compile().cost_analysis()
         flops = (cost[0] if isinstance(cost, list) else cost)["flops"]
         peak = memory.temp_size_in_bytes + memory.argument_size_in_bytes + memory.output_size_in_bytes \
             - memory.alias_size_in_bytes
@@ -85,12 +89,17 @@ def main(options: Options) -> None:
         runs[name] = {"learn": learn, "state": state, "new": new, "times": [],
                       "peak_mib": peak / 2**20, "temp_mib": memory.temp_size_in_bytes / 2**20,
                       "gflop": flops / 1e9}
-    for repeat in range(options.repeats):
+    for repeat in range(repeats):
         for run in runs.values():
             start = time.perf_counter()
             run["state"], metrics = run["learn"](run["state"], run["new"], 100 + repeat, UPDATES_PER_CALL)
             jax.block_until_ready(metrics)
             run["times"].append((time.perf_counter() - start) / UPDATES_PER_CALL)
+    return runs
+
+
+def main(options: Options) -> None:
+    runs = measure(contenders(), options.repeats)
     sac_ms = {name: 1e3 * float(np.median(run["times"])) for name, run in runs.items() if name.startswith("SAC")}
     table = []
     for name, run in runs.items():

@@ -39,9 +39,10 @@ def test_one_component_monte_carlo_entropy_matches_the_gaussian(d, std):
 
 def test_the_policy_entropy_of_zero_steps_is_the_initial_distributions():
     """(d) with L = 0: the policy is the initial N(0, 6I), whose entropy both estimates and the measured truth give."""
-    rows = study_d(StudyConfig(policy_cells=((3, 0),), policy_chains=4000))
+    rows = study_d(StudyConfig(policy_dims=(3,), policy_steps=(0,), policy_particles=(10,),
+                               policy_targets=("gaussian",), policy_chains=4000))
     truth = 1.5 * math.log(2 * math.pi * math.e * 6.0)
-    for column in ("policy", "policy_knn", "trace", "exact"):
+    for column in ("policy", "policy_knn", "trace", "exact", "exact, bound 0.5", "exact, bound 0.5 policy"):
         assert abs(rows[0][column] - truth) < 0.06, column
 
 
@@ -61,8 +62,9 @@ def test_quick_study_writes_every_table_and_figure(tmp_path, capsys):
     table = (out / "a_gaussian.md").read_text()
     assert "| N(0,6) | SVGD | trace | 30 | 20 | 2 |" in table
     policy = (out / "d_policy_entropy.md").read_text().splitlines()
-    assert policy[0].startswith("| dim | steps | particles | step_size | chains | target | policy | policy_knn |")
-    assert len(policy) == 2 + 2 and policy[2].startswith("| 2 | 10 | 10 | 0.100 | 500 |")
+    assert policy[0].startswith("| target_kind | dim | steps | particles | step_size | chains | target | trace "
+                                "| policy | policy_knn | trace error |")
+    assert len(policy) == 2 + 4 and policy[2].startswith("| gaussian | 2 | 3 | 10 | 0.100 | 500 |")
     capsys.readouterr()
     assert main(["entropy", "--quick", "--out", str(out)]) == 2  # refuses to overwrite results
     assert "already holds results" in capsys.readouterr().err

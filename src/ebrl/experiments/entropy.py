@@ -24,7 +24,7 @@ import math
 import time
 from functools import partial
 from pathlib import Path
-from typing import cast
+from typing import Any, cast
 
 import jax
 import jax.numpy as jnp
@@ -59,9 +59,14 @@ class StudyConfig:
     long_particles: tuple[int, ...] = (20, 100, 400)
     """(a) beyond the official horizon: SVGD from N(0, 6) for `long_steps` steps with these particle counts."""
     long_steps: int = 200
-    policy_cells: tuple[tuple[int, int], ...] = ((2, 10), (6, 3), (6, 10), (10, 10), (20, 10), (20, 30), (100, 10))
-    """(d): (dimension, SVGD steps) of each cell."""
-    policy_particles: int = 10
+    policy_dims: tuple[int, ...] = (1, 2, 3, 6, 8, 17, 20, 100)
+    """(d): dimensions of the targets (MuJoCo's action sizes among them: 3, 6, 8, 17)."""
+    policy_steps: tuple[int, ...] = (3, 10, 30)
+    """(d): SVGD steps L."""
+    policy_particles: tuple[int, ...] = (10, 32)
+    """(d): particles m."""
+    policy_targets: tuple[str, ...] = ("gaussian", "mixture")
+    """(d): N(µ, diag s²), and a mixture of 4 such components (where the nearest-neighbour truth is reliable)."""
     policy_step_size: float = 0.1
     policy_chains: int = 1000
     """(d): independent sampler runs per cell, one policy sample each."""
@@ -69,7 +74,7 @@ class StudyConfig:
 
 QUICK = StudyConfig(seeds=2, dims=(2,), components=(1, 2), stds=(2.0,), grid_b=((10, 5),), sigmas=(1.0,),
                     grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",),
-                    policy_cells=((2, 10), (6, 3)), policy_chains=500)
+                    policy_dims=(2, 6), policy_steps=(3,), policy_particles=(10,), policy_chains=500)
 PARTS = ("a", "b", "c", "d", "e")
 KNN_MAX_DIM = 8  # the nearest-neighbour estimate is within 0.05 nats of the truth up to here (its tests)
 
@@ -215,39 +220,74 @@ def study_c(config: StudyConfig) -> list[dict]:
     return rows
 
 
-def study_d(config: StudyConfig) -> list[dict]:
-    """Per cell: a target N(µ, diag s²), µ ~ U(−1, 1)^d, s² ~ U(0.5, 2)^d, particles from N(0, 6I); the target's
-    entropy, the policy's (Gaussian fit of one particle from each of `policy_chains` runs, exact for these
-    near-Gaussian marginals up to sampling error; and the nearest-neighbour estimate where it is reliable), and
-    each log-density rule's estimate −mean log q with its error against the policy's entropy."""
-    return [_policy_cell(d, steps, config.policy_particles, config.policy_step_size, config.policy_chains)
-            for d, steps in config.policy_cells]
+def study_d(config: StudyConfig, log=print) -> list[dict]:
+    """Per cell (target, d, L, m): the target's entropy (Gaussians: analytic; mixtures: Monte Carlo), the policy's
+    (one particle from each of `policy_chains` runs: the Gaussian fit, exact for the near-Gaussian marginals of a
+    Gaussian target up to sampling error, and the nearest-neighbour estimate up to d = 8, the truth for mixtures),
+    and each log-density rule's estimate −mean log q with its error against the policy's entropy."""
+    rows = []
+    for target in config.policy_targets:
+        for d in config.policy_dims:
+            if target == "mixture" and d > KNN_MAX_DIM:
+                continue  # no reliable truth
+            for steps in config.policy_steps:
+                for m in config.policy_particles:
+                    rows.append(_policy_cell(target, d, steps, m, config.policy_step_size, config.policy_chains))
+            log(f"(d) {target}, dimension {d} done")
+    return rows
 
 
-def _policy_cell(d: int, steps: int, m: int, step_size: float, chains: int) -> dict:
+POLICY_RULES: dict[str, dict[str, Any]] = {"trace": {}, "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
+                "exact, bound 0.5": {"logdet": "exact", "step_bound": 0.5}}
+"""(d)'s log-density rules: svgd_sample's keyword arguments."""
+
+
+def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chains: int) -> dict:
     from ebrl.samplers import gaussian_fit_entropy, knn_entropy, policy_samples, svgd_sample
 
-    mean_key, var_key, run_key = jax.random.split(jax.random.key(3000 + 10 * d + steps), 3)
-    mean = jax.random.uniform(mean_key, (d,), minval=-1.0, maxval=1.0)
+    mean_key, var_key, run_key, truth_key = jax.random.split(jax.random.key(3000 + 10 * d + steps), 4)
     variances = jax.random.uniform(var_key, (d,), minval=0.5, maxval=2.0)
-    row: dict = {"dim": d, "steps": steps, "particles": m, "step_size": step_size, "chains": chains,
-                 "target": gaussian_entropy(np.diag(np.asarray(variances)))}
-    estimates = {}
-    for logdet in ("trace", "exact", "joint"):
-        if logdet == "joint" and (m * d) ** 3 * steps > JOINT_BUDGET:
-            estimates[logdet] = math.nan
+    components = 1 if target == "gaussian" else 4
+    means = jax.random.uniform(mean_key, (components, d), minval=-1.0, maxval=1.0) * (1 if components == 1 else 3)
+    log_prob = partial(_diagonal_mixture_log_prob, means, variances)
+    row: dict = {"target_kind": target, "dim": d, "steps": steps, "particles": m, "step_size": step_size,
+                 "chains": chains}
+    row["target"] = (gaussian_entropy(np.diag(np.asarray(variances))) if components == 1
+                     else _monte_carlo_entropy(truth_key, means, variances, log_prob))
+    truth = gaussian_fit_entropy if components == 1 else knn_entropy
+    for rule, options in POLICY_RULES.items():
+        joint = options.get("logdet") == "joint"
+        if (joint and (m * d) ** 3 * steps > JOINT_BUDGET) or (rule != "trace" and not exact_affordable(m, d, steps)):
+            row[rule] = row[f"{rule} error"] = math.nan
             continue
 
-        def run(key, logdet=logdet):
+        def run(key, options=options):
             x0, log_q0 = initial_particles(key, m, d, "N(0,6)")
-            return svgd_sample(lambda x: -(x - mean) / variances, x0, log_q0, steps=steps, step_size=step_size,
-                               logdet=logdet)
+            return svgd_sample(jax.grad(log_prob), x0, log_q0, steps=steps, step_size=step_size, **options)
 
-        samples, estimates[logdet] = policy_samples(run, run_key, chains)  # the same samples for every rule
-    row["policy"] = gaussian_fit_entropy(samples)
-    row["policy_knn"] = knn_entropy(samples) if d <= KNN_MAX_DIM else math.nan
-    row |= estimates
-    return row | {f"{logdet}_error": value - row["policy"] for logdet, value in estimates.items()}
+        samples, row[rule] = policy_samples(run, run_key, chains)  # the unbounded rules share their samples
+        if rule == "trace":
+            row["policy"] = truth(samples)
+            row["policy_knn"] = knn_entropy(samples) if d <= KNN_MAX_DIM else math.nan
+        policy = row["policy"]
+        if "step_bound" in options:  # a bounded step is another policy, with its own entropy
+            policy = row[f"{rule} policy"] = truth(samples)
+        row[f"{rule} error"] = row[rule] - policy
+    return row
+
+
+def _diagonal_mixture_log_prob(means: jax.Array, variances: jax.Array, x: jax.Array) -> jax.Array:
+    """log (1/n) Σ_c N(x; µ_c, diag s²) for means (n, d)."""
+    sq = jnp.sum((x - means) ** 2 / variances, axis=-1)
+    normaliser = 0.5 * jnp.sum(jnp.log(2 * math.pi * variances))
+    return jax.nn.logsumexp(-0.5 * sq) - math.log(means.shape[0]) - normaliser
+
+
+def _monte_carlo_entropy(key, means: jax.Array, variances: jax.Array, log_prob, samples: int = 100_000) -> float:
+    k_comp, k_noise = jax.random.split(key)
+    comp = jax.random.randint(k_comp, (samples,), 0, means.shape[0])
+    x = means[comp] + jnp.sqrt(variances) * jax.random.normal(k_noise, (samples, means.shape[1]))
+    return float(-jnp.mean(jax.vmap(log_prob)(x)))
 
 
 def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
@@ -340,7 +380,7 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
         written += _write_table(out / "c_kernel_sigma", rows_c)
         written.append(plot_entropy_c(rows_c, out / "c_kernel_sigma.png"))
     if "d" in parts:
-        rows_d = study_d(config)
+        rows_d = study_d(config, log)
         log(f"(d) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "d_policy_entropy", rows_d)
     if "e" in parts and critic is not None:

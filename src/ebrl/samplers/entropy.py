@@ -47,17 +47,18 @@ def gaussian_fit_entropy(samples: np.ndarray) -> float:
     return float(0.5 * (d * math.log(2 * math.pi * math.e) + np.linalg.slogdet(cov)[1] - bias))
 
 
-def policy_samples(run: Callable[[jax.Array], tuple[jax.Array, jax.Array]], key: jax.Array, chains: int
-                   ) -> tuple[np.ndarray, float]:
+def policy_samples(run: Callable[[jax.Array], tuple[jax.Array, jax.Array]], key: jax.Array, chains: int,
+                   batch: int = 250) -> tuple[np.ndarray, float]:
     """Draws of the random-particle policy of a sampler, and the sampler's own entropy estimate.
 
-    `run(key) -> (particles (m, d), log_q (m,))` is one sampler run (its initial draw included); it is vmapped over
-    `chains` independent keys, and one particle, uniform among the m, is kept from each. Returns (samples
-    (chains, d), −mean log q over every particle of every run): the first gives the policy's entropy by
-    `knn_entropy` or `gaussian_fit_entropy`, the second is the closed-form estimate to check against it.
+    `run(key) -> (particles (m, d), log_q (m,))` is one sampler run (its initial draw included); it is mapped over
+    `chains` independent keys (vmapped `batch` at a time), and one particle, uniform among the m, is kept from each.
+    Returns (samples (chains, d), −mean log q over every particle of every run): the first gives the policy's entropy
+    by `knn_entropy` or `gaussian_fit_entropy`, the second is the closed-form estimate to check against it.
     """
     run_keys, pick_keys = jax.random.split(key)
-    particles, log_q = jax.jit(jax.vmap(run))(jax.random.split(run_keys, chains))
+    particles, log_q = jax.jit(lambda keys: jax.lax.map(run, keys, batch_size=min(batch, chains)))(
+        jax.random.split(run_keys, chains))
     m = particles.shape[1]
     picks = jax.random.randint(pick_keys, (chains,), 0, m)
     chosen = np.asarray(particles[np.arange(chains), np.asarray(picks)])

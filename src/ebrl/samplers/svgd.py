@@ -44,10 +44,11 @@ def anchored_field(x: jax.Array, anchors: jax.Array, scores: jax.Array, weights:
     return jnp.sum((weights * k)[:, None] * (scores + diff / sigma_sq), axis=0)
 
 
-def exact_logdets(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq: jax.Array, step_size: float,
+def own_jacobians(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq: jax.Array,
                   include_self: bool) -> jax.Array:
-    """log|det(I + ε J_i)| for every particle, J_i as in the module docstring ("exact" or "exact-excluded")."""
-    m, d = x.shape
+    """J_i = ∂φ_i/∂x at x_i for every particle, the others and their scores held fixed: (m, d, d), φ_i as in the
+    module docstring ("exact" with include_self, else "exact-excluded")."""
+    m = x.shape[0]
 
     def own_field(xi, i):
         others = (jnp.arange(m) != i).astype(x.dtype)
@@ -55,11 +56,20 @@ def exact_logdets(score_fn: Callable, x: jax.Array, scores: jax.Array, sigma_sq:
             return (score_fn(xi) + anchored_field(xi, x, scores, others, sigma_sq)) / m
         return anchored_field(xi, x, scores, others / (m - 1), sigma_sq)
 
-    def logdet(xi, i):
-        jac = jax.jacfwd(own_field)(xi, i)
-        return jnp.linalg.slogdet(jnp.eye(d, dtype=x.dtype) + step_size * jac)[1]
+    return jax.vmap(jax.jacfwd(own_field))(x, jnp.arange(m))
 
-    return jax.vmap(logdet)(x, jnp.arange(m))
+
+def _logdets(jacobians: jax.Array, step_size: float | jax.Array) -> jax.Array:
+    eye = jnp.eye(jacobians.shape[-1], dtype=jacobians.dtype)
+    return jnp.linalg.slogdet(eye + step_size * jacobians)[1]
+
+
+def bounded_step_size(jacobians: jax.Array, step_size: float, step_bound: float) -> jax.Array:
+    """ε' = min(ε, b / max_i ‖J_i‖_F) for the particles' own Jacobians J_i (m, d, d) (MET-SVGD, Messaoud et al.
+    2026, with b = 1): with ‖ε' J_i‖_F ≤ b < 1 every I + ε' J_i is invertible (its eigenvalues lie within b of 1)
+    and log det(I + ε'J_i) = ε' Tr J_i + O(b²). Carries no gradient."""
+    largest = jnp.max(jnp.sqrt(jnp.sum(jacobians * jacobians, axis=(-2, -1))))
+    return jax.lax.stop_gradient(jnp.minimum(step_size, step_bound / jnp.maximum(largest, 1e-30)))
 
 
 def update_field(x: jax.Array, scores: jax.Array, k: jax.Array, sigma_sq: jax.Array) -> jax.Array:
@@ -80,7 +90,7 @@ def _joint_jacobian(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array) -> ja
     return jax.jacfwd(update)(x.reshape(-1))
 
 
-def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_size: float) -> jax.Array:
+def joint_logdet(score_fn: Callable, x: jax.Array, sigma_sq: jax.Array, step_size: float | jax.Array) -> jax.Array:
     """log|det(I + ε ∂Φ/∂X)| of the whole update of the particles x (m, d), σ² held fixed."""
     jac = _joint_jacobian(score_fn, x, sigma_sq)
     return jnp.linalg.slogdet(jnp.eye(jac.shape[0], dtype=x.dtype) + step_size * jac)[1]
@@ -115,25 +125,32 @@ def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, si
 
 
 def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: float,
-              bandwidth: str | float = "mean-half", logdet: str = "trace") -> tuple[jax.Array, jax.Array]:
-    """One SVGD update of particles x (m, d) and their log-densities log_q (m,)."""
+              bandwidth: str | float = "mean-half", logdet: str = "trace",
+              step_bound: float | None = None) -> tuple[jax.Array, jax.Array]:
+    """One SVGD update of particles x (m, d) and their log-densities log_q (m,); with `step_bound` b, the step is
+    ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε."""
     if logdet not in LOGDETS:
         raise ValueError(f"unknown logdet {logdet!r}; use one of {LOGDETS}")
     scores = jax.vmap(score_fn)(x)
     sq_dists = squared_distances(x)
     sigma_sq = bandwidth_sq(sq_dists, bandwidth)
     phi = update_field(x, scores, rbf(sq_dists, sigma_sq), sigma_sq)
+    step: float | jax.Array = step_size
+    if step_bound is not None or logdet.startswith("exact"):
+        jacobians = own_jacobians(score_fn, x, scores, sigma_sq, include_self=logdet != "exact-excluded")
+        if step_bound is not None:
+            step = bounded_step_size(jacobians, step_size, step_bound)
+        if logdet.startswith("exact"):
+            log_q = log_q - _logdets(jacobians, step)
     if logdet == "trace":
-        log_q = log_q - step_size * trace_self_excluded(x, scores, sq_dists, sigma_sq)
+        log_q = log_q - step * trace_self_excluded(x, scores, sq_dists, sigma_sq)
     elif logdet == "joint":
-        log_q = log_q - joint_logdet(score_fn, x, jax.lax.stop_gradient(sigma_sq), step_size) / x.shape[0]
-    else:
-        log_q = log_q - exact_logdets(score_fn, x, scores, sigma_sq, step_size, include_self=logdet == "exact")
-    return x + step_size * phi, log_q
+        log_q = log_q - joint_logdet(score_fn, x, jax.lax.stop_gradient(sigma_sq), step) / x.shape[0]
+    return x + step * phi, log_q
 
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,
-                bandwidth: str | float = "mean-half", logdet: str = "trace",
+                bandwidth: str | float = "mean-half", logdet: str = "trace", step_bound: float | None = None,
                 return_path: bool = False, unroll: bool = False):
     """Run `steps` SVGD updates from particles x0 (m, d) with log-densities log_q0 (m,).
 
@@ -144,7 +161,7 @@ def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: 
     """
 
     def body(carry, _):
-        x, log_q = svgd_step(score_fn, *carry, step_size, bandwidth, logdet)
+        x, log_q = svgd_step(score_fn, *carry, step_size, bandwidth, logdet, step_bound)
         return (x, log_q), log_q
 
     (x, log_q), path = jax.lax.scan(body, (x0, log_q0), None, length=steps, unroll=unroll)

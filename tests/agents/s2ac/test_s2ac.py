@@ -31,9 +31,11 @@ def tiny_parts(config, obs_dim=3, act_dim=2):
     return networks, sample, select, actor_params, critic_params
 
 
-@pytest.mark.parametrize("variant, pre_tanh", [("phi", False), ("phi-theta", False), ("phi-theta", True)])
-def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh):
-    config = dataclasses.replace(TINY, variant=variant, score_pre_tanh=pre_tanh)
+@pytest.mark.parametrize("variant, pre_tanh, sampler", [("phi", False, {}), ("phi-theta", False, {}),
+                                                        ("phi-theta", True, {}),
+                                                        ("phi-theta", False, {"logdet": "exact", "step_bound": 0.5})])
+def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh, sampler):
+    config = dataclasses.replace(TINY, variant=variant, score_pre_tanh=pre_tanh, **sampler)
     networks, sample, _, actor_params, critic_params = tiny_parts(config)
     obs = jax.random.normal(jax.random.key(2), (3, 3))
     key = jax.random.key(3)
@@ -49,7 +51,7 @@ def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh):
         def q(u, s=obs[n]):
             return jnp.min(networks.critic.apply(critic_params, s, u if pre_tanh else jnp.tanh(u)))
 
-        u, log_q_state = svgd_sample(jax.grad(q), u0, log_q0, steps=3, step_size=0.1, bandwidth="mean-half")
+        u, log_q_state = svgd_sample(jax.grad(q), u0, log_q0, steps=3, step_size=0.1, bandwidth="mean-half", **sampler)
         np.testing.assert_allclose(actions[n], jnp.tanh(u), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(log_q[n], log_q_state - jnp.sum(log_one_minus_tanh_sq(u), -1), rtol=1e-5, atol=1e-6)
 
@@ -202,6 +204,8 @@ def test_autotuned_temperature_moves_both_alphas():
     (dict(bandwidth="wide"), "bandwidth must be one of"),
     (dict(train_selection="greedy"), "train_selection must be one of"),
     (dict(logdet="slogdet"), "logdet must be one of"),
+    (dict(step_bound=1.5), "step_bound must lie in"),
+    (dict(step_bound=0.0), "step_bound must lie in"),
 ])
 def test_bad_configuration(changes, message):
     with pytest.raises(ConfigError, match=message):

@@ -32,6 +32,7 @@ class SamplerSettings:
     step_size: float
     bandwidth: str | float
     logdet: str
+    step_bound: float | None
     sigma_p0: float
     score_pre_tanh: bool
     score_over_alpha: bool
@@ -56,7 +57,8 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         u0, log_q0 = initial_particles(actor_params, obs, key)
         score = score_fn(networks, settings, critic_params, obs, alpha)
         u, log_q = svgd_sample(score, u0, log_q0, steps=settings.steps, step_size=settings.step_size,
-                               bandwidth=settings.bandwidth, logdet=settings.logdet, unroll=True)
+                               bandwidth=settings.bandwidth, logdet=settings.logdet,
+                               step_bound=settings.step_bound, unroll=True)
         return jnp.tanh(u), log_q - jnp.sum(log_one_minus_tanh_sq(u), axis=-1)
 
     def sample(actor_params, critic_params, obs, key, alpha):

@@ -38,6 +38,9 @@ class S2ACConfig:
     """Kernel bandwidth rule (median, mean, mean-half) or a fixed σ, e.g. 3.0."""
     logdet: str = "trace"
     """Log-density update: trace (closed form, official), exact or exact-excluded (autodiff log-dets)."""
+    step_bound: float | None = None
+    """Bound every SVGD step to ε' = min(ε, b / max_i ‖J_i‖_F), J_i a particle's own Jacobian (MET-SVGD, b = 1), so
+    that each step stays an invertible change of variables; None: the fixed ε (official)."""
     sigma_p0: float = 0.5
     """S2AC(φ): standard deviation of the initial particles."""
     score_pre_tanh: bool = False
@@ -96,6 +99,8 @@ class S2ACConfig:
         require(self.bandwidth in BANDWIDTH_RULES or _is_positive_number(self.bandwidth),
                 f"bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}",
                 "bandwidth")
+        require(self.step_bound is None or 0 < self.step_bound <= 1,
+                f"step_bound must lie in (0, 1], got {self.step_bound}", "step_bound")
         require(self.logdet in LOGDETS, f"logdet must be one of {', '.join(LOGDETS)}, got {self.logdet!r}", "logdet")
         modes = self.action_modes()
         for name in ("train_selection", "test_selection"):
@@ -119,7 +124,7 @@ class S2ACConfig:
     def sampler_settings(self) -> SamplerSettings:
         bandwidth = self.bandwidth if self.bandwidth in BANDWIDTH_RULES else float(self.bandwidth)
         return SamplerSettings(self.variant, self.particles, self.svgd_steps, self.svgd_step_size, bandwidth,
-                               self.logdet, self.sigma_p0, self.score_pre_tanh, self.score_over_alpha)
+                               self.logdet, self.step_bound, self.sigma_p0, self.score_pre_tanh, self.score_over_alpha)
 
 
 def _is_positive_number(text: str) -> bool:
