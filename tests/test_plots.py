@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from ebrl.cli import main
-from ebrl.evaluate import flat_statistics
+from ebrl.envs import flat_statistics
 from ebrl.plots import plot_goal_histogram
 
 

@@ -13,16 +13,25 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+import jax
+
+from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, require
+from ebrl.envs.task import describe_task
+from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult, driver_functions
+from ebrl.loop.gym_driver import VECTOR_MODES
+from ebrl.presets import find_preset, preset_defaults
 from ebrl.runs import (
     CONFIG_FILE,
     LOCK_FILE,
     Checkpointer,
     RunSpec,
+    default_run_dir,
     group_seeds,
     holds_run,
     lock_runs,
     prepare_new_run,
+    read_metrics,
     read_spec,
     seed_run_dirs,
     write_json_atomic,
@@ -36,7 +45,6 @@ MEMORY_FRACTION = 0.8  # the share of the available memory the replay buffers ma
 def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None, train: dict | None = None,
                 agent: dict | None = None) -> RunSpec:
     """The RunSpec `ebrl train --algo A --env E` builds (the preset of (algo, env) applied, if any), plus overrides."""
-    from ebrl.presets import find_preset, preset_defaults
 
     train_cfg, agent_cfg = preset_defaults(algo, find_preset(algo, env_id))
     overrides = {**(train or {}), "env": env_id, "seed": seed, **({"steps": steps} if steps is not None else {})}
@@ -56,8 +64,6 @@ def check_seeds(seeds: Sequence[int]) -> list[int]:
 
 def available_memory_bytes() -> tuple[int, str]:
     """(bytes, what) the replay buffers can live in: the accelerator's memory, or the machine's available RAM."""
-    import jax
-
     device = jax.devices()[0]
     if device.platform != "cpu":
         stats = device.memory_stats() or {}
@@ -85,16 +91,11 @@ def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> Non
 def check_spec(spec: RunSpec, n_seeds: int) -> None:
     """ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, valid configs, a usable task,
     replay buffers that fit in memory."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.envs import make_env, space_dims
-
     require(spec.algo in ALGORITHMS, f"unknown algorithm {spec.algo!r}; choose one of {', '.join(ALGORITHMS)}")
     spec.train.validate()
     spec.agent.validate()
-    env = make_env(spec.train.env, kwargs=spec.train.env_kwargs)
-    obs_dim, act_dim = space_dims(env)
-    env.close()
-    check_memory(spec, n_seeds, obs_dim, act_dim)
+    task = describe_task(spec.train.env, spec.train.env_kwargs)
+    check_memory(spec, n_seeds, task.obs_dim, task.act_dim)
 
 
 def _checkpoint_steps(run_dir: Path) -> list[int]:
@@ -123,10 +124,6 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     JAX), or "auto" (jax where the task has it). With a rich `console`, `note` and a start line are printed once
     every check has passed. `wandb`, an ebrl.tracking.WandbSettings, also logs every seed's metrics to W&B.
     """
-    from ebrl.loop.group import DRIVERS, GroupTrainer, TrainResult, driver_functions
-    from ebrl.loop.gym_driver import VECTOR_MODES
-    from ebrl.runs import default_run_dir, read_metrics
-
     require(existing in EXISTING, f"existing must be one of {', '.join(EXISTING)}, got {existing!r}")
     require(driver in DRIVERS, f"driver must be one of {', '.join(DRIVERS)}, got {driver!r}", "driver")
     require(vector in VECTOR_MODES, f"vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}", "vector")
@@ -135,7 +132,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     single = seeds is None
     seeds = [spec.train.seed] if seeds is None else check_seeds(seeds)
     check_spec(spec, len(seeds))
-    driver_functions(spec.train, driver)  # refuses --driver jax on a task without a JAX implementation
+    # refuses --driver jax on a task without a JAX implementation
+    driver_functions(describe_task(spec.train.env, spec.train.env_kwargs), driver)
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
     require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
@@ -205,8 +203,6 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     shapes. `seeds`, if given, must be the group's seeds; `wandb` as for `train` (the same W&B runs continue).
     A run or group stopped before its first checkpoint trains again from step 0 with its config.json.
     ConfigError, with nothing written, if the run cannot be continued."""
-    from ebrl.loop.group import GroupTrainer
-
     if wandb is not None:
         require_wandb()
     out = Path(out)
@@ -259,19 +255,13 @@ FIXED_ON_RESUME = ("env", "seed", "buffer_size")
 def _changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
     """`saved` with the changes a resumed run may take: ConfigError for a change of task, seed or replay capacity,
     or one that changes the shapes of the agent's state (its networks)."""
-    import jax
-
-    from ebrl.agents import ALGORITHMS
-    from ebrl.envs import make_env, space_dims
-
     fixed = [name for name in FIXED_ON_RESUME if name in train and train[name] != getattr(saved.train, name)]
     require(not fixed, f"{', '.join(fixed)} cannot change when a run resumes; start a new run instead", *fixed)
     changed = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **train),
                                   agent=dataclasses.replace(saved.agent, **agent))
     if agent:
-        env = make_env(saved.train.env, kwargs=saved.train.env_kwargs)
-        dims = space_dims(env)
-        env.close()
+        task = describe_task(saved.train.env, saved.train.env_kwargs)
+        dims = task.obs_dim, task.act_dim
         make = ALGORITHMS[saved.algo].make_agent
         shapes = [jax.eval_shape(make(spec.agent, *dims).init, jax.random.key(0)) for spec in (saved, changed)]
         require(shapes[0] == shapes[1],  # the same pytree of ShapeDtypeStructs

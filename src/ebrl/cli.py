@@ -261,7 +261,7 @@ def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
         summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
         console.print(f"done: seed {result.seed}, step {result.last_row.get('step'):.0f}, evaluation return "
                       f"{summary}; run directory {result.run_dir}")
-        if pictures and is_multigoal(read_spec(result.run_dir).train.env):
+        if pictures and is_multigoal(read_spec(result.run_dir).train.env, read_spec(result.run_dir).train.env_kwargs):
             run = load_run(result.run_dir)
             for path in multigoal_pictures(run, result.run_dir / "figures", PICTURE_EPISODES, run.agent.train_mode):
                 console.print(f"wrote {path}")
@@ -318,13 +318,6 @@ def _peek_option(args: list[str], name: str) -> str | None:
         return _pop_option(args, name)[0]
     except ConfigError:
         return None
-
-
-def _check_env(env_id: str) -> None:
-    """Fail early, before a run directory is touched, if the environment cannot be used."""
-    from ebrl.envs import make_env
-
-    make_env(env_id).close()
 
 
 # ------------------------------------------------------------------------------------------------ eval
@@ -444,7 +437,7 @@ def plot_command(args: list[str]) -> int:
     out = Path(options.out) if options.out else given[0] / "figures" / "learning_curve.png"
     plot_learning_curves(run_dirs, out)
     written = [out]
-    if len(run_dirs) == 1 and is_multigoal(read_spec(run_dirs[0]).train.env):
+    if len(run_dirs) == 1 and is_multigoal(read_spec(run_dirs[0]).train.env, read_spec(run_dirs[0]).train.env_kwargs):
         run = load_run(run_dirs[0])
         mode = check_mode(run.agent, run.spec.algo, options.mode or run.agent.train_mode)
         written += multigoal_pictures(run, run_dirs[0] / "figures", options.episodes, mode, options.seed)
@@ -485,11 +478,10 @@ def compare_command(args: list[str]) -> int:
     _require_rule(options.rule)
     specs = [read_spec(Path(p)) for p in options.run_dirs]
     for path, spec in zip(options.run_dirs, specs):
-        if not is_multigoal(spec.train.env):
+        if not is_multigoal(spec.train.env, spec.train.env_kwargs):
             raise ConfigError(f"{path} was trained on {spec.train.env}; ebrl compare needs MultiGoal runs")
     env_id = options.env or specs[0].train.env
-    _check_env(env_id)
-    if not is_multigoal(env_id):
+    if not is_multigoal(env_id):  # ConfigError for an unusable id, before anything is written
         raise ConfigError(f"--env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids")
     out = Path(options.out)
     _require_fresh_out(out, "summary.md", options.overwrite, "a comparison")

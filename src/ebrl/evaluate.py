@@ -10,7 +10,8 @@ import jax
 import numpy as np
 
 from ebrl.config import ConfigError
-from ebrl.envs import episode_seed, make_env
+from ebrl.envs import environment_statistics, episode_seed, make_env
+from ebrl.runs import check_mode, load_run
 
 EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes use 0)
 
@@ -25,24 +26,6 @@ class EvalResult:
     def summary(self) -> dict:
         return {"return_mean": float(self.returns.mean()), "return_std": float(self.returns.std()),
                 "episodes": len(self.returns), **self.statistics}
-
-
-def environment_statistics(env: gym.Env, final_infos: list[dict]) -> dict:
-    """Statistics an environment computes from its episodes' last `info` dicts, through an optional
-    `episode_statistics(final_infos) -> dict` method of the unwrapped env (MultiGoal: goal hits); else none."""
-    method = getattr(env.unwrapped, "episode_statistics", None)
-    return method(final_infos) if method else {}
-
-
-def flat_statistics(statistics: dict) -> dict[str, float]:
-    """Lists become numbered scalars (goal_hits → goal_hits_0, goal_hits_1, ...), for CSV columns."""
-    flat: dict[str, float] = {}
-    for name, value in statistics.items():
-        if isinstance(value, list):
-            flat |= {f"{name}_{i}": v for i, v in enumerate(value)}
-        else:
-            flat[name] = value
-    return flat
 
 
 def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym.Env],
@@ -109,8 +92,6 @@ def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, vide
                  checkpoint: str = "latest") -> dict:
     """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
     (JSON-ready)."""
-    from ebrl.runs import check_mode, load_run
-
     run = load_run(run_dir, checkpoint)
     mode = check_mode(run.agent, run.spec.algo, mode)
     if video is not None:

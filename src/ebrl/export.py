@@ -18,14 +18,14 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 
+from ebrl.runs import check_mode, load_run
+
 PLATFORMS = ("cpu", "cuda")
 
 
 def export_policy(run_dir: Path, mode: str | None = None, checkpoint: str = "latest"):
     """(jax.export.Exported, description) of a run's action function in `mode` (default: the agent's evaluation
     default), with the parameters of `checkpoint` ("latest", "best" or a step)."""
-    from ebrl.runs import check_mode, load_run
-
     run = load_run(run_dir, checkpoint)
     mode = check_mode(run.agent, run.spec.algo, mode)
     obs_dim, act_dim, low, high = run.obs_dim, run.act_dim, run.action_low, run.action_high

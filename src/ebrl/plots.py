@@ -3,7 +3,6 @@ states with the actions the agent picks there, and goal-hit histograms."""
 
 from collections import defaultdict
 from pathlib import Path
-from typing import cast
 
 import matplotlib
 
@@ -13,8 +12,8 @@ import jax.numpy as jnp
 import matplotlib.pyplot as plt
 import numpy as np
 
-from ebrl.envs import make_env
-from ebrl.envs.multigoal import MultiGoalEnv, draw_arena
+from ebrl.envs.multigoal import draw_arena
+from ebrl.envs.task import describe_task
 from ebrl.evaluate import evaluate_episodes
 from ebrl.runs import make_dir, read_metrics, read_spec
 
@@ -105,15 +104,15 @@ def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int =
     (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
     result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed,
                                env_kwargs=run.spec.train.env_kwargs)
-    env = cast(MultiGoalEnv, make_env(run.spec.train.env).unwrapped)  # its arena and probe states
+    task = describe_task(run.spec.train.env, run.spec.train.env_kwargs)
+    assert task.arena is not None and task.probe_states is not None  # a MultiGoal run
     label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"
     paths = [out_dir / name for name in ("trajectories.png", "q_landscapes.png", "goal_histogram.png")]
-    plot_trajectories(env.params, result.trajectories, paths[0], f"{label}\n{episodes} episodes")
-    plot_q_landscapes(run.agent, run.state, env.probe_states, paths[1], mode, jax.random.key(seed), title=label)
+    plot_trajectories(task.arena, result.trajectories, paths[0], f"{label}\n{episodes} episodes")
+    plot_q_landscapes(run.agent, run.state, task.probe_states, paths[1], mode, jax.random.key(seed), title=label)
     stats = result.statistics
     plot_goal_histogram(stats["goal_hits"], stats["no_goal"], paths[2],
                         f"{label}\n{stats['goal_fraction']:.0%} of {episodes} episodes reach a goal")
-    env.close()
     return paths
 
 
@@ -138,11 +137,8 @@ def plot_comparison(groups, params, out: Path, title: str) -> None:
     _save(fig, out)
 
 
-def is_multigoal(env_id: str) -> bool:
-    env = make_env(env_id)
-    answer = isinstance(env.unwrapped, MultiGoalEnv)
-    env.close()
-    return answer
+def is_multigoal(env_id: str, env_kwargs: dict | None = None) -> bool:
+    return describe_task(env_id, env_kwargs).arena is not None
 
 
 def _save(fig, out: Path) -> None:

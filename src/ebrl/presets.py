@@ -8,6 +8,9 @@ overrides a preset field. The family of an id is its name without namespace and 
 import dataclasses
 from types import MappingProxyType
 
+from ebrl.agents import ALGORITHMS
+from ebrl.config import ConfigError, TrainConfig
+
 
 @dataclasses.dataclass(frozen=True)
 class Preset:
@@ -99,8 +102,6 @@ def find_preset(algo: str, env_id: str) -> Preset | None:
 
 def named_preset(algo: str, name: str) -> Preset:
     """The preset called `name` (e.g. "sac/mujoco"); ConfigError unless it is one of `algo`'s presets."""
-    from ebrl.config import ConfigError
-
     by_name = {preset.name: preset for (owner, _), preset in PRESETS.items() if owner == algo}
     if name not in by_name:
         raise ConfigError(f"preset {name!r} is not one of {algo}'s; choose one of {', '.join(sorted(by_name))}",
@@ -110,9 +111,6 @@ def named_preset(algo: str, name: str) -> Preset:
 
 def preset_defaults(algo: str, preset: Preset | None):
     """(TrainConfig, the algorithm's config): the defaults with the preset's values applied, as `ebrl train` starts."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.config import TrainConfig
-
     config_type = ALGORITHMS[algo].config_type
     if preset is None:
         return TrainConfig(), config_type()

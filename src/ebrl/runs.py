@@ -29,8 +29,10 @@ import jax
 import numpy as np
 
 import ebrl
+from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, TrainConfig, require
 from ebrl.core import Transition
+from ebrl.envs.task import describe_task
 from ebrl.replay import ReplayBuffer, replay_init
 
 CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
@@ -58,8 +60,6 @@ class RunSpec:
 
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
-        from ebrl.agents import ALGORITHMS
-
         config_type = ALGORITHMS[data["algo"]].config_type
         agent = dict(data["agent"])
         train = {k: v for k, v in data["train"].items() if k not in LEGACY_TRAIN_FIELDS}
@@ -546,15 +546,9 @@ class LoadedRun:
 def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     """A run's agent with the state of a checkpoint (no replay buffer), for evaluation, pictures and export:
     `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.envs import action_bounds, make_env, space_dims
-
     spec = read_spec(run_dir)
-    env = make_env(spec.train.env, kwargs=spec.train.env_kwargs)
-    obs_dim, act_dim = space_dims(env)
-    low, high = action_bounds(env)
-    env.close()
-    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
+    task = describe_task(spec.train.env, spec.train.env_kwargs)
+    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
     require(checkpoint in ("best", "latest") or checkpoint.isdigit(),
             f"checkpoint must be {CHECKPOINT_CHOICES}, got {checkpoint!r}", "checkpoint")
     checkpointer = BestCheckpointer(run_dir) if checkpoint == "best" else Checkpointer(run_dir)
@@ -564,7 +558,7 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
         step, state = checkpointer.restore_agent(abstract, *([] if step is None else [step]))
     finally:
         checkpointer.close()
-    return LoadedRun(spec, agent, state, step, obs_dim, act_dim, low, high)
+    return LoadedRun(spec, agent, state, step, task.obs_dim, task.act_dim, task.action_low, task.action_high)
 
 
 def check_mode(agent, algo: str, mode: str | None) -> str:

@@ -104,16 +104,22 @@ def episode_seed(*path: int) -> int:
     return int(np.random.SeedSequence(list(path)).generate_state(1)[0])
 
 
-def jax_functions(env_id: str, kwargs: dict | None = None):
-    """The task as pure JAX functions `(reset(key) -> (state, obs), step(state, action) -> (state, obs, reward,
-    terminated, truncated))` where ebrl has them (the MultiGoal family), else None. Actions are in [-1, 1]^d."""
-    from ebrl.envs.multigoal import MultiGoalEnv
-    from ebrl.envs.multigoal import jax_functions as multigoal_functions
+def environment_statistics(env: gym.Env, final_infos: list[dict]) -> dict:
+    """Statistics an environment computes from its episodes' last `info` dicts, through an optional
+    `episode_statistics(final_infos) -> dict` method of the unwrapped env (MultiGoal: goal hits); else none."""
+    method = getattr(env.unwrapped, "episode_statistics", None)
+    return method(final_infos) if method else {}
 
-    env = make_env(env_id, kwargs=kwargs)
-    unwrapped = env.unwrapped
-    env.close()
-    return multigoal_functions(unwrapped.params) if isinstance(unwrapped, MultiGoalEnv) else None
+
+def flat_statistics(statistics: dict) -> dict[str, float]:
+    """Lists become numbered scalars (goal_hits → goal_hits_0, goal_hits_1, ...), for CSV columns."""
+    flat: dict[str, float] = {}
+    for name, value in statistics.items():
+        if isinstance(value, list):
+            flat |= {f"{name}_{i}": v for i, v in enumerate(value)}
+        else:
+            flat[name] = value
+    return flat
 
 
 from ebrl.envs.multigoal import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)

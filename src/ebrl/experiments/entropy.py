@@ -30,8 +30,25 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ebrl.agents import ALGORITHMS
+from ebrl.agents.s2ac.actor import score_fn
+from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require
-from ebrl.samplers import dld_step, gaussian_log_density, hmc_step, ld_step, run_chain, svgd_step
+from ebrl.envs.task import describe_task
+from ebrl.runs import load_run
+from ebrl.samplers import (
+    dld_step,
+    fold_diagnostics,
+    gaussian_fit_entropy,
+    gaussian_log_density,
+    hmc_step,
+    knn_entropy,
+    ld_step,
+    policy_samples,
+    run_chain,
+    svgd_sample,
+    svgd_step,
+)
 
 INITS = {"N(0,6)": (0.0, 6.0), "N(4,0.2)": (4.0, 0.2)}
 STUDY_A_STEPS = {"N(0,6)": {"SVGD": 30, "LD": 20, "DLD": 20, "HMC": 15},
@@ -243,8 +260,6 @@ POLICY_RULES: dict[str, dict[str, Any]] = {"trace": {}, "exact": {"logdet": "exa
 
 
 def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chains: int) -> dict:
-    from ebrl.samplers import gaussian_fit_entropy, knn_entropy, policy_samples, svgd_sample
-
     mean_key, var_key, run_key, truth_key = jax.random.split(jax.random.key(3000 + 10 * d + steps), 4)
     variances = jax.random.uniform(var_key, (d,), minval=0.5, maxval=2.0)
     components = 1 if target == "gaussian" else 4
@@ -290,54 +305,54 @@ def _monte_carlo_entropy(key, means: jax.Array, variances: jax.Array, log_prob, 
     return float(-jnp.mean(jax.vmap(log_prob)(x)))
 
 
+CRITIC_RULES: dict[str, dict[str, Any]] = {
+    "trace": {}, "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
+    "trace, bound 1": {"step_bound": 1.0}, "exact, bound 1": {"logdet": "exact", "step_bound": 1.0},
+    "joint, bound 1": {"logdet": "joint", "step_bound": 1.0}}
+"""(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
+
+
 def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
-            logdets: tuple[str, ...] = ("trace", "exact", "joint")) -> list[dict]:
+            rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[dict]:
     """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
     rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
-    mean over `runs` sampler runs of the agent with that rule and the run's parameters. With S2AC(φ)'s fixed
-    initial distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over
-    `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖_F."""
-    from ebrl.agents import ALGORITHMS
-    from ebrl.agents.s2ac.actor import score_fn
-    from ebrl.agents.s2ac.networks import make_networks
-    from ebrl.envs import make_env
-    from ebrl.envs.multigoal import MultiGoalEnv
-    from ebrl.runs import load_run
-    from ebrl.samplers import fold_diagnostics, knn_entropy
-
+    mean over `runs` sampler runs of the agent with that rule and the run's parameters; the policy of a bounded
+    rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. With S2AC(φ)'s fixed initial
+    distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over `fold_runs`
+    runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖_F."""
     run = load_run(critic)
     require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
-    env = make_env(run.spec.train.env, kwargs=run.spec.train.env_kwargs)
-    unwrapped = env.unwrapped
-    env.close()
-    require(isinstance(unwrapped, MultiGoalEnv), f"critic {critic} was trained on {run.spec.train.env}; part (e) "
-            "needs a MultiGoal run (its probe states)", "critic")
-    agents = {logdet: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, logdet=logdet),
-                                                    run.obs_dim, run.act_dim) for logdet in logdets}
+    probe_states = describe_task(run.spec.train.env, run.spec.train.env_kwargs).probe_states
+    require(probe_states is not None, f"critic {critic} was trained on {run.spec.train.env}; part (e) needs a "
+            "MultiGoal run (its probe states)", "critic")
+    agents = {rule: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, **CRITIC_RULES[rule]),
+                                                  run.obs_dim, run.act_dim) for rule in rules}
     config, settings = run.spec.agent, run.spec.agent.sampler_settings()
     networks = make_networks(run.act_dim, config.actor_hidden, config.critic_hidden, config.activation,
                              config.n_critics, None)
     alpha = jnp.exp(run.state.log_alpha_actor)
     rows = []
-    for index, state in enumerate(cast(MultiGoalEnv, unwrapped).probe_states):
+    for index, state in enumerate(cast(np.ndarray, probe_states)):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
         key = jax.random.fold_in(jax.random.key(5), index)
-        policy = knn_entropy(np.asarray(run.agent.act(run.state, obs, key, "random")))
-        estimates = {}
-        for logdet, agent in agents.items():
+        row: dict = {"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains,
+                     "policy": knn_entropy(np.asarray(run.agent.act(run.state, obs, key, "random")))}
+        for rule, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form
-            estimates[logdet] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
-        folded, norm = math.nan, math.nan
+            row[rule] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
+            policy = row["policy"]
+            if "step_bound" in CRITIC_RULES[rule]:
+                policy = row[f"{rule} policy"] = knn_entropy(np.asarray(agent.act(run.state, obs, key, "random")))
+            row[f"{rule} error"] = row[rule] - policy
+        row["folded_steps"] = row["step_norm"] = math.nan
         if config.variant == "phi":
             score = score_fn(networks, settings, run.state.critic_params, obs[0], alpha)
             starts = settings.sigma_p0 * jax.random.normal(jax.random.fold_in(key, 2),
                                                            (fold_runs, settings.particles, run.act_dim))
             folds, norms = jax.vmap(partial(fold_diagnostics, score, steps=settings.steps, step_size=settings.step_size,
                                             bandwidth=settings.bandwidth))(starts)
-            folded, norm = float(jnp.mean(folds)), float(jnp.median(norms))
-        rows.append({"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains, "policy": policy,
-                     **estimates, **{f"{logdet}_error": value - policy for logdet, value in estimates.items()},
-                     "folded_steps": folded, "step_norm": norm})
+            row["folded_steps"], row["step_norm"] = float(jnp.mean(folds)), float(jnp.median(norms))
+        rows.append(row)
     return rows
 
 
@@ -358,7 +373,7 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
     """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`); write their tables (CSV and Markdown) and figures
     into `out`; return the files written."""
     require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC MultiGoal run", "critic")
-    from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long
+    from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long  # matplotlib, when drawn
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -21,13 +21,16 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+import jax
+
+from ebrl.api import check_seeds, check_spec, preset_spec, train
 from ebrl.config import ConfigError, require, require_positive
-from ebrl.runs import RunSpec
+from ebrl.experiments.mujoco_report import MACHINE_FILE, write_report
+from ebrl.runs import RunSpec, write_json_atomic
 
 ALGOS = ("sac", "sql", "s2ac")
 PAPER_TASKS = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")  # the S2AC paper's MuJoCo tasks
 PLAN_FILE = "plan.json"
-MACHINE_FILE = "machine.json"
 RUNS_FOLDER = "runs"
 
 
@@ -46,8 +49,6 @@ class StudyPlan:
     agent: dict = dataclasses.field(default_factory=dict)
 
     def validate(self) -> None:
-        from ebrl.api import check_seeds
-
         require(len(self.envs) > 0, "envs needs at least one task", "envs")
         require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
         for algo in self.algos:
@@ -96,8 +97,6 @@ class PlannedGroup:
 
 def plan_groups(plan: StudyPlan) -> list[PlannedGroup]:
     """One group per (task, algorithm): the algorithm's preset for the task, the study's budget and evaluations."""
-    from ebrl.api import preset_spec
-
     loop = {**plan.train, "eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes}
     return [PlannedGroup(env, algo, preset_spec(algo, env, seed=plan.seeds[0], steps=plan.steps, train=loop,
                                                 agent=plan.agent.get(algo)), plan.seeds)
@@ -112,8 +111,6 @@ def read_plan(study_dir: Path) -> StudyPlan | None:
 def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
     """Every check of a study before any work: the plan, each group's configuration and task (known, Box actions),
     and the study directory (not a file, not another study's). Returns the planned groups."""
-    from ebrl.api import check_spec
-
     plan.validate()
     groups = plan_groups(plan)
     for group in groups:
@@ -132,16 +129,12 @@ def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
 
 
 def write_plan(plan: StudyPlan, study_dir: Path) -> None:
-    from ebrl.runs import write_json_atomic
-
     Path(study_dir).mkdir(parents=True, exist_ok=True)
     write_json_atomic(Path(study_dir) / PLAN_FILE, plan.to_json())
 
 
 def machine() -> dict:
     """The machine a group trains on: CPU model and count, and the accelerator JAX uses."""
-    import jax
-
     cpu = platform.processor() or platform.machine()
     try:
         with open("/proc/cpuinfo") as f:
@@ -156,9 +149,6 @@ def machine() -> dict:
 def train_group(study_dir: str, env: str, algo: str, progress: bool = False, console=None) -> bool:
     """Train (or reuse, or resume) one planned group of the study in `study_dir`: the unit of work of every
     executor, a Ray task included. Returns whether it finished (False: interrupted by Ctrl-C)."""
-    from ebrl.api import train
-    from ebrl.runs import write_json_atomic
-
     plan = read_plan(Path(study_dir))
     if plan is None:
         raise ConfigError(f"{study_dir} holds no {PLAN_FILE}; start the study with `ebrl mujoco`")
@@ -257,8 +247,6 @@ def _visible_gpus(ray_module) -> tuple[float, str]:
     """(GPUs, where): those of the Ray cluster this process joined, else those JAX sees here."""
     if ray_module is not None:
         return float(ray_module.cluster_resources().get("GPU", 0)), "the Ray cluster"
-    import jax
-
     return float(sum(device.platform == "gpu" for device in jax.devices())), "this machine (as JAX sees it)"
 
 
@@ -266,8 +254,6 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
               gpus_per_group: float = 0, retries: int = 3, console=None, progress: bool = True) -> bool:
     """Check everything, train every group of the plan (reusing finished ones), and write the report; returns
     False if interrupted (the study continues where it stopped when run again)."""
-    from ebrl.experiments.mujoco_report import write_report
-
     study_dir = Path(study_dir)
     groups = check_study(plan, study_dir)
     require(workers >= 1, f"workers must be at least 1, got {workers}", "workers")

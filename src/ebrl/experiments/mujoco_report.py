@@ -13,6 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ebrl.presets import env_family
+from ebrl.runs import read_metrics, seed_run_dirs
+
+MACHINE_FILE = "machine.json"  # in a group's folder: the machine that finished it
+
 FINAL_REPS = 10_000  # bootstrap replications of the final-return intervals
 CURVE_REPS = 2_000  # of the per-step intervals and profiles
 CONFIDENCE = 0.95
@@ -55,7 +60,6 @@ def default_eval_column(rows: list[dict]) -> str:
 
 def eval_curves(run_dirs: list[Path], steps: int) -> tuple[np.ndarray, np.ndarray, str]:
     """(evaluation steps, returns of shape seeds × steps, mode) of a finished group, in its default mode."""
-    from ebrl.runs import read_metrics
 
     tables = [read_metrics(d) for d in run_dirs]
     column = default_eval_column(tables[0])
@@ -102,7 +106,6 @@ def improvement_probability(x: np.ndarray, y: np.ndarray, reps: int) -> tuple[fl
 
 def compute_results(plan, curves: dict) -> dict:
     """results.json from the groups' curves: `curves[env][algo] = (steps, returns seeds × steps, mode)`."""
-    from ebrl.presets import env_family
 
     results = {"plan": plan.to_json(), "confidence": CONFIDENCE, "tasks": {}, "curves": {}, "sac_reference": {}}
     final = {env: {algo: returns[:, -1] for algo, (_, returns, _) in by_algo.items()} for env, by_algo in
@@ -144,8 +147,6 @@ def compute_results(plan, curves: dict) -> dict:
 def runtime(groups, study_dir: Path) -> dict:
     """Per group: its wall-clock time (one program for all its seeds) per million environment steps, and per
     update step (an environment step of every seed and its gradient updates, evaluations included)."""
-    from ebrl.experiments.mujoco import MACHINE_FILE
-    from ebrl.runs import read_metrics
 
     table: dict[str, dict] = {}
     for group in groups:
@@ -165,7 +166,6 @@ def runtime(groups, study_dir: Path) -> dict:
 def write_report(plan, study_dir: Path, groups) -> list[Path]:
     """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
     from ebrl.plots import plot_study_aggregate, plot_study_curves  # matplotlib: loaded when a report is drawn
-    from ebrl.runs import seed_run_dirs
 
     study_dir = Path(study_dir)
     curves: dict[str, dict] = {}

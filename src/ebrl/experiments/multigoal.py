@@ -14,14 +14,13 @@ import dataclasses
 import math
 from collections import defaultdict
 from pathlib import Path
-from typing import cast
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebrl.envs import make_env
-from ebrl.envs.multigoal import MultiGoalEnv
+from ebrl.api import check_spec, preset_spec, train
+from ebrl.envs.task import describe_task
 from ebrl.evaluate import evaluate_episodes
 from ebrl.runs import RunSpec, load_run
 from ebrl.samplers import knn_entropy
@@ -32,10 +31,9 @@ OWN_ENTROPY_DRAWS = 100  # the official S2AC diagnostic: mean of −log q over 1
 
 def arena(env_id: str):
     """A MultiGoal id's layout parameters and probe states."""
-    env = make_env(env_id)
-    arena_env = cast(MultiGoalEnv, env.unwrapped)
-    env.close()
-    return arena_env.params, arena_env.probe_states
+    task = describe_task(env_id)
+    assert task.arena is not None and task.probe_states is not None, f"{env_id} is not a MultiGoal task"
+    return task.arena, task.probe_states
 
 
 @dataclasses.dataclass
@@ -220,8 +218,6 @@ class PlannedGroup:
 def plan(experiment: str, steps: int, seeds: int) -> list[PlannedGroup]:
     """One seed group per algorithm (or temperature), each as `ebrl train` would build it from the presets (SAC: a
     1000-step warm-up)."""
-    from ebrl.api import preset_spec
-
     seed_list = tuple(range(seeds))
     if experiment == "s2ac-fig2":
         return [PlannedGroup(algo, preset_spec(algo, FIG2_ENV, steps=steps, train=SAC_LOOP if algo == "sac" else None),
@@ -233,8 +229,6 @@ def plan(experiment: str, steps: int, seeds: int) -> list[PlannedGroup]:
 def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
     """Train the group into runs_dir/name/seed_<k> (one program for all its seeds); a finished identical group is
     reused, an unfinished one resumed. Returns its run directories."""
-    from ebrl.api import train
-
     results = train(group.spec, group.seeds, runs_dir / group.name, existing="continue", console=console)
     if results[0].interrupted:
         raise KeyboardInterrupt
@@ -244,8 +238,7 @@ def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
 def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
                    console, rule: str = "train") -> list[Path]:
     """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
-    from ebrl.api import check_spec
-    from ebrl.plots import plot_comparison
+    from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
 
     planned = plan(experiment, steps, seeds)
     for group in planned:  # every group's settings (e.g. a budget below its warm-up) before any group trains

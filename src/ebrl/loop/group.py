@@ -23,8 +23,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError
-from ebrl.envs import jax_functions, make_env, space_dims
-from ebrl.evaluate import environment_statistics, evaluate, flat_statistics, make_policy
+from ebrl.envs import flat_statistics, make_env
+from ebrl.envs.task import Task, describe_task
+from ebrl.evaluate import evaluate, make_policy
 from ebrl.loop.gym_driver import GymDriver
 from ebrl.loop.jax_driver import JaxDriver, slot_shape
 from ebrl.loop.learner import SeedState, batched, make_learner, seed_keys, seed_slice, stack_seeds
@@ -89,13 +90,13 @@ class TrainResult:
     interrupted: bool
 
 
-def driver_functions(cfg, driver: str):
-    """The task's JAX functions (of TrainConfig `cfg`) when `driver` ("auto", "gym" or "jax") selects the
-    on-device driver, else None; ConfigError for "jax" on a task that has none."""
-    functions = jax_functions(cfg.env, cfg.env_kwargs) if driver in ("auto", "jax") else None
+def driver_functions(task: Task, driver: str):
+    """The task's JAX functions when `driver` ("auto", "gym" or "jax") selects the on-device driver, else None;
+    ConfigError for "jax" on a task that has none."""
+    functions = task.jax_functions() if driver in ("auto", "jax") else None
     if driver == "jax" and functions is None:
-        raise ConfigError(f"driver jax needs a task written in JAX, and {cfg.env} has no JAX implementation; use the "
-                          "gym driver", "driver")
+        raise ConfigError(f"driver jax needs a task written in JAX, and {task.env_id} has no JAX implementation; use "
+                          "the gym driver", "driver")
     return functions
 
 
@@ -121,18 +122,17 @@ class GroupTrainer:
                  driver: str = "auto", vector: str = "sync"):
         cfg = self.cfg = spec.train
         self.spec, self.seeds, self.run_dirs, self.resume = spec, list(seeds), list(run_dirs), resume
-        probe = make_env(cfg.env, kwargs=cfg.env_kwargs)
-        obs_dim, act_dim = space_dims(probe)
+        task = self.task = describe_task(cfg.env, cfg.env_kwargs)
+        obs_dim, act_dim = task.obs_dim, task.act_dim
         self.eval_envs = [make_env(cfg.env, kwargs=cfg.env_kwargs) for _ in range(cfg.eval_episodes)]
         agent = self.agent = ALGORITHMS[spec.algo].make_agent(spec.agent, obs_dim, act_dim)
         learner = make_learner(agent, cfg, obs_dim, act_dim)
         self.learner = batched(learner)
         self.checkpointers = [Checkpointer(run_dir) for run_dir in run_dirs]
         self.best = [BestCheckpointer(run_dir) for run_dir in run_dirs]
-        functions = driver_functions(cfg, driver)
+        functions = driver_functions(task, driver)
         kind = "jax" if functions is not None else "gym"
-        self.columns = metrics_columns(agent, probe, obs_dim, act_dim)
-        probe.close()
+        self.columns = metrics_columns(agent, task)
         self.histories: list[list[dict]] = [[] for _ in run_dirs]
         if resume:
             try:
@@ -161,7 +161,7 @@ class GroupTrainer:
             raise ConfigError(f"{self._where()} was written by ebrl < 0.3, whose checkpoints this version cannot "
                               "continue; evaluate it as it is, or train it again")
         kind = saved_loops[0]["driver"]
-        functions = (functions or jax_functions(self.cfg.env, self.cfg.env_kwargs)) if kind == "jax" else None
+        functions = (functions or self.task.jax_functions()) if kind == "jax" else None
         abstract_agent = jax.eval_shape(self.agent.init, jax.random.key(0))
         env_shape = slot_shape(functions) if kind == "jax" else None
         saved = [c.restore(self.step, abstract_agent, learner.replay_capacity, obs_dim, act_dim, env_shape)
@@ -309,12 +309,12 @@ class GroupTrainer:
             env.close()
 
 
-def metrics_columns(agent, env, obs_dim: int, act_dim: int) -> list[str]:
+def metrics_columns(agent, task: Task) -> list[str]:
     """The columns of metrics.csv: progress, training returns, every update metric, and every evaluation statistic
     of every action mode."""
-    dummy = zeros_transitions(1, obs_dim, act_dim)
+    dummy = zeros_transitions(1, task.obs_dim, task.act_dim)
     update_metrics = sorted(jax.eval_shape(lambda k: agent.update(agent.init(k), dummy, k)[1], jax.random.key(0)))
-    eval_stats = ["return_mean", "return_std", *flat_statistics(environment_statistics(env, []))]
+    eval_stats = ["return_mean", "return_std", *task.statistics]
     return (["step", *TIMING_COLUMNS, "train/episodes", "train/return_mean"]
             + [f"update/{name}" for name in update_metrics]
             + [f"eval/{mode}/{stat}" for mode in agent.action_modes for stat in eval_stats])
