@@ -19,8 +19,11 @@ from ebrl.agents.s2ac import S2ACConfig
 from update_cost import measure
 
 SHAPES = {"HalfCheetah-v5": (17, 6), "Humanoid-v5": (348, 17)}
-RULES = {"trace": {}, "exact": {"logdet": "exact"}, "trace, step bound 1": {"step_bound": 1.0},
-         "exact, step bound 1": {"logdet": "exact", "step_bound": 1.0}, "joint": {"logdet": "joint"}}
+RULES = {"trace": {}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
+         "exact": {"logdet": "exact"},
+         "trace+bound": {"step_bound": 1.0}, "trace-self+bound": {"logdet": "trace-self", "step_bound": 1.0},
+         "exact+bound": {"logdet": "exact", "step_bound": 1.0}, "joint": {"logdet": "joint"}}
+"""name -> S2AC configuration fields; "+bound": MET-SVGD's step bound with b = 1."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,6 +32,8 @@ class Options:
     """Timed calls (of 50 updates) per contender."""
     shapes: tuple[str, ...] = tuple(SHAPES)
     """Tasks whose observation and action sizes are used."""
+    rules: tuple[str, ...] = tuple(RULES)
+    """Log-density rules to time ("trace" is always timed: the reference)."""
     json: bool = False
     """Print the table as JSON."""
 
@@ -41,7 +46,7 @@ def main(options: Options) -> None:
     for shape in options.shapes:
         obs_dim, act_dim = SHAPES[shape]
         contenders = {rule: ("s2ac", S2ACConfig(variant="phi-theta", svgd_steps=3, **changes), 100)
-                      for rule, changes in RULES.items()}
+                      for rule, changes in RULES.items() if rule == "trace" or rule in options.rules}
         runs = measure(contenders, options.repeats, obs_dim, act_dim)
         base = float(np.median(runs["trace"]["times"]))
         for rule, run in runs.items():

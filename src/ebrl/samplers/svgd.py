@@ -10,6 +10,16 @@ T_i is the trace of the Jacobian, at x_i, of the field built from the other part
 φ̃_i(x) = (1/(m−1)) Σ_{j≠i} [k(x, x_j) g_j + (x − x_j) k(x, x_j)/σ²]: the first-order change of variables
 log|det(I + εJ)| ≈ ε Tr J, in O(m² d) with first derivatives only (logdet="trace", the official code).
 
+logdet="trace-self" is the first-order change of variables of particle i's own update, self term included:
+log q_i ← log q_i − ε Tr J_i, Tr J_i = (1/m)[Tr ∇²log p(x_i) + (m − 1) T_i], the Hessian's trace by d
+forward-mode derivatives of the score, with 1/m, the weight the self term has in φ (MET-SVGD's density, Messaoud et
+al. 2026). logdet="hutchinson" replaces that trace by vᵀ∇²log p(x_i) v, one Rademacher probe v per particle and
+step, MET-SVGD's own choice (one Hessian-vector product; unbiased; exact for a diagonal Hessian). Near a mode
+Tr ∇²log p < 0: the step contracts and log q rises. The Hessian term enters the value only: differentiated through
+the chain (S2AC's actor loss), log q has the gradient of "trace" rescaled by (m − 1)/m, since the term's own
+derivative needs third derivatives of log p and made S2AC's update 4.9× slower than "trace" on HalfCheetah's shapes
+(benchmarks/logdet_cost.py).
+
 The exact alternatives replace ε T_i by log|det(I + ε J_i)|, J_i by autodiff at x_i with the other particles and
 their scores held fixed:
 - logdet="exact": J_i = ∂φ_i/∂x of particle i's own update field, self term included,
@@ -33,7 +43,8 @@ import jax.numpy as jnp
 
 from ebrl.samplers.kernels import bandwidth_sq, rbf, squared_distances
 
-LOGDETS = ("trace", "exact", "exact-excluded", "joint")
+LOGDETS = ("trace", "trace-self", "hutchinson", "exact", "exact-excluded", "joint")
+NEEDS_KEY = ("hutchinson",)
 
 
 def anchored_field(x: jax.Array, anchors: jax.Array, scores: jax.Array, weights: jax.Array,
@@ -115,6 +126,18 @@ def fold_diagnostics(score_fn: Callable, x0: jax.Array, *, steps: int, step_size
     return folded, norm
 
 
+def hessian_traces(score_fn: Callable, x: jax.Array) -> jax.Array:
+    """Tr ∇²log p(x_i) = Tr ∂g/∂x at every particle of x (m, d): (m,), by forward-mode autodiff of the score."""
+    return jax.vmap(lambda xi: jnp.trace(jax.jacfwd(score_fn)(xi)))(x)
+
+
+def hutchinson_traces(score_fn: Callable, x: jax.Array, key: jax.Array) -> jax.Array:
+    """vᵢᵀ ∇²log p(x_i) vᵢ at every particle of x (m, d), one Rademacher probe vᵢ each: (m,). An unbiased estimate of
+    Tr ∇²log p(x_i) (exact where the Hessian is diagonal), for one Hessian-vector product."""
+    probes = jax.random.rademacher(key, x.shape, x.dtype)
+    return jax.vmap(lambda xi, v: v @ jax.jvp(score_fn, (xi,), (v,))[1])(x, probes)
+
+
 def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, sigma_sq: jax.Array) -> jax.Array:
     """T_i of the module docstring for every particle: (m,)."""
     m, d = x.shape
@@ -126,11 +149,13 @@ def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, si
 
 def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: float,
               bandwidth: str | float = "mean-half", logdet: str = "trace",
-              step_bound: float | None = None) -> tuple[jax.Array, jax.Array]:
+              step_bound: float | None = None, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """One SVGD update of particles x (m, d) and their log-densities log_q (m,); with `step_bound` b, the step is
-    ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε."""
+    ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε. `key` draws the probes of "hutchinson"."""
     if logdet not in LOGDETS:
         raise ValueError(f"unknown logdet {logdet!r}; use one of {LOGDETS}")
+    if logdet in NEEDS_KEY and key is None:
+        raise ValueError(f"logdet {logdet!r} draws random probes: pass key")
     scores = jax.vmap(score_fn)(x)
     sq_dists = squared_distances(x)
     sigma_sq = bandwidth_sq(sq_dists, bandwidth)
@@ -144,6 +169,11 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
             log_q = log_q - _logdets(jacobians, step)
     if logdet == "trace":
         log_q = log_q - step * trace_self_excluded(x, scores, sq_dists, sigma_sq)
+    elif logdet in ("trace-self", "hutchinson"):  # Tr J_i = (1/m)[Tr ∇²log p(x_i) + (m − 1) T_i]
+        m = x.shape[0]
+        self_term = hessian_traces(score_fn, x) if logdet == "trace-self" else hutchinson_traces(score_fn, x, key)
+        self_term = jax.lax.stop_gradient(self_term)  # its derivative: third order, 5× the cost
+        log_q = log_q - step * (self_term + (m - 1) * trace_self_excluded(x, scores, sq_dists, sigma_sq)) / m
     elif logdet == "joint":
         log_q = log_q - joint_logdet(score_fn, x, jax.lax.stop_gradient(sigma_sq), step) / x.shape[0]
     return x + step * phi, log_q
@@ -151,20 +181,22 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,
                 bandwidth: str | float = "mean-half", logdet: str = "trace", step_bound: float | None = None,
-                return_path: bool = False, unroll: bool = False):
+                key: jax.Array | None = None, return_path: bool = False, unroll: bool = False):
     """Run `steps` SVGD updates from particles x0 (m, d) with log-densities log_q0 (m,).
 
     Returns (particles (m, d), log_q (m,)); with return_path, the log-densities after every step as well,
     (steps + 1, m) starting with log_q0. Jittable, vmappable over states, and differentiable with respect to x0
     and to whatever score_fn closes over (the bandwidth carries no gradient). `unroll` writes the steps out in the
-    compiled program instead of a loop (short chains; XLA then also counts every step's operations).
+    compiled program instead of a loop (short chains; XLA then also counts every step's operations). `key`: the
+    random probes of logdet="hutchinson", one key per step split from it.
     """
+    step_keys = jax.random.split(key, steps) if logdet in NEEDS_KEY and key is not None else None
 
-    def body(carry, _):
-        x, log_q = svgd_step(score_fn, *carry, step_size, bandwidth, logdet, step_bound)
+    def body(carry, step_key):
+        x, log_q = svgd_step(score_fn, *carry, step_size, bandwidth, logdet, step_bound, step_key)
         return (x, log_q), log_q
 
-    (x, log_q), path = jax.lax.scan(body, (x0, log_q0), None, length=steps, unroll=unroll)
+    (x, log_q), path = jax.lax.scan(body, (x0, log_q0), step_keys, length=steps, unroll=unroll)
     if return_path:
         return x, log_q, jnp.concatenate([log_q0[None], path])
     return x, log_q

@@ -58,7 +58,7 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         score = score_fn(networks, settings, critic_params, obs, alpha)
         u, log_q = svgd_sample(score, u0, log_q0, steps=settings.steps, step_size=settings.step_size,
                                bandwidth=settings.bandwidth, logdet=settings.logdet,
-                               step_bound=settings.step_bound, unroll=True)
+                               step_bound=settings.step_bound, key=jax.random.fold_in(key, 1), unroll=True)
         return jnp.tanh(u), log_q - jnp.sum(log_one_minus_tanh_sq(u), axis=-1)
 
     def sample(actor_params, critic_params, obs, key, alpha):

@@ -37,7 +37,8 @@ class S2ACConfig:
     bandwidth: str = "mean-half"
     """Kernel bandwidth rule (median, mean, mean-half) or a fixed σ, e.g. 3.0."""
     logdet: str = "trace"
-    """Log-density update: trace (closed form, official), exact or exact-excluded (autodiff log-dets)."""
+    """Log-density update: trace (closed form, self term excluded: the official code), trace-self (the same with the
+    self term's Hessian trace), exact, exact-excluded or joint (autodiff log-dets); see docs/samplers.md."""
     step_bound: float | None = None
     """Bound every SVGD step to ε' = min(ε, b / max_i ‖J_i‖_F), J_i a particle's own Jacobian (MET-SVGD, b = 1), so
     that each step stays an invertible change of variables; None: the fixed ε (official)."""
