@@ -57,7 +57,10 @@ S2AC_MULTIGOAL = _preset(
                eval_episodes=20, checkpoint_every=2000),
     agent=dict(variant="phi", svgd_steps=10, particles=10, svgd_step_size=0.1, alpha_critic=0.2, alpha_actor=0.2,
                train_selection="random", test_selection="random", critic_lr=1e-3, actor_lr=1e-3,
-               critic_hidden=(256, 256), activation="elu"))
+               critic_hidden=(256, 256), activation="elu",
+               # the official closed form: on MultiGoal's strongly interacting particles (d = 2) no per-particle
+               # rule tracks the policy's entropy and this one errs least (docs/results/entropy/, part (e))
+               logdet="trace"))
 
 S2AC_MUJOCO = _preset(
     "s2ac/mujoco", "SafaMessaoud/S2AC README (MuJoCo: svgd_p0_pram, 3 SVGD steps) and STAC/main.py defaults",

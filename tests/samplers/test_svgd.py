@@ -51,7 +51,7 @@ def setup():
 def test_closed_form_trace_equals_autodiff_trace_of_the_self_excluded_field(setup):
     x, score, scores, sigma_sq, _, _ = setup
     m, eps = len(x), 0.01
-    _, log_q = svgd_step(score, jnp.asarray(x, jnp.float32), jnp.zeros(m), eps)
+    _, log_q = svgd_step(score, jnp.asarray(x, jnp.float32), jnp.zeros(m), eps, logdet="trace")
     for i in range(m):
         def excluded(p, i=i):  # independent JAX form of φ̃_i
             diff = p - jnp.asarray(x)
@@ -128,7 +128,7 @@ def test_entropy_of_the_study_gaussian_with_the_official_settings():
     for seed in range(5):
         x0 = jnp.sqrt(6.0) * jax.random.normal(jax.random.key(seed), (20, 2))
         log_q0 = jax.scipy.stats.multivariate_normal.logpdf(x0, jnp.zeros(2), 6.0 * jnp.eye(2))
-        _, log_q = svgd_sample(score, x0, log_q0, steps=30, step_size=0.5)
+        _, log_q = svgd_sample(score, x0, log_q0, steps=30, step_size=0.5, logdet="trace")
         estimates.append(-float(log_q.mean()))
     assert abs(np.mean(estimates) - truth) < 0.3
 

@@ -308,8 +308,8 @@ def _monte_carlo_entropy(key, means: jax.Array, variances: jax.Array, log_prob, 
 
 CRITIC_RULES: dict[str, dict[str, Any]] = {
     "trace": {}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
-    "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"}, "trace, bound 1": {"step_bound": 1.0}, "exact, bound 1": {"logdet": "exact", "step_bound": 1.0},
-    "joint, bound 1": {"logdet": "joint", "step_bound": 1.0}}
+    "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"}, "trace, bound 1": {"step_bound": 1.0},
+    "exact, bound 1": {"logdet": "exact", "step_bound": 1.0}, "joint, bound 1": {"logdet": "joint", "step_bound": 1.0}}
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
 
@@ -337,13 +337,13 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
         key = jax.random.fold_in(jax.random.key(5), index)
         row: dict = {"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains,
-                     "policy": knn_entropy(np.asarray(run.agent.act(run.state, obs, key, "random")))}
+                     "policy": knn_entropy(_random_particles(run.agent, run.state, obs, key))}
         for rule, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form
             row[rule] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
             policy = row["policy"]
             if "step_bound" in CRITIC_RULES[rule]:
-                policy = row[f"{rule} policy"] = knn_entropy(np.asarray(agent.act(run.state, obs, key, "random")))
+                policy = row[f"{rule} policy"] = knn_entropy(_random_particles(agent, run.state, obs, key))
             row[f"{rule} error"] = row[rule] - policy
         row["folded_steps"] = row["step_norm"] = math.nan
         if config.variant == "phi":
@@ -355,6 +355,12 @@ def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int
             row["folded_steps"], row["step_norm"] = float(jnp.mean(folds)), float(jnp.median(norms))
         rows.append(row)
     return rows
+
+
+def _random_particles(agent, state, obs: jax.Array, key: jax.Array, chunk: int = 2000) -> np.ndarray:
+    """The random-particle policy's actions at every row of obs, `chunk` states per call (memory)."""
+    return np.concatenate([np.asarray(agent.act(state, obs[start:start + chunk], jax.random.fold_in(key, start),
+                                                "random")) for start in range(0, len(obs), chunk)])
 
 
 def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:

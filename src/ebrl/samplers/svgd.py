@@ -148,7 +148,7 @@ def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, si
 
 
 def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: float,
-              bandwidth: str | float = "mean-half", logdet: str = "trace",
+              bandwidth: str | float = "mean-half", logdet: str = "trace-self",
               step_bound: float | None = None, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """One SVGD update of particles x (m, d) and their log-densities log_q (m,); with `step_bound` b, the step is
     ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε. `key` draws the probes of "hutchinson"."""
@@ -171,7 +171,11 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
         log_q = log_q - step * trace_self_excluded(x, scores, sq_dists, sigma_sq)
     elif logdet in ("trace-self", "hutchinson"):  # Tr J_i = (1/m)[Tr ∇²log p(x_i) + (m − 1) T_i]
         m = x.shape[0]
-        self_term = hessian_traces(score_fn, x) if logdet == "trace-self" else hutchinson_traces(score_fn, x, key)
+        if logdet == "trace-self":
+            self_term = hessian_traces(score_fn, x)
+        else:
+            assert key is not None  # checked above
+            self_term = hutchinson_traces(score_fn, x, key)
         self_term = jax.lax.stop_gradient(self_term)  # its derivative: third order, 5× the cost
         log_q = log_q - step * (self_term + (m - 1) * trace_self_excluded(x, scores, sq_dists, sigma_sq)) / m
     elif logdet == "joint":
@@ -180,7 +184,7 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
 
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,
-                bandwidth: str | float = "mean-half", logdet: str = "trace", step_bound: float | None = None,
+                bandwidth: str | float = "mean-half", logdet: str = "trace-self", step_bound: float | None = None,
                 key: jax.Array | None = None, return_path: bool = False, unroll: bool = False):
     """Run `steps` SVGD updates from particles x0 (m, d) with log-densities log_q0 (m,).
 

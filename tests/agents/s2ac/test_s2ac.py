@@ -33,7 +33,8 @@ def tiny_parts(config, obs_dim=3, act_dim=2):
 
 @pytest.mark.parametrize("variant, pre_tanh, sampler", [("phi", False, {}), ("phi-theta", False, {}),
                                                         ("phi-theta", True, {}),
-                                                        ("phi-theta", False, {"logdet": "exact", "step_bound": 0.5})])
+                                                        ("phi-theta", False, {"logdet": "exact", "step_bound": 0.5}),
+                                                        ("phi-theta", False, {"logdet": "trace"})])
 def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh, sampler):
     config = dataclasses.replace(TINY, variant=variant, score_pre_tanh=pre_tanh, **sampler)
     networks, sample, _, actor_params, critic_params = tiny_parts(config)
@@ -51,7 +52,9 @@ def test_batched_log_q_equals_the_sampler_run_state_by_state(variant, pre_tanh, 
         def q(u, s=obs[n]):
             return jnp.min(networks.critic.apply(critic_params, s, u if pre_tanh else jnp.tanh(u)))
 
-        u, log_q_state = svgd_sample(jax.grad(q), u0, log_q0, steps=3, step_size=0.1, bandwidth="mean-half", **sampler)
+        u, log_q_state = svgd_sample(jax.grad(q), u0, log_q0, steps=3, step_size=0.1, bandwidth="mean-half",
+                                     logdet=config.logdet, key=jax.random.fold_in(state_key, 1),
+                                     step_bound=config.step_bound)
         np.testing.assert_allclose(actions[n], jnp.tanh(u), rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(log_q[n], log_q_state - jnp.sum(log_one_minus_tanh_sq(u), -1), rtol=1e-5, atol=1e-6)
 
@@ -90,7 +93,7 @@ def test_actor_loss_gradient_against_finite_differences():
     """Through the truncated-Gaussian start, three SVGD steps (second derivatives of Q) and the log-densities; a
     fixed kernel σ, because the adaptive bandwidth is held constant by design (stop_gradient)."""
     with jax.enable_x64(True):
-        config = dataclasses.replace(TINY, variant="phi-theta", bandwidth="1.0")
+        config = dataclasses.replace(TINY, variant="phi-theta", bandwidth="1.0", logdet="trace")  # differentiated fully
         networks, sample, _, actor_params, critic_params = tiny_parts(config)
         actor_params, critic_params = jax.tree.map(lambda x: x.astype(jnp.float64), (actor_params, critic_params))
         _, actor_loss, *_ = make_losses(networks, sample, 0.99, -2.0)

@@ -36,9 +36,11 @@ class S2ACConfig:
     """ε: SVGD step size."""
     bandwidth: str = "mean-half"
     """Kernel bandwidth rule (median, mean, mean-half) or a fixed σ, e.g. 3.0."""
-    logdet: str = "trace"
-    """Log-density update: trace (closed form, self term excluded: the official code), trace-self (the same with the
-    self term's Hessian trace), exact, exact-excluded or joint (autodiff log-dets); see docs/samplers.md."""
+    logdet: str = "hutchinson"
+    """Log-density update: hutchinson (the first-order trace of each particle's own update, its Hessian term from one
+    random probe), trace-self (that Hessian trace exact, d derivatives), trace (the official code's closed form,
+    which leaves the self term out and overstates the policy's entropy), exact, exact-excluded or joint (autodiff
+    log-dets); see docs/samplers.md."""
     step_bound: float | None = None
     """Bound every SVGD step to ε' = min(ε, b / max_i ‖J_i‖_F), J_i a particle's own Jacobian (MET-SVGD, b = 1), so
     that each step stays an invertible change of variables; None: the fixed ε (official)."""
