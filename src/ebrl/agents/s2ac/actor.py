@@ -3,7 +3,8 @@ log-density of every particle carried along in closed form (anchor-s2ac.md §1�
 
     u⁰ ~ q0(·|s)                                 S2AC(φ): N(0, σ_p0² I); S2AC(φ,θ): N(µθ(s), σθ(s)²) truncated at ±3σ
     u^{l+1} = u^l + ε φ(u^l),  g = ∇_u min_k Q_k(s, tanh u)      (ebrl.samplers.svgd_step, "mean-half" bandwidth)
-    log q(u^{l+1}) = log q(u^l) − ε T(u^l)                        (closed-form trace, self term excluded)
+    log q(u^{l+1}) = log q(u^l) − ε Tr J(u^l)      (each particle's own update, self term's Hessian trace from
+                                                 one probe: logdet "hutchinson"; the official "trace" omits it)
     a = tanh(u^L),  log q(a|s) = log q(u^L) − Σ_k log(1 − tanh²u_k^L)
 
 The official code feeds the critic the pre-tanh particle u, a point it was never trained on: a bug that ebrl fixes,
