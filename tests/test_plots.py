@@ -86,10 +86,14 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
     from ebrl.envs.multigoal import S2AC_PROBES
     from ebrl.experiments.entropy import study_e
 
-    rows = study_e(multigoal_run, chains=1000, runs=50, fold_runs=10)
+    rows = study_e(multigoal_run, chains=1000, runs=50, fold_runs=10,
+                   rules=("trace", "hutchinson", "exact", "joint", "trace, bound 1"))
     assert [row["state"] for row in rows] == [f"({x:g}, {y:g})" for x, y in S2AC_PROBES]
     for row in rows:
         assert row["step"] == 300 and -5.0 < row["policy"] < math.log(4.0) + 0.05
-        for logdet in ("trace", "exact", "joint"):
-            assert math.isfinite(row[logdet]) and row[f"{logdet}_error"] == row[logdet] - row["policy"]
+        for rule in ("trace", "hutchinson", "exact", "joint"):
+            assert math.isfinite(row[rule]) and row[f"{rule} error"] == row[rule] - row["policy"]
+        bounded = "trace, bound 1"  # another policy: its error is against its own entropy
+        assert -5.0 < row[f"{bounded} policy"] < math.log(4.0) + 0.05
+        assert row[f"{bounded} error"] == row[bounded] - row[f"{bounded} policy"]
         assert 0.0 <= row["folded_steps"] <= 1.0 and row["step_norm"] > 0

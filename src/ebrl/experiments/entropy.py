@@ -22,6 +22,7 @@ import csv
 import dataclasses
 import math
 import time
+from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any, cast
@@ -237,11 +238,12 @@ def study_c(config: StudyConfig) -> list[dict]:
     return rows
 
 
-def study_d(config: StudyConfig, log=print) -> list[dict]:
+def study_d(config: StudyConfig, log=print, partial_table: Callable[[list[dict]], object] | None = None) -> list[dict]:
     """Per cell (target, d, L, m): the target's entropy (Gaussians: analytic; mixtures: Monte Carlo), the policy's
     (one particle from each of `policy_chains` runs: the Gaussian fit, exact for the near-Gaussian marginals of a
     Gaussian target up to sampling error, and the nearest-neighbour estimate up to d = 8, the truth for mixtures),
-    and each log-density rule's estimate −mean log q with its error against the policy's entropy."""
+    and each log-density rule's estimate −mean log q with its error against the policy's entropy. `partial_table`
+    receives the rows so far after every dimension (a long study leaves its table as it goes)."""
     rows = []
     for target in config.policy_targets:
         for d in config.policy_dims:
@@ -251,6 +253,8 @@ def study_d(config: StudyConfig, log=print) -> list[dict]:
                 for m in config.policy_particles:
                     rows.append(_policy_cell(target, d, steps, m, config.policy_step_size, config.policy_chains))
             log(f"(d) {target}, dimension {d} done")
+            if partial_table is not None:
+                partial_table(rows)
     return rows
 
 
@@ -402,7 +406,7 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
         written += _write_table(out / "c_kernel_sigma", rows_c)
         written.append(plot_entropy_c(rows_c, out / "c_kernel_sigma.png"))
     if "d" in parts:
-        rows_d = study_d(config, log)
+        rows_d = study_d(config, log, partial(_write_table, out / "d_policy_entropy"))
         log(f"(d) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "d_policy_entropy", rows_d)
     if "e" in parts and critic is not None:
