@@ -64,7 +64,8 @@ def test_quick_study_writes_every_table_and_figure(tmp_path, capsys):
     policy = (out / "d_policy_entropy.md").read_text().splitlines()
     assert policy[0].startswith("| target_kind | dim | steps | particles | step_size | chains | target | trace "
                                 "| policy | policy_knn | trace error |")
-    assert len(policy) == 2 + 4 and policy[2].startswith("| gaussian | 2 | 3 | 10 | 0.100 | 500 |")
+    assert len(policy) == 2 + 2 and policy[2].startswith("| gaussian | 2 | 3 | 10 | 0.100 | 500 |")
+    assert policy[3].startswith("| mixture | 2 | 3 | 10 | 0.100 | 500 |")
     capsys.readouterr()
     assert main(["entropy", "--quick", "--out", str(out)]) == 2  # refuses to overwrite results
     assert "already holds results" in capsys.readouterr().err

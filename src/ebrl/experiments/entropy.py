@@ -92,7 +92,7 @@ class StudyConfig:
 
 QUICK = StudyConfig(seeds=2, dims=(2,), components=(1, 2), stds=(2.0,), grid_b=((10, 5),), sigmas=(1.0,),
                     grid_c=((10, 5),), mc_samples=20_000, long_particles=(20,), long_steps=40, inits=("N(0,6)",),
-                    policy_dims=(2, 6), policy_steps=(3,), policy_particles=(10,), policy_chains=500)
+                    policy_dims=(2,), policy_steps=(3,), policy_particles=(10,), policy_chains=500)
 PARTS = ("a", "b", "c", "d", "e")
 KNN_MAX_DIM = 8  # the nearest-neighbour estimate is within 0.05 nats of the truth up to here (its tests)
 
