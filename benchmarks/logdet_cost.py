@@ -19,9 +19,9 @@ from ebrl.agents.s2ac import S2ACConfig
 from update_cost import measure
 
 SHAPES = {"HalfCheetah-v5": (17, 6), "Humanoid-v5": (348, 17)}
-RULES = {"trace": {}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
-         "exact": {"logdet": "exact"},
-         "trace+bound": {"step_bound": 1.0}, "trace-self+bound": {"logdet": "trace-self", "step_bound": 1.0},
+RULES = {"trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
+         "exact": {"logdet": "exact"}, "trace+bound": {"logdet": "trace", "step_bound": 1.0},
+         "trace-self+bound": {"logdet": "trace-self", "step_bound": 1.0},
          "exact+bound": {"logdet": "exact", "step_bound": 1.0}, "joint": {"logdet": "joint"}}
 """name -> S2AC configuration fields; "+bound": MET-SVGD's step bound with b = 1."""
 

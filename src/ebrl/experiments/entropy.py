@@ -259,8 +259,8 @@ def study_d(config: StudyConfig, log=print, partial_table: Callable[[list[dict]]
 
 
 POLICY_RULES: dict[str, dict[str, Any]] = {
-    "trace": {}, "trace-self": {"logdet": "trace-self"}, "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
-    "exact, bound 0.5": {"logdet": "exact", "step_bound": 0.5}}
+    "trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "exact": {"logdet": "exact"},
+    "joint": {"logdet": "joint"}, "exact, bound 0.5": {"logdet": "exact", "step_bound": 0.5}}
 """(d)'s log-density rules: svgd_sample's keyword arguments."""
 
 
@@ -311,8 +311,9 @@ def _monte_carlo_entropy(key, means: jax.Array, variances: jax.Array, log_prob, 
 
 
 CRITIC_RULES: dict[str, dict[str, Any]] = {
-    "trace": {}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
-    "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"}, "trace, bound 1": {"step_bound": 1.0},
+    "trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
+    "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
+    "trace, bound 1": {"logdet": "trace", "step_bound": 1.0},
     "exact, bound 1": {"logdet": "exact", "step_bound": 1.0}, "joint, bound 1": {"logdet": "joint", "step_bound": 1.0}}
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
