@@ -5,13 +5,14 @@ track their particles' log-density estimate the entropy of their target, −mean
 (b) Gaussian mixtures: estimate and truth against the number of components and the component std, in several
     dimensions, over a (particles, steps) grid;
 (c) SVGD with a fixed kernel σ: the estimate against σ;
-(d) the policy's entropy: on Gaussian targets, the entropy of the distribution S2AC's random-particle policy samples
-    (one particle after L steps, measured over independent runs by ebrl.samplers.policy_samples) beside the
-    target's and beside each estimate, so that "has the sampler converged" and "does the estimate tell the
-    policy's entropy" are separate columns;
+(d) the policy's entropy: on Gaussian targets and 4-component mixtures, d from 1 to 100, L ∈ {3, 10, 30},
+    m ∈ {10, 32}, the entropy of the distribution S2AC's random-particle policy samples (one particle after L steps,
+    measured over independent runs by ebrl.samplers.policy_samples) beside the target's and beside each rule's
+    estimate, so that "has the sampler converged" and "does the estimate tell the policy's entropy" are separate
+    columns;
 (e) the same on a trained S2AC critic (`critic`, a MultiGoal run): at the task's probe states, the entropy of the
     random-particle policy from 20 000 independent sampler runs (nearest-neighbour estimate, reliable in 2-D)
-    beside each log-density rule's estimate.
+    beside each log-density rule's estimate, with and without MET-SVGD's step bound.
 
 Initialisations "N(µ, v)" use variance v (as the official notebook): N(0, 6) and N(4, 0.2). Ground truths are
 analytic for Gaussians and Monte Carlo (with standard error) for mixtures; the mixture density is normalised
