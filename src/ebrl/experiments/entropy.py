@@ -106,11 +106,13 @@ def initial_particles(key, m: int, d: int, init: str):
     return x, gaussian_log_density(x, mean, std)
 
 
-def mixture_log_prob(means: jax.Array, std: float, x: jax.Array) -> jax.Array:
-    """log p(x) = logsumexp_i log N(x; µ_i, σ²I) − log n, with the normaliser −(d/2)·log(2πσ²)."""
+def mixture_log_prob(means: jax.Array, std, x: jax.Array) -> jax.Array:
+    """log p(x) = logsumexp_i log N(x; µ_i, diag σ²) − log n, σ a scalar or (d,), with the normaliser
+    −½ Σ_k log(2πσ_k²)."""
     n, d = means.shape
-    sq = jnp.sum((x - means) ** 2, axis=-1)
-    return jax.nn.logsumexp(-0.5 * sq / std**2) - math.log(n) - 0.5 * d * math.log(2 * math.pi * std**2)
+    scale = jnp.broadcast_to(jnp.asarray(std, x.dtype), (d,))
+    sq = jnp.sum(((x - means) / scale) ** 2, axis=-1)
+    return jax.nn.logsumexp(-0.5 * sq) - math.log(n) - 0.5 * jnp.sum(jnp.log(2 * math.pi * scale**2))
 
 
 def mixture_means(key, n: int, d: int) -> jax.Array:
@@ -120,7 +122,7 @@ def mixture_means(key, n: int, d: int) -> jax.Array:
     return 4.0 * jnp.concatenate([jnp.sin(angle)[:, None], jnp.cos(angle)[:, None], rest], axis=1)
 
 
-def mixture_entropy(key, means: jax.Array, std: float, samples: int) -> tuple[float, float]:
+def mixture_entropy(key, means: jax.Array, std, samples: int) -> tuple[float, float]:
     """Monte Carlo H = −E log p(X) over `samples` draws, and its standard error."""
     k_comp, k_noise = jax.random.split(key)
     n, d = means.shape
@@ -270,11 +272,11 @@ def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chai
     variances = jax.random.uniform(var_key, (d,), minval=0.5, maxval=2.0)
     components = 1 if target == "gaussian" else 4
     means = jax.random.uniform(mean_key, (components, d), minval=-1.0, maxval=1.0) * (1 if components == 1 else 3)
-    log_prob = partial(_diagonal_mixture_log_prob, means, variances)
+    log_prob = partial(mixture_log_prob, means, jnp.sqrt(variances))
     row: dict = {"target_kind": target, "dim": d, "steps": steps, "particles": m, "step_size": step_size,
                  "chains": chains}
     row["target"] = (gaussian_entropy(np.diag(np.asarray(variances))) if components == 1
-                     else _monte_carlo_entropy(truth_key, means, variances, log_prob))
+                     else mixture_entropy(truth_key, means, jnp.sqrt(variances), 100_000)[0])
     truth = gaussian_fit_entropy if components == 1 else knn_entropy
     for rule, options in POLICY_RULES.items():
         joint = options.get("logdet") == "joint"
@@ -295,20 +297,6 @@ def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chai
             policy = row[f"{rule} policy"] = truth(samples)
         row[f"{rule} error"] = row[rule] - policy
     return row
-
-
-def _diagonal_mixture_log_prob(means: jax.Array, variances: jax.Array, x: jax.Array) -> jax.Array:
-    """log (1/n) Σ_c N(x; µ_c, diag s²) for means (n, d)."""
-    sq = jnp.sum((x - means) ** 2 / variances, axis=-1)
-    normaliser = 0.5 * jnp.sum(jnp.log(2 * math.pi * variances))
-    return jax.nn.logsumexp(-0.5 * sq) - math.log(means.shape[0]) - normaliser
-
-
-def _monte_carlo_entropy(key, means: jax.Array, variances: jax.Array, log_prob, samples: int = 100_000) -> float:
-    k_comp, k_noise = jax.random.split(key)
-    comp = jax.random.randint(k_comp, (samples,), 0, means.shape[0])
-    x = means[comp] + jnp.sqrt(variances) * jax.random.normal(k_noise, (samples, means.shape[1]))
-    return float(-jnp.mean(jax.vmap(log_prob)(x)))
 
 
 CRITIC_RULES: dict[str, dict[str, Any]] = {
