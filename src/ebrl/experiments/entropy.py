@@ -262,8 +262,9 @@ def study_d(config: StudyConfig, log=print, partial_table: Callable[[list[dict]]
 
 
 POLICY_RULES: dict[str, dict[str, Any]] = {
-    "trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "exact": {"logdet": "exact"},
-    "joint": {"logdet": "joint"}, "exact, bound 0.5": {"logdet": "exact", "step_bound": 0.5}}
+    "trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
+    "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
+    "exact, bound 0.5": {"logdet": "exact", "step_bound": 0.5}}
 """(d)'s log-density rules: svgd_sample's keyword arguments."""
 
 
@@ -285,8 +286,10 @@ def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chai
             continue
 
         def run(key, options=options):
-            x0, log_q0 = initial_particles(key, m, d, "N(0,6)")
-            return svgd_sample(jax.grad(log_prob), x0, log_q0, steps=steps, step_size=step_size, **options)
+            init_key, probe_key = jax.random.split(key)  # the probes of "hutchinson"; the same draws for every rule
+            x0, log_q0 = initial_particles(init_key, m, d, "N(0,6)")
+            return svgd_sample(jax.grad(log_prob), x0, log_q0, steps=steps, step_size=step_size, key=probe_key,
+                               **options)
 
         samples, row[rule] = policy_samples(run, run_key, chains)  # the unbounded rules share their samples
         if rule == "trace":
