@@ -247,8 +247,9 @@ class Elbo:
 
 
 def elbo(model: Model, samples: jax.Array, log_q: jax.Array, x, y) -> Elbo:
-    """(1/S) Σ_s log p(θ_s, data) − (1/S) Σ_s log q(θ_s) over samples θ_s (S, D) of q, their log q (S,)."""
-    expected = jnp.mean(jax.vmap(lambda t: log_joint(model, t, jnp.asarray(x), jnp.asarray(y)))(samples))
+    """(1/S) Σ_s log p(θ_s, data) − (1/S) Σ_s log q(θ_s) over samples θ_s (S, D) of q, their log q (S,); x and y
+    are None for a model given by its whole log-joint."""
+    expected = jnp.mean(jax.vmap(lambda t: log_joint(model, t, x, y))(samples))
     entropy = -jnp.mean(log_q)
     return Elbo(expected + entropy, expected, entropy)
 
