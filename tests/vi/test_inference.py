@@ -10,7 +10,7 @@ import pytest
 
 from ebrl.config import ConfigError
 from ebrl.samplers import gaussian_fit_entropy, policy_samples
-from ebrl.vi import Model, SVGDConfig, elbo, from_log_joint, laplace_start, make_svgd, svgd
+from ebrl.vi import Model, Start, SVGDConfig, elbo, from_log_joint, laplace_start, make_svgd, svgd
 
 PRIOR_VAR, NOISE_VAR = 4.0, 0.25
 
@@ -45,6 +45,17 @@ def test_svgd_posterior_moments_match_the_conjugate_posterior():
     assert np.all(np.abs(particles.mean(0) - mean) < 0.1 * std)
     assert np.all(np.abs(particles.std(0) / std - 1) < 0.2)  # SVGD's kernel keeps the spread in 2-D
     assert posterior.log_q.shape == (50,) and np.all(np.isfinite(np.asarray(posterior.log_q)))
+
+
+def test_a_model_given_by_its_log_joint():
+    """from_log_joint: the data inside the density, the start given; a 2-D Gaussian N((1, −2), diag(0.5², 2²))."""
+    mu, sigma = jnp.array([1.0, -2.0]), jnp.array([0.5, 2.0])
+    model = from_log_joint(lambda theta: jnp.sum(jax.scipy.stats.norm.logpdf(theta, mu, sigma)), 2)
+    posterior = svgd(model, None, None, SVGDConfig(particles=50, steps=100, step_size=0.5),
+                     key=jax.random.key(0), start=Start(jnp.zeros(2), jnp.array([1.0, 3.0])))
+    particles = np.asarray(posterior.particles)
+    assert np.all(np.abs(particles.mean(0) - np.asarray(mu)) < 0.1 * np.asarray(sigma))
+    np.testing.assert_allclose(particles.std(0), sigma, rtol=0.2)
 
 
 def test_elbo_of_the_exact_posterior_is_the_log_evidence_and_less_by_kl_otherwise():

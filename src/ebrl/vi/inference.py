@@ -19,6 +19,7 @@ The ELBO of the particles is E_q[log p(θ, data)] + H(q), both terms estimated o
 import dataclasses
 import math
 from collections.abc import Callable
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -30,6 +31,7 @@ from ebrl.config import require
 from ebrl.samplers import BANDWIDTH_RULES, LOGDETS, svgd_step
 from ebrl.vi.models import Model
 
+Data = Any  # features (N, d) and targets (N,) as arrays; None for a model given by its whole log-joint
 EXACT_TRACE_MAX_DIM = 64  # above it, the Hessian's trace by one Hutchinson probe (D derivatives per step is too many)
 
 
@@ -91,25 +93,25 @@ class SVGDConfig:
         return "trace-self" if dim <= EXACT_TRACE_MAX_DIM else "hutchinson"
 
 
-def log_joint(model: Model, theta: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
+def log_joint(model: Model, theta: jax.Array, x: Data, y: Data) -> jax.Array:
     """log p(θ, data) = log p(θ) + Σ_n log p(y_n | x_n, θ), a scalar."""
     if model.log_likelihood is None:
         return model.log_prior(theta)
     return model.log_prior(theta) + jnp.sum(model.log_likelihood(theta, x, y))
 
 
-def batch_log_joint(model: Model, theta: jax.Array, x: jax.Array, y: jax.Array, n_total: int) -> jax.Array:
+def batch_log_joint(model: Model, theta: jax.Array, x: Data, y: Data, n_total: int) -> jax.Array:
     """log p(θ) + (N/|B|) Σ_{n∈B} log p(y_n | x_n, θ) on the batch (x, y): unbiased for log p(θ, data)."""
     if model.log_likelihood is None:
         return model.log_prior(theta)
     return model.log_prior(theta) + n_total / y.shape[0] * jnp.sum(model.log_likelihood(theta, x, y))
 
 
-def check_model(model: Model, x: jax.Array, y: jax.Array, theta: jax.Array) -> None:
+def check_model(model: Model, x: Data, y: Data, theta: jax.Array) -> None:
     """`ConfigError` unless log p(θ, data) at θ (D,) is one finite number with a finite gradient."""
     require(theta.shape == (model.dim,), f"the model's starting point has shape {theta.shape}, expected "
             f"({model.dim},): make init return one flat parameter vector of the model's dim", "model")
-    if model.log_likelihood is not None:
+    if model.log_likelihood is not None and y is not None:
         per_point = jax.eval_shape(model.log_likelihood, theta, x, y).shape
         require(per_point == y.shape[:1], f"log_likelihood returned shape {per_point} for {y.shape[0]} data points, "
                 f"expected ({y.shape[0]},): return one log-likelihood per data point", "model")
@@ -123,7 +125,7 @@ def check_model(model: Model, x: jax.Array, y: jax.Array, theta: jax.Array) -> N
             "the model for operations without a derivative there (e.g. sqrt(0), log(0))", "model")
 
 
-def curvature_diagonal(model: Model, theta: jax.Array, x: jax.Array, y: jax.Array) -> jax.Array:
+def curvature_diagonal(model: Model, theta: jax.Array, x: Data, y: Data) -> jax.Array:
     """−∂²log p(θ)/∂θ_k² + Σ_n (∂ log p(y_n | x_n, θ)/∂θ_k)², clipped at 0 (D,); without a per-point likelihood,
     −∂²log p(θ, data)/∂θ_k² clipped at 0."""
     eye = jnp.eye(model.dim, dtype=theta.dtype)
@@ -139,7 +141,7 @@ def curvature_diagonal(model: Model, theta: jax.Array, x: jax.Array, y: jax.Arra
     return curvature
 
 
-def laplace_start(model: Model, x: jax.Array, y: jax.Array, config: SVGDConfig, key: jax.Array) -> Start:
+def laplace_start(model: Model, x: Data, y: Data, config: SVGDConfig, key: jax.Array) -> Start:
     """The MAP θ̂ by Adam from model.init(key), on mini-batches if config.batch, and the Laplace-diagonal scale.
 
     With model.map_frozen, by two rounds of `map_steps` each: the other coordinates with those held at init, then
@@ -149,7 +151,7 @@ def laplace_start(model: Model, x: jax.Array, y: jax.Array, config: SVGDConfig, 
     init_key, batch_key = jax.random.split(key)
     theta0 = model.init(init_key)
     check_model(model, x, y, theta0)
-    n = y.shape[0]
+    n = 0 if y is None else y.shape[0]
     optimiser = optax.adam(config.map_learning_rate)
     frozen = jnp.zeros(model.dim, bool).at[jnp.asarray(model.map_frozen, dtype=jnp.int32)].set(True)
     rounds = [~frozen, frozen] if model.map_frozen else [jnp.ones(model.dim, bool)]
@@ -177,18 +179,18 @@ def laplace_start(model: Model, x: jax.Array, y: jax.Array, config: SVGDConfig, 
     return Start(center, scale)
 
 
-def _batch(x: jax.Array, y: jax.Array, batch: int, key: jax.Array) -> tuple[jax.Array, jax.Array]:
-    if batch == 0 or batch >= y.shape[0]:
+def _batch(x: Data, y: Data, batch: int, key: jax.Array) -> tuple[Data, Data]:
+    if y is None or batch == 0 or batch >= y.shape[0]:
         return x, y
     rows = jax.random.choice(key, y.shape[0], (batch,), replace=False)
     return x[rows], y[rows]
 
 
-def make_svgd(model: Model, x: jax.Array, y: jax.Array, config: SVGDConfig,
+def make_svgd(model: Model, x: Data, y: Data, config: SVGDConfig,
               start: Start) -> Callable[[jax.Array], tuple[jax.Array, jax.Array]]:
     """The pure function key -> (particles θ (m, D), log q (m,)) of one SVGD run from the start: jittable and
     vmappable over keys (independent runs, as `ebrl.samplers.policy_samples` needs)."""
-    n, dim = y.shape[0], model.dim
+    n, dim = (0 if y is None else y.shape[0]), model.dim
     logdet = config.logdet_for(dim)
     log_scale = jnp.sum(jnp.log(start.scale))
 
@@ -218,13 +220,18 @@ def svgd(model: Model, x, y, config: SVGDConfig = SVGDConfig(), *, key: jax.Arra
          start: Start | None = None) -> Posterior:
     """The SVGD posterior of `model` given data (x (N, d), y (N,)): particles and their log-densities.
 
-    `start` (from `laplace_start`) is computed when not given. Raises `ConfigError` for a log-density that is NaN
+    `start` (from `laplace_start`) is computed when not given; a model given by its whole log-joint
+    (`from_log_joint`) takes x = y = None. Raises `ConfigError` for a log-density that is NaN
     or of the wrong shape, and for particles that diverge."""
     config.validate()
-    x, y = jnp.asarray(x), jnp.asarray(y)
+    if model.log_likelihood is None:
+        x = y = None
+    else:
+        x, y = jnp.asarray(x), jnp.asarray(y)
     start_key, run_key = jax.random.split(key)
     if start is None:
         start = laplace_start(model, x, y, config, start_key)
+    check_model(model, x, y, start.center)
     particles, log_q = jax.jit(make_svgd(model, x, y, config, start))(run_key)
     require_finite(particles, log_q)
     return Posterior(particles, log_q)
