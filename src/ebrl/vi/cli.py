@@ -30,12 +30,12 @@ class VIOptions:
     """Random 90/10 splits per classification data set."""
     reference_splits: int = DEFAULTS.reference_splits
     """The first splits on which NUTS, NumPyro's SVGD and mean-field VI run too."""
-    methods: tuple[str, ...] = METHODS
+    methods: tuple[str, ...] = METHODS[1:]
     """Methods beside ebrl's SVGD (which always runs): nuts, numpyro-svgd, mean-field."""
     entropy_runs: int = DEFAULTS.entropy_runs
     """Independent SVGD runs of the Monte Carlo entropy check (0: none)."""
     particles: int = LOGISTIC.svgd.particles
-    """SVGD particles for logistic regression (the network uses network_particles)."""
+    """SVGD particles for logistic regression (the network's: --network-particles)."""
     steps: int = LOGISTIC.svgd.steps
     """SVGD steps for logistic regression."""
     network_particles: int = NETWORK.svgd.particles
@@ -54,7 +54,7 @@ class VIOptions:
             return dataclasses.replace(base, svgd=dataclasses.replace(base.svgd, particles=particles, steps=steps))
 
         return BenchmarkConfig(self.datasets, self.splits, self.classification_splits, self.reference_splits,
-                               ("ebrl-svgd", *self.methods), self.entropy_runs, self.seed,
+                               tuple(dict.fromkeys(("ebrl-svgd", *self.methods))), self.entropy_runs, self.seed,
                                family(LOGISTIC, self.particles, self.steps),
                                family(NETWORK, self.network_particles, self.network_steps))
 
