@@ -17,6 +17,6 @@ def test_mean_field_on_a_gaussian_posterior():
     x, y, mean, _ = data()
     precision = np.eye(2) / PRIOR_VAR + x.T @ x / NOISE_VAR
     start = Start(jnp.zeros(2), jnp.ones(2))
-    loc, scale = mean_field(linear_regression(2), x, y, start, steps=3000, learning_rate=0.02, key=jax.random.key(0))
-    np.testing.assert_allclose(loc, mean, atol=0.05)  # one-draw ELBO gradients: Adam ends within ~0.4 posterior std
+    loc, scale = mean_field(linear_regression(2), x, y, start, steps=2000, learning_rate=0.005, key=jax.random.key(0))
+    np.testing.assert_allclose(loc, mean, atol=0.05)  # one-draw ELBO gradients: Adam ends near, not at, the optimum
     np.testing.assert_allclose(scale, 1 / np.sqrt(np.diag(precision)), rtol=0.15)

@@ -109,15 +109,13 @@ def gaussian_log_q(samples: jax.Array, loc: jax.Array, scale: jax.Array) -> jax.
 def metrics(model: Model, samples: jax.Array, split: vi_data.Split, task: str) -> dict[str, float]:
     """Test metrics of posterior samples (S, D): accuracy or RMSE, and log-likelihood per point, in the target's
     units (a regression's standardised likelihood less log y_std)."""
-    log_pred = inference.log_predictive(model, samples, split.x_test,
-                                        (split.y_test - split.y_mean) / split.y_std if task == "regression"
-                                        else split.y_test)
-    mean = inference.predictive_mean(model, samples, split.x_test)
+    targets = (split.y_test - split.y_mean) / split.y_std if task == "regression" else split.y_test
+    log_pred = np.asarray(inference.log_predictive(model, samples, split.x_test, targets))
+    mean = np.asarray(inference.predictive_mean(model, samples, split.x_test))
     if task == "classification":
-        return {"accuracy": float(jnp.mean((mean > 0.5) == (split.y_test == 1))),
-                "test_ll": float(jnp.mean(log_pred))}
-    rmse = float(jnp.sqrt(jnp.mean((mean * split.y_std + split.y_mean - split.y_test) ** 2)))
-    return {"rmse": rmse, "test_ll": float(jnp.mean(log_pred)) - math.log(split.y_std)}
+        return {"accuracy": float(np.mean((mean > 0.5) == (split.y_test == 1))), "test_ll": float(np.mean(log_pred))}
+    rmse = float(np.sqrt(np.mean((mean * split.y_std + split.y_mean - split.y_test) ** 2)))
+    return {"rmse": rmse, "test_ll": float(np.mean(log_pred)) - math.log(split.y_std)}
 
 
 def run_split(dataset: vi_data.Dataset, split_index: int, config: BenchmarkConfig,

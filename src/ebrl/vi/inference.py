@@ -118,10 +118,10 @@ def check_model(model: Model, x: Data, y: Data, theta: jax.Array) -> None:
     prior = jax.eval_shape(model.log_prior, theta).shape
     require(prior == (), f"the log-density returned shape {prior}, expected a scalar: sum it over parameters "
             "(and over data points, for a log-joint)", "model")
-    value, grad = jax.value_and_grad(lambda t: log_joint(model, t, x, y))(theta)
-    require(bool(jnp.isfinite(value)), f"the log-joint is {float(value)} at the starting point: check the model and "
+    value, grad = jax.jit(jax.value_and_grad(lambda t, x, y: log_joint(model, t, x, y)))(theta, x, y)
+    require(bool(np.isfinite(value)), f"the log-joint is {float(value)} at the starting point: check the model and "
             "the data for NaN or inf (e.g. log of zero, unstandardised features)", "model")
-    require(bool(jnp.all(jnp.isfinite(grad))), "the log-joint's gradient is not finite at the starting point: check "
+    require(bool(np.all(np.isfinite(grad))), "the log-joint's gradient is not finite at the starting point: check "
             "the model for operations without a derivative there (e.g. sqrt(0), log(0))", "model")
 
 
@@ -149,14 +149,15 @@ def laplace_start(model: Model, x: Data, y: Data, config: SVGDConfig, key: jax.A
     require(model.init is not None, "the model has no init: give Model.init, a function key -> θ (D,)", "model")
     assert model.init is not None
     init_key, batch_key = jax.random.split(key)
-    theta0 = model.init(init_key)
+    theta0 = jax.jit(model.init)(init_key)
     check_model(model, x, y, theta0)
     n = 0 if y is None else y.shape[0]
     optimiser = optax.adam(config.map_learning_rate)
-    frozen = jnp.zeros(model.dim, bool).at[jnp.asarray(model.map_frozen, dtype=jnp.int32)].set(True)
-    rounds = [~frozen, frozen] if model.map_frozen else [jnp.ones(model.dim, bool)]
+    frozen = np.isin(np.arange(model.dim), np.asarray(model.map_frozen) % model.dim)
+    rounds = [~frozen, frozen] if model.map_frozen else [np.ones(model.dim, bool)]
 
-    def ascend(theta, free, key):
+    @jax.jit
+    def ascend(theta, free, key, x, y):
         def step(carry, step_key):
             theta, state = carry
             xb, yb = _batch(x, y, config.batch, step_key)
@@ -168,13 +169,16 @@ def laplace_start(model: Model, x: Data, y: Data, config: SVGDConfig, key: jax.A
         return theta
 
     @jax.jit
+    def scale_at(theta, x, y):
+        return 1.0 / jnp.sqrt(jnp.maximum(curvature_diagonal(model, theta, x, y), 1e-6))
+
     def fit(theta, key):
         for free, round_key in zip(rounds, jax.random.split(key, len(rounds))):
-            theta = ascend(theta, free, round_key)
-        return theta, 1.0 / jnp.sqrt(jnp.maximum(curvature_diagonal(model, theta, x, y), 1e-6))
+            theta = ascend(theta, free, round_key, x, y)  # one compiled program for every round
+        return theta, scale_at(theta, x, y)
 
     center, scale = fit(theta0, batch_key)
-    require(bool(jnp.all(jnp.isfinite(center)) & jnp.all(jnp.isfinite(scale))), "the MAP search diverged "
+    require(bool(np.all(np.isfinite(center)) & np.all(np.isfinite(scale))), "the MAP search diverged "
             "(non-finite parameters): lower map_learning_rate or check the model", "map_learning_rate")
     return Start(center, scale)
 
@@ -256,21 +260,30 @@ class Elbo:
 def elbo(model: Model, samples: jax.Array, log_q: jax.Array, x, y) -> Elbo:
     """(1/S) Σ_s log p(θ_s, data) − (1/S) Σ_s log q(θ_s) over samples θ_s (S, D) of q, their log q (S,); x and y
     are None for a model given by its whole log-joint."""
-    expected = jnp.mean(jax.vmap(lambda t: log_joint(model, t, x, y))(samples))
-    entropy = -jnp.mean(log_q)
-    return Elbo(expected + entropy, expected, entropy)
+    @jax.jit
+    def terms(samples, log_q, x, y):
+        expected = jnp.mean(jax.vmap(lambda t: log_joint(model, t, x, y))(samples))
+        entropy = -jnp.mean(log_q)
+        return Elbo(expected + entropy, expected, entropy)
+
+    return terms(samples, log_q, x, y)
 
 
 def log_predictive(model: Model, samples: jax.Array, x, y) -> jax.Array:
     """log p(y_n | x_n, data) ≈ log (1/S) Σ_s p(y_n | x_n, θ_s) for every point: (n,)."""
     assert model.log_likelihood is not None
     likelihood = model.log_likelihood
-    per_sample = jax.vmap(lambda t: likelihood(t, jnp.asarray(x), jnp.asarray(y)))(samples)
-    return jax.scipy.special.logsumexp(per_sample, axis=0) - math.log(samples.shape[0])
+
+    @jax.jit
+    def average(samples, x, y):
+        per_sample = jax.vmap(lambda t: likelihood(t, x, y))(samples)
+        return jax.scipy.special.logsumexp(per_sample, axis=0) - math.log(samples.shape[0])
+
+    return average(samples, x, y)
 
 
 def predictive_mean(model: Model, samples: jax.Array, x) -> jax.Array:
     """E[y_n | x_n, data] ≈ (1/S) Σ_s mean(θ_s, x_n): (n,); a classifier's p(y = 1 | x, data)."""
     assert model.mean is not None
     mean = model.mean
-    return jnp.mean(jax.vmap(lambda t: mean(t, jnp.asarray(x)))(samples), axis=0)
+    return jax.jit(lambda samples, x: jnp.mean(jax.vmap(lambda t: mean(t, x))(samples), axis=0))(samples, x)
