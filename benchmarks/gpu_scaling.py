@@ -20,7 +20,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -56,22 +55,20 @@ TINY_AGENT = {"sac": {"hidden": (16, 16)}, "sql": {"hidden": (16, 16), "kernel_p
 
 
 def worker(options: Options, algo: str, seeds: int) -> dict:
-    """Per-seed env-steps/s of each timed interval of one group, trained into temporary folders."""
-    from ebrl.api import preset_spec
-    from ebrl.loop.group import GroupTrainer
-    from ebrl.runs import read_metrics, seed_run_dirs
+    """Per-seed env-steps/s of each timed interval of one group (no run folders: the rows stay in memory)."""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.api import RowsInMemory, Trainer, describe_task, preset_spec
 
     steps = 2 * options.warmup + options.intervals * options.interval
     loop = {"random_steps": options.warmup, "learning_starts": options.warmup, "eval_every": options.interval,
             "eval_episodes": 1, "checkpoint_every": 10 * steps, "steps": steps, "chunk": 50,
             **({"batch_size": 16} if options.tiny else {})}
     spec = preset_spec(algo, options.env, train=loop, agent=TINY_AGENT[algo] if options.tiny else None)
-    with tempfile.TemporaryDirectory() as tmp:
-        run_dirs = seed_run_dirs(Path(tmp), list(range(seeds)))
-        for run_dir in run_dirs:
-            run_dir.mkdir()
-        GroupTrainer(spec, list(range(seeds)), run_dirs).run(progress=False)
-        per_seed = [row["sps"] for row in read_metrics(run_dirs[0]) if row["step"] > 2 * options.warmup]
+    task = describe_task(options.env)
+    agent = ALGORITHMS[algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
+    rows = RowsInMemory()
+    Trainer(task, agent, spec.train, list(range(seeds))).run(rows)
+    per_seed = [row["sps"] for row in rows.rows[0] if row["step"] > 2 * options.warmup]
     return {"per_seed": per_seed}
 
 

@@ -18,8 +18,6 @@ import dataclasses
 import json
 import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 import tyro
@@ -40,20 +38,18 @@ class Options:
 
 
 def ebrl_worker(algo: str, env: str, seeds: int, driver: str, interval: int, intervals: int) -> dict:
-    from ebrl.api import preset_spec
-    from ebrl.loop.group import GroupTrainer
-    from ebrl.runs import read_metrics, seed_run_dirs
+    from ebrl.agents import ALGORITHMS
+    from ebrl.api import RowsInMemory, Trainer, describe_task, preset_spec
 
     steps = 2 * WARMUP + intervals * interval
     loop = {"random_steps": WARMUP, "learning_starts": WARMUP, "eval_every": interval, "eval_episodes": 1,
             "checkpoint_every": 10 * steps, "steps": steps}
     spec = preset_spec(algo, env, train=loop)
-    with tempfile.TemporaryDirectory() as tmp:
-        run_dirs = seed_run_dirs(Path(tmp), list(range(seeds)))
-        for run_dir in run_dirs:
-            run_dir.mkdir()
-        GroupTrainer(spec, list(range(seeds)), run_dirs, driver=driver).run(progress=False)
-        sps = [row["sps"] for row in read_metrics(run_dirs[0]) if row["step"] > 2 * WARMUP]
+    task = describe_task(env)
+    agent = ALGORITHMS[algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
+    rows = RowsInMemory()
+    Trainer(task, agent, spec.train, list(range(seeds)), driver=driver).run(rows)
+    sps = [row["sps"] for row in rows.rows[0] if row["step"] > 2 * WARMUP]
     return {"aggregate": [seeds * s for s in sps]}
 
 

@@ -15,9 +15,7 @@ import itertools
 import json
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
 import numpy as np
 import tyro
@@ -40,20 +38,18 @@ class Options:
 
 
 def ebrl_worker(options: Options) -> dict:
-    from ebrl.agents.sac import SACConfig
+    from ebrl.agents.sac import SACConfig, make_agent
+    from ebrl.api import RowsInMemory, Trainer, describe_task
     from ebrl.config import TrainConfig
-    from ebrl.loop.group import GroupTrainer
-    from ebrl.runs import RunSpec, read_metrics
 
     steps = 2 * WARMUP + options.intervals * INTERVAL
-    with tempfile.TemporaryDirectory() as tmp:
-        train_cfg = TrainConfig(env=options.env, steps=steps, random_steps=WARMUP, learning_starts=WARMUP,
-                                eval_every=INTERVAL, eval_episodes=1, checkpoint_every=10 * steps)
-        trainer = GroupTrainer(RunSpec("sac", train_cfg, SACConfig()), [0], [Path(tmp)])
-        obs_dim, act_dim = trainer.eval_envs[0].observation_space.shape[0], trainer.eval_envs[0].action_space.shape[0]
-        trainer.run(progress=False)
-        sps = [row["sps"] for row in read_metrics(Path(tmp)) if row["step"] > 2 * WARMUP]
-    return {"sps": sps, "flops_per_update": sac_update_flops(obs_dim, act_dim),
+    train_cfg = TrainConfig(env=options.env, steps=steps, random_steps=WARMUP, learning_starts=WARMUP,
+                            eval_every=INTERVAL, eval_episodes=1, checkpoint_every=10 * steps)
+    task = describe_task(options.env)
+    rows = RowsInMemory()
+    Trainer(task, make_agent(SACConfig(), task.obs_dim, task.act_dim), train_cfg, [0]).run(rows)
+    sps = [row["sps"] for row in rows.rows[0] if row["step"] > 2 * WARMUP]
+    return {"sps": sps, "flops_per_update": sac_update_flops(task.obs_dim, task.act_dim),
             "matmul_flops_per_s": matmul_throughput()}
 
 

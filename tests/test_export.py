@@ -11,7 +11,7 @@ import pytest
 
 from ebrl.cli import main
 from ebrl.envs import episode_seed
-from ebrl.evaluate import EVAL_STREAM
+from ebrl.loop.evaluate import EVAL_STREAM
 from ebrl.runs import load_run
 from tests.test_cli import fails_cleanly
 

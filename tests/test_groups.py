@@ -148,7 +148,7 @@ def test_continue_reuses_a_finished_group_and_refuses_other_settings(group, caps
 
     spec = read_spec(group / "seed_0")
     before = stamps(group)
-    results = ebrl.train(spec, seeds=[0, 1, 2], out=group, existing="continue", progress=False)
+    results = ebrl.train(spec, seeds=[0, 1, 2], out=group, existing="continue")
     assert [(r.seed, r.last_row["step"]) for r in results] == [(0, 1600), (1, 1600), (2, 1600)]
     assert stamps(group) == before  # reused, not retrained
     other = dataclasses.replace(spec, agent=dataclasses.replace(spec.agent, actor_lr=1e-4))

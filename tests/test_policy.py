@@ -12,7 +12,7 @@ import ebrl
 from ebrl.cli import main
 from ebrl.config import ConfigError
 from ebrl.envs import episode_seed
-from ebrl.evaluate import EVAL_STREAM
+from ebrl.loop.evaluate import EVAL_STREAM
 from ebrl.runs import read_metrics
 from tests.test_train import metrics_without_timing
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ebrl.cli import main
-from ebrl.loop.group import TIMING_COLUMNS
+from ebrl.loop.trainer import TIMING_COLUMNS
 from tests.conftest import LONGER
 
 

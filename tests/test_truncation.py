@@ -5,10 +5,9 @@ import jax
 import numpy as np
 import pytest
 
-from ebrl.agents.sac import SACConfig
+from ebrl.agents.sac import SACConfig, make_agent
+from ebrl.api import RowsInMemory, Trainer, describe_task
 from ebrl.config import TrainConfig
-from ebrl.loop.group import GroupTrainer
-from ebrl.runs import RunSpec
 
 
 class Counter(gym.Env):
@@ -38,11 +37,12 @@ gym.register("ebrl-test/TimeLimit-v0", entry_point=Counter, max_episode_steps=5)
     ("ebrl-test/Terminates-v0", [0, 0, 1, 0, 0, 1], [1, 2, 3, 1, 2, 3]),
     ("ebrl-test/TimeLimit-v0", [0, 0, 0, 0, 0, 0], [1, 2, 3, 4, 5, 1]),
 ])
-def test_stored_flags_and_final_observations(tmp_path, env_id, flags, next_obs):
+def test_stored_flags_and_final_observations(env_id, flags, next_obs):
     config = TrainConfig(env=env_id, steps=6, chunk=3, batch_size=2, random_steps=6, learning_starts=100,
                          eval_every=6, eval_episodes=1, checkpoint_every=6)
-    trainer = GroupTrainer(RunSpec("sac", config, SACConfig(hidden=(8,))), [0], [tmp_path])
-    trainer.run(progress=False)
+    task = describe_task(env_id)
+    trainer = Trainer(task, make_agent(SACConfig(hidden=(8,)), task.obs_dim, task.act_dim), config, [0])
+    trainer.run(RowsInMemory())
     data = trainer.states.replay.data
     data = jax.tree.map(lambda column: column[0], data)  # the one seed
     np.testing.assert_array_equal(data.terminated, flags)

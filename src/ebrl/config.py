@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import re
+from collections.abc import Sequence
 from typing import Annotated
 
 import tyro
@@ -108,3 +109,15 @@ class TrainConfig:
         require(self.seed >= 0, f"seed must be non-negative, got {self.seed}", "seed")
         require(isinstance(self.env_kwargs, dict) and all(isinstance(k, str) for k in self.env_kwargs),
                 f"env_kwargs must be a JSON object with string keys, got {self.env_kwargs!r}", "env_kwargs")
+
+
+def check_seeds(seeds: Sequence[int]) -> list[int]:
+    """`seeds` as a list; ConfigError unless they are distinct non-negative integers, at least one."""
+    seeds = list(seeds)
+    require(len(seeds) > 0, "seeds needs at least one seed", "seeds")
+    require(all(isinstance(s, int) and s >= 0 for s in seeds), f"seeds must be non-negative integers, got {seeds}",
+            "seeds")
+    duplicates = sorted({s for s in seeds if seeds.count(s) > 1})
+    require(not duplicates, f"seeds lists {', '.join(map(str, duplicates))} more than once; give each seed once",
+            "seeds")
+    return seeds

@@ -16,6 +16,8 @@ from typing import Any
 import jax
 from flax import struct
 
+from ebrl.config import ConfigError
+
 
 @struct.dataclass
 class Transition:
@@ -40,6 +42,15 @@ class Agent:
     """The mode used to act while collecting training data."""
     entropy: Callable[[Any, jax.Array, jax.Array], jax.Array] | None = None
     """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
+
+    def check_mode(self, mode: str | None, algo: str) -> str:
+        """The action mode to use: `mode`, or the first of `action_modes`; ConfigError if the agent (of algorithm
+        `algo`) has no such mode."""
+        mode = mode or self.action_modes[0]
+        if mode not in self.action_modes:
+            raise ConfigError(f"mode {mode!r} is not an action mode of {algo}; choose one of "
+                              f"{', '.join(self.action_modes)}", "mode")
+        return mode
 
 
 @dataclasses.dataclass(frozen=True)

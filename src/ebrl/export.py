@@ -18,7 +18,7 @@ from pathlib import Path
 import jax
 import jax.numpy as jnp
 
-from ebrl.runs import check_mode, load_run
+from ebrl.runs import load_run
 
 PLATFORMS = ("cpu", "cuda")
 
@@ -27,7 +27,7 @@ def export_policy(run_dir: Path, mode: str | None = None, checkpoint: str = "lat
     """(jax.export.Exported, description) of a run's action function in `mode` (default: the agent's evaluation
     default), with the parameters of `checkpoint` ("latest", "best" or a step)."""
     run = load_run(run_dir, checkpoint)
-    mode = check_mode(run.agent, run.spec.algo, mode)
+    mode = run.agent.check_mode(mode, run.spec.algo)
     obs_dim, act_dim, low, high = run.obs_dim, run.act_dim, run.action_low, run.action_high
 
     def policy(observations, key_data):

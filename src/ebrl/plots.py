@@ -14,7 +14,7 @@ import numpy as np
 
 from ebrl.envs.multigoal import draw_arena
 from ebrl.envs.task import describe_task
-from ebrl.evaluate import evaluate_episodes
+from ebrl.loop.evaluate import evaluate_episodes
 from ebrl.runs import make_dir, read_metrics, read_spec
 
 
@@ -102,8 +102,8 @@ def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: st
 def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int = 0) -> list[Path]:
     """Trajectories, Q-landscapes at the environment's probe states and the goal histogram of a MultiGoal run
     (`run`: ebrl.runs.LoadedRun), from `episodes` evaluation episodes in `mode`."""
-    result = evaluate_episodes(run.agent, run.state, run.spec.train.env, episodes, mode, seed,
-                               env_kwargs=run.spec.train.env_kwargs)
+    result = evaluate_episodes(run.agent, run.state, env_id=run.spec.train.env, episodes=episodes, mode=mode,
+                               seed=seed, env_kwargs=run.spec.train.env_kwargs)
     task = describe_task(run.spec.train.env, run.spec.train.env_kwargs)
     assert task.arena is not None and task.probe_states is not None  # a MultiGoal run
     label = f"{run.spec.algo} on {run.spec.train.env}, step {run.step}, mode {mode}"

@@ -15,8 +15,8 @@ import jax
 import numpy as np
 
 from ebrl.config import ConfigError
-from ebrl.evaluate import make_policy
-from ebrl.runs import LoadedRun, check_mode, load_run
+from ebrl.loop.evaluate import make_policy
+from ebrl.runs import LoadedRun, load_run
 
 
 @dataclasses.dataclass
@@ -36,7 +36,7 @@ class Policy:
 
     def predict(self, observations, mode: str | None = None, key: jax.Array | None = None) -> np.ndarray:
         """Actions in the task's bounds for one observation (obs_dim,) or a batch (batch, obs_dim)."""
-        mode = check_mode(self.run.agent, self.run.spec.algo, mode)
+        mode = self.run.agent.check_mode(mode, self.run.spec.algo)
         observations = np.asarray(observations, np.float32)
         batch = observations[None] if observations.ndim == 1 else observations
         if batch.ndim != 2 or batch.shape[1] != self.run.obs_dim:

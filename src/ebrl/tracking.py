@@ -7,19 +7,12 @@ rows a resume produces again (identical, as the resume is exact) are skipped by 
 settings apply: WANDB_MODE=offline writes the runs locally (`wandb sync` uploads them later).
 """
 
-import dataclasses
 import secrets
 from pathlib import Path
 
 from ebrl.config import ConfigError
-
-
-@dataclasses.dataclass(frozen=True)
-class WandbSettings:
-    project: str = "ebrl"
-    entity: str | None = None
-    group: str | None = None  # default: the seed group's folder name (none for a single run)
-    name: str | None = None  # default: the run directory's name (a group: <folder>/seed_<k>)
+from ebrl.loop.trainer import Observer, scalars
+from ebrl.options import WandbSettings
 
 
 def require_wandb() -> None:
@@ -42,9 +35,23 @@ def run_id(run_dir: Path) -> str:
     return path.read_text().strip()
 
 
-def start_wandb_runs(settings: WandbSettings, run_dirs: list[Path], configs: list[dict], group: bool) -> list:
-    """One W&B run per run directory (to pass to MetricsLog), resumed if it exists."""
-    import wandb
+class WandbObserver(Observer):
+    """Logs each seed's metrics rows to its W&B run; finishes the runs when training stops."""
+
+    def __init__(self, runs: list):
+        self.runs = runs
+
+    def on_row(self, seed_index, row):
+        self.runs[seed_index].log(scalars(row), step=int(row["step"]))
+
+    def on_end(self):
+        for run in self.runs:
+            run.finish()
+
+
+def wandb_observer(settings: WandbSettings, run_dirs: list[Path], configs: list[dict], group: bool) -> WandbObserver:
+    """One W&B run per run directory, resumed if it exists, as an observer of the training."""
+    import wandb  # an optional dependency (ebrl[wandb]), checked by require_wandb before any work
 
     runs = []
     for run_dir, config in zip(map(Path, run_dirs), configs):
@@ -53,4 +60,4 @@ def start_wandb_runs(settings: WandbSettings, run_dirs: list[Path], configs: lis
                                name=settings.name or default_name,
                                group=settings.group or (run_dir.parent.name if group else None), config=config,
                                dir=str(run_dir), resume="allow", reinit="create_new"))
-    return runs
+    return WandbObserver(runs)

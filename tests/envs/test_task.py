@@ -50,4 +50,4 @@ def test_only_drivers_evaluation_and_video_build_environments():
     source = Path(task_module.__file__).parents[1]
     building = sorted(str(path.relative_to(source)) for path in source.rglob("*.py")
                       if path.parent.name != "envs" and re.search(r"\bmake_env\(", path.read_text()))
-    assert building == ["evaluate.py", "loop/group.py", "loop/gym_driver.py"]
+    assert building == ["loop/evaluate.py", "loop/gym_driver.py", "runs/load.py"]

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import scipy.stats
 
-from ebrl.experiments.mujoco import StudyPlan, plan_groups, run_study
+from ebrl.experiments.mujoco import plan_groups, run_study
 from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
+from ebrl.options import StudyPlan
 from ebrl.presets import S2AC_MUJOCO, SAC_MUJOCO
 from tests.test_cli import fails_cleanly
 

@@ -34,6 +34,10 @@ class Task:
         """The task as pure JAX functions `(reset, step)` where ebrl has them (the MultiGoal family), else None."""
         return multigoal_functions(self.arena) if self.arena is not None else None
 
+    def make(self, render_mode: str | None = None):
+        """A new environment of the task (a gymnasium.Env, actions in [-1, 1])."""
+        return make_env(self.env_id, render_mode, kwargs=self.env_kwargs)
+
 
 def describe_task(env_id: str, env_kwargs: dict | None = None) -> Task:
     """The task of `env_id` built with `env_kwargs`; ConfigError (from make_env) for one ebrl cannot train on. One

@@ -35,9 +35,10 @@ import numpy as np
 from ebrl.agents import ALGORITHMS
 from ebrl.agents.s2ac.actor import score_fn
 from ebrl.agents.s2ac.networks import make_networks
-from ebrl.config import require
+from ebrl.config import require, require_positive
 from ebrl.envs.task import describe_task
-from ebrl.runs import load_run
+from ebrl.options import EntropyOptions
+from ebrl.runs import load_run, require_fresh_out
 from ebrl.samplers import (
     dld_step,
     fold_diagnostics,
@@ -370,6 +371,15 @@ def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
 
 
 # ------------------------------------------------------------------------------------------------ output
+
+
+def run_command(options: EntropyOptions, log=print) -> list[Path]:
+    """`ebrl entropy`: the study's `options.parts` (the QUICK grid with `options.quick`) into `options.out`."""
+    require_positive("n_seeds", options.n_seeds)
+    out = Path(options.out)
+    require_fresh_out(out, "*.csv", options.overwrite)
+    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
+    return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None)
 
 
 def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS[:4],

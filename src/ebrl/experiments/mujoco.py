@@ -23,60 +23,14 @@ from pathlib import Path
 
 import jax
 
-from ebrl.api import check_seeds, check_spec, preset_spec, train
 from ebrl.config import ConfigError, require, require_positive
+from ebrl.console import ConsoleObserver
 from ebrl.experiments.mujoco_report import MACHINE_FILE, write_report
-from ebrl.runs import RunSpec, write_json_atomic
+from ebrl.options import StudyPlan
+from ebrl.runs import RunSpec, check_spec, preset_spec, train, write_json_atomic
 
-ALGOS = ("sac", "sql", "s2ac")
-PAPER_TASKS = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")  # the S2AC paper's MuJoCo tasks
 PLAN_FILE = "plan.json"
 RUNS_FOLDER = "runs"
-
-
-@dataclasses.dataclass(frozen=True)
-class StudyPlan:
-    """What a study trains; two studies with equal plans train the same groups. `train` and `agent` override
-    fields of every group's TrainConfig, and of each algorithm's config (`agent[algo]`), over the presets."""
-
-    envs: tuple[str, ...] = PAPER_TASKS
-    algos: tuple[str, ...] = ALGOS
-    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
-    steps: int = 1_000_000
-    eval_every: int = 5_000
-    eval_episodes: int = 10
-    train: dict = dataclasses.field(default_factory=dict)
-    agent: dict = dataclasses.field(default_factory=dict)
-
-    def validate(self) -> None:
-        require(len(self.envs) > 0, "envs needs at least one task", "envs")
-        require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
-        for algo in self.algos:
-            require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
-        for name, values in (("envs", self.envs), ("algos", self.algos)):
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
-        check_seeds(self.seeds)
-        for name in ("steps", "eval_every", "eval_episodes"):
-            require_positive(name, getattr(self, name))
-
-    def to_json(self) -> dict:
-        """The plan as JSON values (tuples as lists), as plan.json holds it."""
-        return json.loads(json.dumps(dataclasses.asdict(self)))
-
-    @classmethod
-    def from_json(cls, data: dict) -> "StudyPlan":
-        fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: _tuples(v) for k, v in data.items() if k in fields})
-
-
-def _tuples(value):
-    """JSON lists back into the tuples the plan and the configs hold, at any depth."""
-    if isinstance(value, list):
-        return tuple(_tuples(v) for v in value)
-    if isinstance(value, dict):
-        return {k: _tuples(v) for k, v in value.items()}
-    return value
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,7 +108,8 @@ def train_group(study_dir: str, env: str, algo: str, progress: bool = False, con
         raise ConfigError(f"{study_dir} holds no {PLAN_FILE}; start the study with `ebrl mujoco`")
     group = next(g for g in plan_groups(plan) if (g.env, g.algo) == (env, algo))
     run_dir = group.run_dir(study_dir)
-    results = train(group.spec, group.seeds, run_dir, existing="continue", progress=progress, console=console)
+    observers = [ConsoleObserver(console, progress=progress)] if console is not None else []
+    results = train(group.spec, group.seeds, run_dir, existing="continue", observers=observers)
     if not results[0].interrupted and not (run_dir / MACHINE_FILE).exists():
         write_json_atomic(run_dir / MACHINE_FILE, machine())  # the machine that finished it
     return not results[0].interrupted

@@ -19,10 +19,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebrl.api import check_spec, preset_spec, train
+from ebrl.config import require, require_positive
+from ebrl.console import ConsoleObserver
 from ebrl.envs.task import describe_task
-from ebrl.evaluate import evaluate_episodes
-from ebrl.runs import RunSpec, load_run
+from ebrl.loop.evaluate import evaluate_episodes
+from ebrl.options import CompareOptions, MultiGoalOptions
+from ebrl.runs import RunSpec, check_spec, load_run, preset_spec, read_spec, require_fresh_out, train
 from ebrl.samplers import knn_entropy
 
 ENTROPY_SAMPLES = 1000
@@ -87,7 +89,7 @@ def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None,
         eval_env = env_id or run.spec.train.env
         mode = rule_mode(run.agent, rule)
         log(f"evaluating {name} ({labels[name]}) on {eval_env}: {episodes} episodes, mode {mode}")
-        result = evaluate_episodes(run.agent, run.state, eval_env, episodes, mode, seed)
+        result = evaluate_episodes(run.agent, run.state, env_id=eval_env, episodes=episodes, mode=mode, seed=seed)
         probes = arena(eval_env)[1]
         key = jax.random.key(seed)
         entropy, own_entropy = [], []
@@ -229,18 +231,55 @@ def plan(experiment: str, steps: int, seeds: int) -> list[PlannedGroup]:
 def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
     """Train the group into runs_dir/name/seed_<k> (one program for all its seeds); a finished identical group is
     reused, an unfinished one resumed. Returns its run directories."""
-    results = train(group.spec, group.seeds, runs_dir / group.name, existing="continue", console=console)
+    results = train(group.spec, group.seeds, runs_dir / group.name, existing="continue",
+                    observers=[ConsoleObserver(console)])
     if results[0].interrupted:
         raise KeyboardInterrupt
     return [result.run_dir for result in results]
 
 
-def run_experiment(experiment: str, out: Path, runs_dir: Path, steps: int, seeds: int, episodes: int,
-                   console, rule: str = "train") -> list[Path]:
-    """Train (or reuse) every run of the experiment, then compare them; returns the files written."""
+def require_rule(rule: str) -> None:
+    require(rule in RULES, f"--rule must be one of {', '.join(RULES)}, got {rule!r}")
+
+
+def compare(options: CompareOptions, console) -> list[Path]:
+    """`ebrl compare`: evaluate MultiGoal runs side by side and write goals.csv, summary.md and comparison.png
+    into options.out; returns the files written."""
     from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
 
-    planned = plan(experiment, steps, seeds)
+    require_positive("episodes", options.episodes)
+    require_rule(options.rule)
+    specs = [read_spec(Path(p)) for p in options.run_dirs]
+    for path, spec in zip(options.run_dirs, specs):
+        require(describe_task(spec.train.env, spec.train.env_kwargs).arena is not None,
+                f"{path} was trained on {spec.train.env}; ebrl compare needs MultiGoal runs")
+    env_id = options.env or specs[0].train.env
+    require(describe_task(env_id).arena is not None,  # ConfigError for an unusable id, before anything is written
+            f"--env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids")
+    out = Path(options.out)
+    require_fresh_out(out, "summary.md", options.overwrite, "a comparison")
+    groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
+                          options.rule, log=console.print)
+    params, probes = arena(env_id)
+    written = write_tables(groups, probes, out, options.rule, params.goals)
+    plot_comparison(groups, params, out / "comparison.png",
+                    f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
+    return [*written, out / "comparison.png"]
+
+
+def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
+    """`ebrl multigoal`: train (or reuse) every run of the experiment, then compare them; returns the files
+    written."""
+    from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
+
+    experiment, steps, episodes, rule = options.experiment, options.steps, options.episodes, options.rule
+    require(experiment in EXPERIMENTS, f"unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
+    for name in ("steps", "n_seeds", "episodes"):
+        require_positive(name, getattr(options, name))
+    require_rule(rule)
+    out, runs_dir = Path(options.out), Path(options.runs_dir)
+    require_fresh_out(out, "summary.md", options.overwrite)
+    planned = plan(experiment, steps, options.n_seeds)
     for group in planned:  # every group's settings (e.g. a budget below its warm-up) before any group trains
         check_spec(group.spec, len(group.seeds))
     trained = {group.name: train_planned(group, runs_dir, console) for group in planned}

@@ -9,6 +9,7 @@ episode per seed).
 """
 
 import base64
+import copy
 import functools
 import pickle
 import zlib
@@ -20,6 +21,8 @@ import numpy as np
 
 from ebrl.core import Transition
 from ebrl.envs import episode_seed, make_env
+from ebrl.envs.task import Task
+from ebrl.loop.driver import DriverKind, DriverState
 from ebrl.loop.learner import TRAIN_STREAM, BatchedLearner
 from ebrl.replay import zeros_transitions
 
@@ -80,14 +83,19 @@ def new_env(env_id: str, env_kwargs: dict) -> gym.Env:
 
 
 class GymDriver:
-    """Collects chunks from the vector environment and hands them to the batched learner."""
+    """Collects chunks from the vector environment and hands them to the batched learner; `start`, a
+    `snapshot`, continues where that one was taken."""
 
-    def __init__(self, env_id: str, env_kwargs: dict, seeds: list[int], obs_dim: int, act_dim: int,
-                 vector: str = "sync", saved: list[dict] | None = None):
-        self.seeds, self.n = seeds, len(seeds)
+    kind: DriverKind = "gym"
+
+    def __init__(self, task: Task, learner: BatchedLearner, seeds: list[int], *, vector: str = "sync",
+                 start: DriverState | None = None):
+        env_id, env_kwargs = task.env_id, task.env_kwargs
+        self.learner, self.seeds, self.n = learner, seeds, len(seeds)
         vector_type = (functools.partial(gym.vector.AsyncVectorEnv, context="spawn")  # fork would copy JAX threads
                        if vector == "async" else gym.vector.SyncVectorEnv)
         disabled = gym.vector.AutoresetMode.DISABLED  # resets are the driver's, with per-episode seeds
+        saved = start.host if start is not None else None
         if saved is None:
             self.env = vector_type([functools.partial(new_env, env_id, env_kwargs)] * self.n, autoreset_mode=disabled)
             self.episode_index = np.zeros(self.n, np.int64)
@@ -110,15 +118,16 @@ class GymDriver:
         if not self.records_actions:
             self.episode_actions = [None] * self.n
         self.staged: Transition | None = None
-        self.obs_dim, self.act_dim = obs_dim, act_dim
+        self.obs_dim, self.act_dim = task.obs_dim, task.act_dim
 
     def _reset_seed(self, k: int) -> int:
         return episode_seed(self.seeds[k], TRAIN_STREAM, int(self.episode_index[k]))
 
-    def chunk(self, learner: BatchedLearner, states, step: int, n: int, learn: bool, updates: int):
+    def chunk(self, states, step: int, n: int, learn: bool, updates: int):
         """Step every copy n times with the behaviour policy, then store the transitions (and, if `learn`, run
         n × updates updates per seed) in one compiled call. Returns (states, metrics or None, finished returns
         per seed)."""
+        learner = self.learner
         if self.staged is None or self.staged.reward.shape[1] != n:  # host-side, filled step by step
             self.staged = jax.tree.map(lambda x: np.zeros((self.n, *x.shape), x.dtype),
                                        zeros_transitions(n, self.obs_dim, self.act_dim, np))
@@ -152,15 +161,14 @@ class GymDriver:
         states, metrics = learner.learn(states, new, step + n, updates)
         return states, metrics, finished
 
-    def saved(self, step: int) -> list[dict]:
-        """Per seed, what `GymDriver(..., saved=...)` needs to continue exactly (JSON)."""
+    def snapshot(self, step: int) -> DriverState:
+        """Per seed, what `GymDriver(..., start=...)` needs to continue exactly, as JSON."""
         snapshots = self.env.call("snapshot")
-        return [{"step": step, "episode_index": int(self.episode_index[k]), "obs": self.obs[k].tolist(),
-                 "episode_return": float(self.episode_return[k]), "episode_start": int(self.episode_start[k]),
-                 "episode_actions": self.episode_actions[k], "snapshot": snapshots[k]} for k in range(self.n)]
-
-    def env_state(self, k: int) -> None:
-        """The Gymnasium driver keeps no environment pytree: its state is in `saved`."""
+        return DriverState("gym", tuple(
+            {"step": step, "episode_index": int(self.episode_index[k]), "obs": self.obs[k].tolist(),
+             "episode_return": float(self.episode_return[k]), "episode_start": int(self.episode_start[k]),
+             "episode_actions": copy.deepcopy(self.episode_actions[k]), "snapshot": snapshots[k]}
+            for k in range(self.n)))
 
     def close(self) -> None:
         self.env.close()

@@ -14,6 +14,7 @@ import jax.numpy as jnp
 from flax import struct
 
 from ebrl.core import Transition
+from ebrl.loop.driver import DriverKind, DriverState
 from ebrl.loop.learner import Learner
 
 RESET_STREAM = 1_000_003  # fold_in constant of the reset keys, apart from the learner's split keys
@@ -49,7 +50,12 @@ def slot_shape(functions):
 
 
 class JaxDriver:
-    def __init__(self, functions, learner: Learner, seeds: list[int], saved_slots: EnvSlot | None = None):
+    """Collect and learn as one compiled call per chunk; `start`, a `snapshot`, continues where that one was
+    taken (its device part: the seeds' EnvSlots)."""
+
+    kind: DriverKind = "jax"
+
+    def __init__(self, functions, learner: Learner, seeds: list[int], *, start: DriverState | None = None):
         reset_fn, step_fn = functions
         self.seeds = jnp.asarray(seeds)
 
@@ -78,24 +84,21 @@ class JaxDriver:
                 state, metrics = learner.store(state, new), {}
             return state, slot, metrics, done, returns
 
-        self.slots = (saved_slots if saved_slots is not None
+        self.slots = (start.device if start is not None
                       else jax.jit(jax.vmap(_init_slot_fn(reset_fn)))(self.seeds))
         self._chunk = jax.jit(jax.vmap(chunk, in_axes=(0, 0, 0, None, None, None, None)), static_argnums=(4, 5, 6),
                               donate_argnums=(0, 1))
 
-    def chunk(self, learner, states, step: int, n: int, learn: bool, updates: int):
-        """As GymDriver.chunk; `learner` is unused (the program holds the learner's functions)."""
+    def chunk(self, states, step: int, n: int, learn: bool, updates: int):
+        """As GymDriver.chunk."""
         states, self.slots, metrics, done, returns = self._chunk(states, self.slots, self.seeds, step, n, learn,
                                                                  updates)
         done, returns = jax.device_get((done, returns))
         finished = [[float(r) for r, d in zip(returns[k], done[k]) if d] for k in range(len(done))]
         return states, (metrics if learn else None), finished
 
-    def saved(self, step: int) -> list[dict]:
-        return [{} for _ in range(len(self.seeds))]
-
-    def env_state(self, k: int):
-        return jax.tree.map(lambda leaf: leaf[k], self.slots)
+    def snapshot(self, step: int) -> DriverState:
+        return DriverState("jax", tuple({} for _ in range(len(self.seeds))), self.slots)
 
     def close(self) -> None:
         pass

@@ -1,17 +1,13 @@
 """The evaluation protocol: N episodes run in lockstep on separate environments, one batched action per step."""
 
 import dataclasses
-import os
 from collections.abc import Callable
-from pathlib import Path
 
 import gymnasium as gym
 import jax
 import numpy as np
 
-from ebrl.config import ConfigError
 from ebrl.envs import environment_statistics, episode_seed, make_env
-from ebrl.runs import check_mode, load_run
 
 EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes use 0)
 
@@ -68,7 +64,7 @@ def make_policy(agent, mode: str) -> Callable:
     return policy
 
 
-def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_index: int,
+def evaluate(agent, state, envs: list[gym.Env], *, mode: str, seed: int, round_index: int,
              policy: Callable | None = None) -> EvalResult:
     """Evaluate `mode` on len(envs) episodes whose reset seeds depend only on (seed, round_index, episode)."""
     policy = policy or make_policy(agent, mode)
@@ -77,59 +73,12 @@ def evaluate(agent, state, envs: list[gym.Env], mode: str, seed: int, round_inde
     return run_episodes(lambda obs, t: np.asarray(policy(state, obs, key, t)), envs, seeds)
 
 
-def evaluate_episodes(agent, state, env_id: str, episodes: int, mode: str, seed: int,
+def evaluate_episodes(agent, state, *, env_id: str, episodes: int, mode: str, seed: int,
                       policy: Callable | None = None, env_kwargs: dict | None = None) -> EvalResult:
     """`evaluate` on `episodes` fresh environments of `env_id` (made with `env_kwargs`), closed afterwards."""
     envs = [make_env(env_id, kwargs=env_kwargs) for _ in range(episodes)]
     try:
-        return evaluate(agent, state, envs, mode, seed, 0, policy)
+        return evaluate(agent, state, envs, mode=mode, seed=seed, round_index=0, policy=policy)
     finally:
         for env in envs:
             env.close()
-
-
-def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None,
-                 checkpoint: str = "latest") -> dict:
-    """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
-    (JSON-ready)."""
-    run = load_run(run_dir, checkpoint)
-    mode = check_mode(run.agent, run.spec.algo, mode)
-    if video is not None:
-        _require_video_writer()
-    policy = make_policy(run.agent, mode)
-    env_id, env_kwargs = run.spec.train.env, run.spec.train.env_kwargs
-    result = evaluate_episodes(run.agent, run.state, env_id, episodes, mode, seed, policy, env_kwargs)
-    if video is not None:
-        record_video(run.state, policy, env_id, env_kwargs, seed, Path(video))
-    return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),
-            "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
-
-
-def _require_video_writer() -> None:
-    try:
-        import imageio.v2  # noqa: F401
-        import imageio_ffmpeg  # noqa: F401
-    except ImportError:
-        raise ConfigError('--video needs imageio and imageio-ffmpeg; install them with pip install "ebrl[video]"') \
-            from None
-
-
-def record_video(state, policy, env_id: str, env_kwargs: dict, seed: int, path: Path) -> None:
-    """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
-    import imageio.v2 as imageio
-
-    if "DISPLAY" not in os.environ:
-        os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo's default GLFW backend needs a screen
-    env = make_env(env_id, render_mode="rgb_array", kwargs=env_kwargs)
-    key = jax.random.key(seed)
-    obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
-    frames, done, t = [env.render()], False, 0
-    while not done:
-        action = np.asarray(policy(state, np.asarray(obs, np.float32)[None], key, t))[0]
-        obs, _, terminated, truncated, _ = env.step(action)
-        frames.append(env.render())
-        done, t = terminated or truncated, t + 1
-    fps = env.metadata.get("render_fps", 30)
-    env.close()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)  # type: ignore[arg-type]  # frames: RGB arrays

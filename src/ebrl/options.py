@@ -1,0 +1,314 @@
+"""What every command accepts: plain dataclasses whose field docstrings are the commands' --help (the MuJoCo
+study's plan among them), importable without JAX. ebrl.cli parses them; the library takes them as they are."""
+
+import contextlib
+import dataclasses
+import io
+import itertools
+import json
+import re
+from typing import Annotated, Literal
+
+import tyro
+
+from ebrl.config import ConfigError, check_seeds, require, require_positive
+
+ALGOS = ("sac", "sql", "s2ac")
+PAPER_TASKS = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")  # the S2AC paper's MuJoCo tasks
+
+
+def parse(cls, args: list[str], prog: str, default=None, description: str | None = None, unknown: bool = False):
+    """tyro parsing (from the `default` instance, if given; with `unknown`, the args it does not know are returned
+    beside); tyro's error becomes one line naming the flag."""
+    if any(a in ("-h", "--help") for a in args) and not unknown:
+        return tyro.cli(cls, args=args, prog=prog, default=default, description=description)
+    printed = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(printed), contextlib.redirect_stderr(printed):
+            if unknown:
+                return tyro.cli(cls, args=args, prog=prog, return_unknown_args=True, add_help=False)
+            return tyro.cli(cls, args=args, prog=prog, default=default)
+    except SystemExit:
+        raise ConfigError(_one_line(" ".join(printed.getvalue().split()), args, prog)) from None
+
+
+def _one_line(message: str, args: list[str], prog: str) -> str:
+    """tyro's error panel (whitespace collapsed) as our one line."""
+    unknown = re.search(r"Unrecognized options?: (--[\w-]+)", message)
+    if unknown:
+        return f"unknown option {unknown.group(1)!r} for `{prog}`; see `{prog} --help` for the options"
+    invalid = re.search(r"(?:Error parsing |for argument ')(--[\w-]+)", message)
+    if invalid:
+        flag = invalid.group(1)
+        return f"invalid value for {flag}: {_values(args, flag)}; see `{prog} --help` for its type"
+    return f"missing or misplaced arguments in `{prog} {' '.join(args)}`; see `{prog} --help`"
+
+
+def _values(args: list[str], flag: str) -> str:
+    """What `flag` was given in args (`--flag v w` or `--flag=v`)."""
+    for i, arg in enumerate(args):
+        name, _, inline = arg.partition("=")
+        if name == flag:
+            return inline or " ".join(itertools.takewhile(lambda a: not a.startswith("--"), args[i + 1:])) or "(none)"
+    return "(none)"
+
+
+@dataclasses.dataclass(frozen=True)
+class TrainChoice:
+    """What decides the rest of `ebrl train`'s options: the algorithm (its flags), the task and the preset (their
+    defaults), or the run to resume (its saved values)."""
+
+    algo: str | None = None
+    env: str | None = None
+    seed: int | None = None
+    preset: str | None = None
+    no_preset: bool = False
+    resume: str | None = None
+    env_kwargs: str | None = None
+
+    def env_kwargs_object(self) -> dict:
+        """--env-kwargs: a JSON object, e.g. '{"ctrl_cost_weight": 0.05}'."""
+        try:
+            value = json.loads(self.env_kwargs or "{}")
+        except json.JSONDecodeError as exc:
+            raise ConfigError(f"--env-kwargs is not valid JSON ({exc.msg}): {self.env_kwargs}; give an object such "
+                              """as '{"ctrl_cost_weight": 0.05}'""") from None
+        require(isinstance(value, dict),
+                f"--env-kwargs must be a JSON object such as '{{\"key\": 1}}', got {self.env_kwargs}")
+        return value
+
+
+@dataclasses.dataclass(frozen=True)
+class RunOptions:
+    """Where a run is written, how it executes and what is shown: not part of what it trains."""
+
+    out: str | None = None
+    """Run directory; with --seeds, the group's folder (one run directory OUT/seed_<k> per seed). Default
+    runs/<algo>_<env>_s<seed>_<date-time> (runs/<algo>_<env>_<date-time> for a group)."""
+    seeds: tuple[int, ...] | None = None
+    """Train these seeds as one group, in one compiled program (instead of --seed), e.g. --seeds 0 1 2 3."""
+    overwrite: bool = False
+    """Replace the runs that already exist in --out."""
+    driver: Literal["auto", "gym", "jax"] = "auto"
+    """gym: a Gymnasium vector environment of one copy per seed; jax: the whole collect-and-learn loop on the
+    device, for tasks written in JAX (MultiGoal); auto: jax where the task has it."""
+    vector: Literal["sync", "async"] = "sync"
+    """Gymnasium driver: step the copies in this process (sync) or in one subprocess each (async)."""
+    progress: bool = True
+    """Show a progress bar per seed."""
+    pictures: bool = True
+    """MultiGoal runs: draw trajectories, Q-landscapes and the goal histogram into RUN_DIR/figures at the end."""
+    wandb: bool = False
+    """Also log the metrics to Weights & Biases, one W&B run per seed (pip install "ebrl[wandb]"; WANDB_MODE=offline
+    to write them locally)."""
+    wandb_project: str = "ebrl"
+    """W&B project."""
+    wandb_entity: str | None = None
+    """W&B entity (team or user; default: yours)."""
+    wandb_group: str | None = None
+    """W&B group (default: the seed group's folder name)."""
+    wandb_name: str | None = None
+    """W&B run name (default: the run directory's name)."""
+
+    def wandb_settings(self) -> "WandbSettings | None":
+        return WandbSettings(self.wandb_project, self.wandb_entity, self.wandb_group, self.wandb_name) \
+            if self.wandb else None
+
+
+@dataclasses.dataclass(frozen=True)
+class WandbSettings:
+    project: str = "ebrl"
+    entity: str | None = None
+    group: str | None = None  # default: the seed group's folder name (none for a single run)
+    name: str | None = None  # default: the run directory's name (a group: <folder>/seed_<k>)
+
+
+TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
+
+  --algo {{{algos}}}  the algorithm (default s2ac); `ebrl train --algo A --help` lists its own options
+  --resume RUN           continue RUN, a run or a seed group, from its last checkpoint (from the start if it has none);
+                         the options below then default to the run's values and change it from the checkpoint on
+  --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies
+  --preset NAME          start from the preset NAME of this algorithm instead (e.g. sac/mujoco on your own task)
+  --env-kwargs JSON      keyword arguments of the environment, e.g. '{{"ctrl_cost_weight": 0.05}}'"""
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalOptions:
+    run_dir: Annotated[str, tyro.conf.Positional]
+    """The run to evaluate."""
+    checkpoint: str = "latest"
+    """Which checkpoint: latest, best (the best evaluation return of the agent's default mode during training), or
+    a step that has one."""
+    episodes: int = 10
+    """Evaluation episodes."""
+    mode: str | None = None
+    """Action mode of the agent (SAC: mean or sample; SQL: sample; S2AC: softmax, max, random, and amortized with
+    --amortize); default: the agent's evaluation default (S2AC: its --test-selection, random on MultiGoal)."""
+    json: bool = False
+    """Print one JSON object on stdout instead of a table."""
+    video: str | None = None
+    """Also record one episode to this .mp4 file (needs `pip install "ebrl[video]"`)."""
+    seed: int = 0
+    """Seed of the evaluation episodes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class ExportOptions:
+    run_dir: Annotated[str, tyro.conf.Positional]
+    """The run whose policy to export."""
+    out: str = "policy.jax"
+    """File to write (and FILE.json beside it, describing the program)."""
+    mode: str | None = None
+    """Action mode (default: the agent's evaluation default), as in `ebrl eval`."""
+    checkpoint: str = "latest"
+    """latest, best, or a step that has a checkpoint."""
+    overwrite: bool = False
+    """Replace FILE if it exists."""
+
+
+@dataclasses.dataclass(frozen=True)
+class PlotOptions:
+    run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
+    """One or more runs or seed groups; runs of the same algorithm and environment are averaged (mean ± std over
+    seeds)."""
+    out: str | None = None
+    """Learning-curve file; default RUN_DIR/figures/learning_curve.png for a single run or group."""
+    episodes: int = 100
+    """MultiGoal runs: evaluation episodes behind the trajectory plot and the goal histogram."""
+    mode: str | None = None
+    """MultiGoal runs: action mode of those episodes and of the actions on the Q-landscapes; default the agent's
+    training mode (SAC: sample)."""
+    seed: int = 0
+    """MultiGoal runs: seed of those episodes."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CompareOptions:
+    run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
+    """MultiGoal runs; seeds of one algorithm and configuration are pooled."""
+    out: str = "results/compare"
+    """Folder for comparison.png, goals.csv and summary.md."""
+    episodes: int = 100
+    """Evaluation episodes per run, in each agent's training action rule."""
+    env: str | None = None
+    """Evaluate on this MultiGoal id instead of the training one (e.g. ebrl/MultiGoal3Obstacle-v0)."""
+    seed: int = 0
+    """Seed of the evaluation episodes and of the entropy samples."""
+    rule: str = "train"
+    """Action rule: train (each agent's training mode: SAC sample, SQL sample, S2AC random particle) or eval (its
+    evaluation default: SAC mean, SQL sample, S2AC its --test-selection, random in the MultiGoal preset)."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MultiGoalOptions:
+    experiment: Annotated[str, tyro.conf.Positional]
+    """s2ac-fig2 (SAC, SQL and S2AC on MultiGoal3, and the obstacle test) or sql-temperature (SQL at α = 0, 0.5,
+    1, 10 on MultiGoal)."""
+    out: str = "results/multigoal"
+    """Folder for the tables and figures."""
+    runs_dir: str = "runs/multigoal"
+    """Where the runs are trained, one seed group per algorithm or temperature (RUNS_DIR/<name>/seed_<k>); finished
+    groups found there are reused, unfinished ones resumed."""
+    steps: int = 6000
+    """Training budget of every run (environment steps)."""
+    n_seeds: int = 3
+    """Seeds per algorithm or temperature: 0, 1, ..., N − 1 (a count; --seeds in ebrl train and ebrl mujoco lists
+    seeds)."""
+    episodes: int = 100
+    """Evaluation episodes per run."""
+    rule: str = "train"
+    """Action rule of the evaluation: train or eval (see `ebrl compare --help`)."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class EntropyOptions:
+    out: str = "results/entropy"
+    """Folder for the figures and tables."""
+    n_seeds: int = 5
+    """Seeds per setting (a count)."""
+    quick: bool = False
+    """A tiny grid (seconds), to check that the pipeline runs."""
+    parts: tuple[Literal["a", "b", "c", "d", "e"], ...] = ("a", "b", "c", "d")
+    """Which parts: (a) the 2-D Gaussian, (b) mixtures, (c) the kernel width, (d) the policy's entropy, (e) the
+    policy's entropy on a trained critic (needs --critic)."""
+    critic: str | None = None
+    """(e): a trained S2AC MultiGoal run (e.g. the main job's), measured at its probe states."""
+    overwrite: bool = False
+    """Replace results already in --out."""
+
+
+@dataclasses.dataclass(frozen=True)
+class StudyPlan:
+    """What a study trains; two studies with equal plans train the same groups. `train` and `agent` override
+    fields of every group's TrainConfig, and of each algorithm's config (`agent[algo]`), over the presets."""
+
+    envs: tuple[str, ...] = PAPER_TASKS
+    """Tasks (Gymnasium ids with Box actions)."""
+    algos: tuple[str, ...] = ALGOS
+    """Algorithms, each with its preset for the task."""
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    """Seeds of every group (a group: one algorithm on one task, its seeds in one program)."""
+    steps: int = 1_000_000
+    """Environment steps per run."""
+    eval_every: int = 5_000
+    """Evaluate every run after this many steps (one schedule for all, so the curves share their x values)."""
+    eval_episodes: int = 10
+    """Episodes per evaluation."""
+    train: tyro.conf.Suppress[dict] = dataclasses.field(default_factory=dict)
+    agent: tyro.conf.Suppress[dict] = dataclasses.field(default_factory=dict)
+
+    def validate(self) -> None:
+        require(len(self.envs) > 0, "envs needs at least one task", "envs")
+        require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
+        for algo in self.algos:
+            require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
+        for name, values in (("envs", self.envs), ("algos", self.algos)):
+            repeated = sorted({v for v in values if values.count(v) > 1})
+            require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
+        check_seeds(self.seeds)
+        for name in ("steps", "eval_every", "eval_episodes"):
+            require_positive(name, getattr(self, name))
+
+    def to_json(self) -> dict:
+        """The plan as JSON values (tuples as lists), as plan.json holds it."""
+        return json.loads(json.dumps(dataclasses.asdict(self)))
+
+    @classmethod
+    def from_json(cls, data: dict) -> "StudyPlan":
+        fields = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: _tuples(v) for k, v in data.items() if k in fields})
+
+
+def _tuples(value):
+    """JSON lists back into the tuples the plan and the configs hold, at any depth."""
+    if isinstance(value, list):
+        return tuple(_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: _tuples(v) for k, v in value.items()}
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class MujocoOptions:
+    plan: tyro.conf.OmitArgPrefixes[StudyPlan] = StudyPlan()  # type: ignore[valid-type]  # a tyro marker
+    out: str = "results/mujoco"
+    """Study folder: plan.json, results.json, summary.md, figures, and the runs (OUT/runs/<task>/<algo>/seed_k).
+    Running the same command again reuses finished groups and resumes interrupted ones."""
+    workers: int = 1
+    """Groups trained at once, each in its own process (1: one after another in this process)."""
+    ray: str | None = None
+    """Run each group as a task on a Ray cluster: auto (the cluster `ray start` started on this machine) or
+    HOST:PORT of its head. Needs pip install 'ebrl[ray]' and OUT on a filesystem every node shares."""
+    cpus_per_group: float = 1.0
+    """CPUs Ray reserves for each group."""
+    gpus_per_group: float = 0.0
+    """GPUs Ray reserves for each group (a fraction shares a GPU between groups)."""
+    retries: int = 3
+    """Times a group whose worker died is tried again (it resumes from its checkpoints)."""
+    progress: bool = True
+    """Progress bars (in-process execution)."""

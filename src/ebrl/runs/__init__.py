@@ -1,0 +1,36 @@
+"""The only code that touches a run directory: what it trains (spec), where it lives (layout), what it keeps
+(store), opening it (load) and training into it (launch)."""
+
+from ebrl.runs.launch import TrainResult, check_spec, resume, train
+from ebrl.runs.layout import (
+    CONFIG_FILE,
+    METRICS_FILE,
+    RunLock,
+    default_run_dir,
+    expand_runs,
+    group_seeds,
+    make_dir,
+    read_spec,
+    require_fresh_out,
+    seed_run_dirs,
+    write_json_atomic,
+)
+from ebrl.runs.load import CHECKPOINT_CHOICES, LoadedRun, evaluate_run, load_run, record_video
+from ebrl.runs.spec import RunSpec, changed_spec, preset_spec, seed_specs
+from ebrl.runs.store import (
+    CheckpointFolder,
+    GroupStore,
+    MetricsLog,
+    load_group_snapshot,
+    metrics_history,
+    read_metrics,
+    read_metrics_table,
+)
+
+__all__ = [
+    "CHECKPOINT_CHOICES", "CONFIG_FILE", "METRICS_FILE", "CheckpointFolder", "GroupStore", "LoadedRun", "MetricsLog",
+    "RunLock", "RunSpec", "TrainResult", "changed_spec", "check_spec", "default_run_dir",
+    "evaluate_run", "expand_runs", "group_seeds", "load_group_snapshot", "load_run", "make_dir", "metrics_history",
+    "preset_spec", "read_metrics", "read_metrics_table", "read_spec", "record_video", "require_fresh_out", "resume",
+    "seed_run_dirs", "seed_specs", "train", "write_json_atomic",
+]

@@ -1,0 +1,165 @@
+"""Where a run lives: the run directory's entries, seed groups, the one-writer lock, atomic JSON, reading config.json.
+
+    runs/<name>/config.json   everything needed to repeat the run
+    runs/<name>/metrics.csv   one row per evaluation
+    runs/<name>/tb/           TensorBoard events
+    runs/<name>/checkpoints/  orbax, one folder per step, the latest two kept
+    runs/<name>/best/         the agent at its best evaluation so far (agent state only)
+    runs/<name>/figures/      what `ebrl plot` draws
+
+A seed group (`ebrl train --seeds 0 1 2`) is a folder of such run directories, OUT/seed_0, OUT/seed_1, ...
+"""
+
+import contextlib
+import datetime
+import fcntl
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Self, TextIO
+
+from ebrl.config import ConfigError
+from ebrl.runs.spec import RunSpec
+
+CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
+CHECKPOINTS_FOLDER, BEST_FOLDER = "checkpoints", "best"
+RUN_ENTRIES = (CONFIG_FILE, METRICS_FILE, "tb", CHECKPOINTS_FOLDER, BEST_FOLDER, "figures", "wandb")
+SEED_PREFIX = "seed_"
+
+
+def make_dir(path: Path, field: str = "out") -> None:
+    """Create the folder `path` (and its parents) and check that files can be written in it; ConfigError naming it
+    and `field` (the option that chose it) if not."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        tempfile.TemporaryFile(dir=path).close()
+    except OSError as exc:
+        raise ConfigError(f"cannot write in {path} ({exc.strerror or exc}); choose another {field}", field) from None
+
+
+def default_run_dir(algo: str, env_id: str, seed: int | None) -> Path:
+    """runs/<algo>_<env>_s<seed>_<date-time>, or runs/<algo>_<env>_<date-time> for a seed group."""
+    stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
+    seed_part = "" if seed is None else f"_s{seed}"
+    return Path("runs") / f"{algo}_{env_id.replace('/', '-')}{seed_part}_{stamp}"
+
+
+def seed_run_dirs(out: Path, seeds: list[int]) -> list[Path]:
+    """The run directories of a seed group: OUT/seed_<k>."""
+    return [out / f"{SEED_PREFIX}{seed}" for seed in seeds]
+
+
+def group_seeds(path: Path) -> list[int]:
+    """The seeds of the group in `path` (sorted), or [] if it holds no seed runs."""
+    seeds = [int(p.name[len(SEED_PREFIX):]) for p in path.glob(f"{SEED_PREFIX}*")
+             if p.name[len(SEED_PREFIX):].isdigit() and (p / CONFIG_FILE).is_file()] if path.is_dir() else []
+    return sorted(seeds)
+
+
+def expand_runs(paths: list[Path]) -> list[Path]:
+    """Run directories, with each seed group replaced by its seeds' runs."""
+    expanded = []
+    for path in paths:
+        seeds = [] if (path / CONFIG_FILE).exists() else group_seeds(path)
+        expanded += seed_run_dirs(path, seeds) if seeds else [path]
+    return expanded
+
+
+def holds_run(path: Path) -> bool:
+    return path.is_dir() and any((path / entry).exists() for entry in RUN_ENTRIES)
+
+
+def prepare_new_run(path: Path, overwrite: bool) -> None:
+    """Check that `path` can receive a new run; with `overwrite`, remove the run already there (only its entries)."""
+    if path.exists() and not path.is_dir():
+        raise ConfigError(f"out {path} is a file; choose a directory", "out")
+    if holds_run(path):
+        if not overwrite:
+            raise ConfigError(f"{path} already holds a run; continue it with `ebrl train --resume {path}`, "
+                              "or pass --overwrite to replace it")
+        for entry in RUN_ENTRIES:
+            target = path / entry
+            if target.is_dir():
+                shutil.rmtree(target)
+            elif target.exists():
+                target.unlink()
+
+
+class RunLock:
+    """An exclusive lock on a run directory, held while a process trains it: `flock` on RUN/.lock, which the
+    kernel releases when the process ends, however it ends (so a killed run leaves no stale lock)."""
+
+    def __init__(self, run_dir: Path):
+        self.path = Path(run_dir) / LOCK_FILE
+        self._file: TextIO | None = None
+
+    def __enter__(self) -> Self:
+        make_dir(self.path.parent)
+        handle = self.path.open("a+")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            owner = handle.read().strip() or "unknown"
+            handle.close()
+            raise ConfigError(f"{self.path.parent} is being trained by another process (pid {owner}); wait for it "
+                              "to finish, or stop it and resume") from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        self._file = handle
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._file is not None:
+            self._file.close()  # closing releases the lock
+
+
+def lock_runs(run_dirs: list[Path]):
+    """Hold a RunLock on every run directory of a group (a context manager). The existing ones are locked first,
+    so that when one is busy the refusal leaves no new folder behind."""
+    stack = contextlib.ExitStack()
+    created = [d for d in run_dirs if not d.exists()]
+    try:
+        for run_dir in sorted(run_dirs, key=lambda d: d in created):
+            stack.enter_context(RunLock(run_dir))
+    except BaseException:
+        stack.close()
+        for run_dir in created:
+            (run_dir / LOCK_FILE).unlink(missing_ok=True)
+            if run_dir.is_dir() and not any(run_dir.iterdir()):
+                run_dir.rmdir()
+        raise
+    return stack
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, path)
+
+
+def require_fresh_out(out: Path, marker: str, overwrite: bool, what: str = "results") -> None:
+    """Refuse to write into `out` when it already holds `what` (files matching `marker`), unless overwriting."""
+    if any(out.glob(marker)) and not overwrite:
+        raise ConfigError(f"{out} already holds {what}; pass --overwrite to replace it or choose another --out")
+
+
+def read_spec(path: Path) -> RunSpec:
+    """Read a run's config.json, raising ConfigError when the directory is not a run."""
+    if not path.is_dir():
+        raise ConfigError(f"run directory {path} does not exist")
+    config_path = path / CONFIG_FILE
+    if not config_path.is_file() and group_seeds(path):
+        seeds = group_seeds(path)
+        raise ConfigError(f"{path} is a group of seeds {seeds}; give one of its runs, e.g. "
+                          f"{path / f'{SEED_PREFIX}{seeds[0]}'}")
+    if not config_path.is_file():
+        raise ConfigError(f"{path} holds no {CONFIG_FILE}; it is not an ebrl run directory")
+    try:
+        return RunSpec.from_json(json.loads(config_path.read_text()))
+    except (json.JSONDecodeError, KeyError, TypeError) as exc:
+        raise ConfigError(f"{config_path} is unreadable ({exc}); restore it or start a new run") from None

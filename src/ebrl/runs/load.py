@@ -1,0 +1,97 @@
+"""Opening a finished (or stopped) run: its agent at a checkpoint, its evaluation, a video of it."""
+
+import dataclasses
+import os
+from pathlib import Path
+from typing import Any
+
+import jax
+import numpy as np
+
+from ebrl.agents import ALGORITHMS
+from ebrl.config import ConfigError, require
+from ebrl.envs import episode_seed, make_env
+from ebrl.envs.task import describe_task
+from ebrl.loop.evaluate import EVAL_STREAM, evaluate_episodes, make_policy
+from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, read_spec
+from ebrl.runs.spec import RunSpec
+from ebrl.runs.store import CheckpointFolder
+
+CHECKPOINT_CHOICES = "best, latest or a step"
+
+
+@dataclasses.dataclass(frozen=True)
+class LoadedRun:
+    spec: RunSpec
+    agent: Any  # ebrl.agents.Agent
+    state: Any
+    step: int
+    obs_dim: int
+    act_dim: int
+    action_low: np.ndarray  # (act_dim,) float32: the task's bounds, to which the agent's [-1, 1] is rescaled
+    action_high: np.ndarray
+
+
+def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
+    """A run's agent with the state of a checkpoint (no replay buffer), for evaluation, pictures and export:
+    `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint."""
+    spec = read_spec(run_dir)
+    task = describe_task(spec.train.env, spec.train.env_kwargs)
+    agent = ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
+    require(checkpoint in ("best", "latest") or checkpoint.isdigit(),
+            f"checkpoint must be {CHECKPOINT_CHOICES}, got {checkpoint!r}", "checkpoint")
+    folder = CheckpointFolder(run_dir, BEST_FOLDER if checkpoint == "best" else CHECKPOINTS_FOLDER)
+    try:
+        abstract = jax.eval_shape(agent.init, jax.random.key(0))
+        step, state = folder.restore_agent(abstract, int(checkpoint) if checkpoint.isdigit() else None)
+    finally:
+        folder.close()
+    return LoadedRun(spec, agent, state, step, task.obs_dim, task.act_dim, task.action_low, task.action_high)
+
+
+def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None,
+                 checkpoint: str = "latest") -> dict:
+    """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
+    (JSON-ready)."""
+    run = load_run(run_dir, checkpoint)
+    mode = run.agent.check_mode(mode, run.spec.algo)
+    if video is not None:
+        _require_video_writer()
+    policy = make_policy(run.agent, mode)
+    env_id, env_kwargs = run.spec.train.env, run.spec.train.env_kwargs
+    result = evaluate_episodes(run.agent, run.state, env_id=env_id, episodes=episodes, mode=mode, seed=seed,
+                               policy=policy, env_kwargs=env_kwargs)
+    if video is not None:
+        record_video(run.state, policy, env_id, env_kwargs, seed, Path(video))
+    return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),
+            "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
+
+
+def _require_video_writer() -> None:
+    try:
+        import imageio.v2  # noqa: F401
+        import imageio_ffmpeg  # noqa: F401
+    except ImportError:
+        raise ConfigError('--video needs imageio and imageio-ffmpeg; install them with pip install "ebrl[video]"') \
+            from None
+
+
+def record_video(state, policy, env_id: str, env_kwargs: dict, seed: int, path: Path) -> None:
+    """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
+    import imageio.v2 as imageio
+
+    if "DISPLAY" not in os.environ:
+        os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo's default GLFW backend needs a screen
+    env = make_env(env_id, render_mode="rgb_array", kwargs=env_kwargs)
+    key = jax.random.key(seed)
+    obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
+    frames, done, t = [env.render()], False, 0
+    while not done:
+        action = np.asarray(policy(state, np.asarray(obs, np.float32)[None], key, t))[0]
+        obs, _, terminated, truncated, _ = env.step(action)
+        frames.append(env.render())
+        done, t = terminated or truncated, t + 1
+    fps = env.metadata.get("render_fps", 30)
+    env.close()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)  # type: ignore[arg-type]  # frames: RGB arrays

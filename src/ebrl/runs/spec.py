@@ -1,0 +1,104 @@
+"""What a run trains (config.json): RunSpec, the preset-based spec of the command line, what may change on resume."""
+
+import dataclasses
+import types
+import typing
+from typing import Any
+
+import jax
+
+import ebrl
+from ebrl.agents import ALGORITHMS
+from ebrl.config import TrainConfig, require
+from ebrl.envs.task import describe_task
+from ebrl.presets import find_preset, preset_defaults
+
+LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
+FIXED_ON_RESUME = ("env", "seed", "buffer_size")
+
+
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """The contents of config.json."""
+
+    algo: str
+    train: TrainConfig
+    agent: Any  # the algorithm's config dataclass
+
+    def to_json(self) -> dict:
+        return {"algo": self.algo, "train": dataclasses.asdict(self.train), "agent": dataclasses.asdict(self.agent),
+                "ebrl_version": ebrl.__version__, "jax_version": jax.__version__}
+
+    @staticmethod
+    def from_json(data: dict) -> "RunSpec":
+        config_type = ALGORITHMS[data["algo"]].config_type
+        agent = dict(data["agent"])
+        train = {k: v for k, v in data["train"].items() if k not in LEGACY_TRAIN_FIELDS}
+        if "score_through_tanh" in agent:  # S2AC runs written before ebrl 0.2, whose default was the pre-tanh score
+            agent["score_pre_tanh"] = not agent.pop("score_through_tanh")
+        return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent))
+
+
+def _from_dict(cls, values: dict):
+    """Rebuild a config dataclass from JSON, turning lists back into the tuples the fields hold; TypeError naming
+    the field if a value is not of the field's type."""
+    hints = typing.get_type_hints(cls)
+    for name, value in values.items():
+        if name in hints and not _is_of_type(value, hints[name]):
+            raise TypeError(f"{name} is {value!r}, which is not of its type {_type_name(hints[name])}")
+    return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in values.items()})
+
+
+def _is_of_type(value, annotation) -> bool:
+    """Whether a JSON value fits a config field's annotation (bool, int, float, str, dict, tuple[X, ...],
+    Literal[...], unions with None)."""
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (types.UnionType, typing.Union):
+        return any(_is_of_type(value, arg) for arg in args)
+    if origin is tuple:
+        return isinstance(value, list | tuple) and all(_is_of_type(item, args[0]) for item in value)
+    if origin is typing.Literal:
+        return value in args
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin is not None:
+        return isinstance(value, origin)
+    return not isinstance(annotation, type) or isinstance(value, annotation)  # None's type is NoneType
+
+
+def _type_name(annotation) -> str:
+    plain = typing.get_origin(annotation) is None
+    return str(getattr(annotation, "__name__", annotation)) if plain else str(annotation)
+
+
+def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None, train: dict | None = None,
+                agent: dict | None = None) -> RunSpec:
+    """The RunSpec `ebrl train --algo A --env E` builds (the preset of (algo, env) applied, if any), plus overrides."""
+    train_cfg, agent_cfg = preset_defaults(algo, find_preset(algo, env_id))
+    overrides = {**(train or {}), "env": env_id, "seed": seed, **({"steps": steps} if steps is not None else {})}
+    return RunSpec(algo, dataclasses.replace(train_cfg, **overrides), dataclasses.replace(agent_cfg, **(agent or {})))
+
+
+def seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
+    """`spec` once per seed (what each run directory of a group records)."""
+    return [dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=seed)) for seed in seeds]
+
+
+def changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:
+    """`saved` with the changes a resumed run may take: ConfigError for a change of task, seed or replay capacity,
+    or one that changes the shapes of the agent's state (its networks)."""
+    fixed = [name for name in FIXED_ON_RESUME if name in train and train[name] != getattr(saved.train, name)]
+    require(not fixed, f"{', '.join(fixed)} cannot change when a run resumes; start a new run instead", *fixed)
+    changed = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **train),
+                                  agent=dataclasses.replace(saved.agent, **agent))
+    if agent:
+        task = describe_task(saved.train.env, saved.train.env_kwargs)
+        make = ALGORITHMS[saved.algo].make_agent
+        shapes = [jax.eval_shape(make(spec.agent, task.obs_dim, task.act_dim).init, jax.random.key(0))
+                  for spec in (saved, changed)]
+        require(shapes[0] == shapes[1],  # the same pytree of ShapeDtypeStructs
+                f"{', '.join(agent)} would change the agent's networks, which a checkpoint cannot continue; start "
+                "a new run instead", *agent)
+    return changed
