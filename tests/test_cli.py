@@ -29,7 +29,7 @@ def fails_cleanly(capsys, argv, *fragments):
     (["train", "--critic-hidden", "0"], ["--critic-hidden needs one or more positive layer widths"]),
     (["train", "--algo", "sac", "--hidden", "0"], ["--hidden needs one or more positive layer widths"]),
     (["train", "--algo", "sql", "--alpha", "-1"], ["--alpha must be non-negative"]),
-    (["train", "--variant", "psi"], ["--variant must be one of phi, phi-theta"]),
+    (["train", "--variant", "psi"], ["invalid value for --variant: psi"]),
     (["train", "--ou-sigma", "-0.3"], ["--ou-sigma must be non-negative"]),
     (["train", "--no-such-flag", "3"], ["unknown option '--no-such-flag'", "--help"]),
     (["train", "--steps", "many"], ["invalid value for --steps: many"]),

@@ -1,6 +1,7 @@
 """Function approximators shared by every agent: MLPs and the critic ensemble."""
 
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 import flax.linen as nn
 import jax
@@ -21,6 +22,7 @@ def _elu_jvp(primals, tangents):
     return y, jnp.where(x > 0, 1.0, y + 1.0) * dx
 
 
+Activation = Literal["relu", "elu", "tanh"]
 ACTIVATIONS: dict[str, Callable[[jax.Array], jax.Array]] = {
     "relu": nn.relu,
     "elu": elu,

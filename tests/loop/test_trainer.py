@@ -13,7 +13,7 @@ from ebrl.config import TrainConfig
 from ebrl.loop.trainer import TIMING_COLUMNS, GroupSnapshot, metrics_columns
 
 CFG = TrainConfig(steps=400, random_steps=100, learning_starts=100, chunk=50, eval_every=100, checkpoint_every=200,
-                  eval_episodes=2, batch_size=32)
+                  eval_episodes=1, batch_size=32)
 
 
 class Recorder(RowsInMemory):
@@ -51,14 +51,21 @@ def without_timing(rows):
     return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in rows]
 
 
-@pytest.mark.parametrize("env_id", ["Pendulum-v1", "ebrl/MultiGoal3-v0"])  # the Gymnasium and the JAX driver
-def test_a_group_continued_from_a_snapshot_equals_the_uninterrupted_group(env_id, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    whole = Recorder()
-    trainer = make(env_id, [0, 1])
-    summaries = trainer.run(whole)
-    assert list(tmp_path.iterdir()) == []  # the trainer writes nothing
+@pytest.fixture(scope="module", params=["Pendulum-v1", "ebrl/MultiGoal3-v0"])  # the Gymnasium and the JAX driver
+def whole(request, tmp_path_factory):
+    """An uninterrupted two-seed group, trained in an empty working directory: (env id, trainer, recorder, folder)."""
+    folder = tmp_path_factory.mktemp("cwd")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(folder)
+        trainer, recorder = make(request.param, [0, 1]), Recorder()
+        summaries = trainer.run(recorder)
     assert [s.interrupted for s in summaries] == [False, False]
+    return request.param, trainer, recorder, folder
+
+
+def test_a_group_continued_from_a_snapshot_equals_the_uninterrupted_group(whole):
+    env_id, trainer, whole, folder = whole
+    assert list(folder.iterdir()) == []  # the trainer writes nothing
     assert sorted(whole.snapshots) == [200, 400]
     for k in (0, 1):
         assert [row["step"] for row in whole.rows[k]] == [100, 200, 300, 400]
@@ -71,19 +78,17 @@ def test_a_group_continued_from_a_snapshot_equals_the_uninterrupted_group(env_id
         assert without_timing(half.rows[k]) == without_timing(whole.rows[k][2:])
 
 
-def test_events_come_in_order_and_the_best_is_the_running_maximum():
-    recorder = Recorder()
-    make("Pendulum-v1", [3]).run(recorder)
+def test_events_come_in_order_and_the_best_is_the_running_maximum(whole):
+    recorder = whole[2]
     kinds = [event[0] for event in recorder.events]
     assert kinds[-1] == "end" and kinds.count("checkpoint") == 2
-    returns = [row["eval/mean/return_mean"] for row in recorder.rows[0]]
-    bests = [(step, value) for kind, _, step, value in (e for e in recorder.events if e[0] == "best")]
-    expected = [(100 * (i + 1), r) for i, r in enumerate(returns) if r == max(returns[:i + 1]) and
-                (i == 0 or r > max(returns[:i]))]
-    assert bests == expected
-    for step, _ in bests:  # a best is reported before the row that makes it
-        assert recorder.events.index(("row", 0, step)) == recorder.events.index(
-            next(e for e in recorder.events if e[0] == "best" and e[2] == step)) + 1
+    for k in (0, 1):
+        returns = [row[f"eval/{whole[1].agent.action_modes[0]}/return_mean"] for row in recorder.rows[k]]
+        bests = [(e[2], e[3]) for e in recorder.events if e[0] == "best" and e[1] == k]
+        assert bests == [(100 * (i + 1), r) for i, r in enumerate(returns) if i == 0 or r > max(returns[:i])]
+        for step, _ in bests:  # a best is reported just before the row that makes it
+            best = next(e for e in recorder.events if e[0] == "best" and e[1] == k and e[2] == step)
+            assert recorder.events.index(("row", k, step)) == recorder.events.index(best) + 1
 
 
 def test_should_stop_ends_at_the_next_chunk_with_a_snapshot():

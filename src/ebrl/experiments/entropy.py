@@ -40,6 +40,7 @@ from ebrl.envs.task import describe_task
 from ebrl.options import EntropyOptions
 from ebrl.runs import load_run, require_fresh_out
 from ebrl.samplers import (
+    LogDet,
     dld_step,
     fold_diagnostics,
     gaussian_fit_entropy,
@@ -137,7 +138,7 @@ def gaussian_entropy(cov: np.ndarray) -> float:
     return 0.5 * float(np.linalg.slogdet(2 * np.pi * np.e * np.asarray(cov))[1])
 
 
-def sampler_step(name: str, score_fn, step_size: float, logdet: str, bandwidth):
+def sampler_step(name: str, score_fn, step_size: float, logdet: LogDet, bandwidth):
     """`(x, log_q, key) -> (x, log_q)` for SVGD, LD, DLD or HMC."""
     if name == "SVGD":
         return lambda x, log_q, key: svgd_step(score_fn, x, log_q, step_size, bandwidth, logdet)

@@ -6,7 +6,7 @@ chunk × updates_per_step gradient updates per seed. Between chunks the trainer 
 `Observer`: a metrics row per seed at each evaluation (`on_row`), a new best evaluation (`on_best`, before its row),
 and at each checkpoint step a `GroupSnapshot` of everything an exact resume needs (`on_checkpoint`). Started from
 such a snapshot, a group continues as if it had not stopped. The trainer writes no file and draws nothing
-(ebrl.runs.RunStore keeps a run directory; ebrl.console draws progress bars).
+(ebrl.runs.GroupStore keeps the run directories; ebrl.console draws progress bars).
 """
 
 import copy

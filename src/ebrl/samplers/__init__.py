@@ -11,6 +11,7 @@ from ebrl.samplers.kernels import BANDWIDTH_RULES, bandwidth_sq, rbf, squared_di
 from ebrl.samplers.langevin import dld_step, field_step, hmc_step, ld_step, run_chain
 from ebrl.samplers.svgd import (
     LOGDETS,
+    LogDet,
     anchored_field,
     bounded_step_size,
     fold_diagnostics,
@@ -26,6 +27,7 @@ from ebrl.samplers.svgd import (
 __all__ = [
     "BANDWIDTH_RULES",
     "LOGDETS",
+    "LogDet",
     "anchored_field",
     "bandwidth_sq",
     "bounded_step_size",

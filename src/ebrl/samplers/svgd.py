@@ -37,13 +37,15 @@ On the 2-D Gaussian of the entropy study the two exact modes err by about −1 a
 """
 
 from collections.abc import Callable
+from typing import Literal, get_args
 
 import jax
 import jax.numpy as jnp
 
 from ebrl.samplers.kernels import bandwidth_sq, rbf, squared_distances
 
-LOGDETS = ("trace", "trace-self", "hutchinson", "exact", "exact-excluded", "joint")
+LogDet = Literal["trace", "trace-self", "hutchinson", "exact", "exact-excluded", "joint"]
+LOGDETS: tuple[str, ...] = get_args(LogDet)
 NEEDS_KEY = ("hutchinson",)
 
 
@@ -148,7 +150,7 @@ def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, si
 
 
 def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: float,
-              bandwidth: str | float = "mean-half", logdet: str = "trace-self",
+              bandwidth: str | float = "mean-half", logdet: LogDet = "trace-self",
               step_bound: float | None = None, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
     """One SVGD update of particles x (m, d) and their log-densities log_q (m,); with `step_bound` b, the step is
     ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε. `key` draws the probes of "hutchinson"."""
@@ -184,7 +186,7 @@ def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: flo
 
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,
-                bandwidth: str | float = "mean-half", logdet: str = "trace-self", step_bound: float | None = None,
+                bandwidth: str | float = "mean-half", logdet: LogDet = "trace-self", step_bound: float | None = None,
                 key: jax.Array | None = None, return_path: bool = False, unroll: bool = False):
     """Run `steps` SVGD updates from particles x0 (m, d) with log-densities log_q0 (m,).
 

@@ -1,7 +1,7 @@
 """S2AC's configuration, state and update step, assembled into the shared `Agent` interface."""
 
 import dataclasses
-from typing import Any
+from typing import Any, Literal, get_args
 
 import jax
 import jax.numpy as jnp
@@ -14,10 +14,11 @@ from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
 from ebrl.core import Agent, Transition
-from ebrl.nets import min_q
-from ebrl.samplers import BANDWIDTH_RULES, LOGDETS
+from ebrl.nets import ACTIVATIONS, Activation, min_q
+from ebrl.samplers import BANDWIDTH_RULES, LOGDETS, LogDet
 
-VARIANTS = ("phi", "phi-theta")
+Variant = Literal["phi", "phi-theta"]
+VARIANTS: tuple[str, ...] = get_args(Variant)
 AMORTIZED = "amortized"  # the action mode of ψ
 
 
@@ -25,7 +26,7 @@ AMORTIZED = "amortized"  # the action mode of ψ
 class S2ACConfig:
     """S2AC, the Stein Soft Actor-Critic (Messaoud et al., ICLR 2024), with the official code's defaults."""
 
-    variant: str = "phi-theta"
+    variant: Variant = "phi-theta"
     """phi: particles start from a fixed N(0, σ_p0²), only the critics learn (official svgd_nonparam);
     phi-theta: they start from a learned N(µθ(s), σθ(s)²) trained through the SVGD chain (svgd_p0_pram)."""
     particles: int = 10
@@ -36,7 +37,7 @@ class S2ACConfig:
     """ε: SVGD step size."""
     bandwidth: str = "mean-half"
     """Kernel bandwidth rule (median, mean, mean-half) or a fixed σ, e.g. 3.0."""
-    logdet: str = "hutchinson"
+    logdet: LogDet = "hutchinson"
     """Log-density update: hutchinson (the first-order trace of each particle's own update, its Hessian term from one
     random probe), trace-self (that Hessian trace exact, d derivatives), trace (the official code's closed form,
     which leaves the self term out and overstates the policy's entropy), exact, exact-excluded or joint (autodiff
@@ -83,7 +84,7 @@ class S2ACConfig:
     """Hidden widths of the initial-distribution network (ELU)."""
     critic_hidden: tuple[int, ...] = (256, 256)
     """Hidden widths of each critic."""
-    activation: str = "elu"
+    activation: Activation = "elu"
     """Critic activation; smooth (elu, tanh) since the actor differentiates the critic's gradient."""
     n_critics: int = 2
     """Critics in the ensemble; min over them everywhere."""
@@ -113,8 +114,8 @@ class S2ACConfig:
         require_layers("actor_hidden", self.actor_hidden)
         require_layers("amortizer_hidden", self.amortizer_hidden)
         require_layers("critic_hidden", self.critic_hidden)
-        require(self.activation in ("relu", "elu", "tanh"),
-                f"activation must be relu, elu or tanh, got {self.activation!r}", "activation")
+        require(self.activation in ACTIVATIONS,
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}", "activation")
         require(self.n_critics >= 1, f"n_critics must be at least 1, got {self.n_critics}", "n_critics")
         require_unit_interval("gamma", self.gamma)
         require_unit_interval("tau", self.tau)

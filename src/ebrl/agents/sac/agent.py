@@ -12,7 +12,7 @@ from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
 from ebrl.core import Agent, Transition
-from ebrl.nets import min_q
+from ebrl.nets import ACTIVATIONS, Activation, min_q
 
 AGENT_MODES = ("mean", "sample")
 
@@ -29,7 +29,7 @@ class SACConfig:
     """Adam learning rate of log α (with autotune-alpha)."""
     hidden: tuple[int, ...] = (256, 256)
     """Hidden layer widths of the actor and of each critic."""
-    activation: str = "relu"
+    activation: Activation = "relu"
     """Hidden activation: relu, elu or tanh."""
     n_critics: int = 2
     """Critics in the ensemble; targets use their minimum."""
@@ -52,8 +52,8 @@ class SACConfig:
         for name in ("actor_lr", "critic_lr", "alpha_lr", "alpha"):
             require_positive(name, getattr(self, name))
         require_layers("hidden", self.hidden)
-        require(self.activation in ("relu", "elu", "tanh"),
-                f"activation must be relu, elu or tanh, got {self.activation!r}", "activation")
+        require(self.activation in ACTIVATIONS,
+                f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}", "activation")
         require(self.n_critics >= 1, f"n_critics must be at least 1, got {self.n_critics}", "n_critics")
         require_unit_interval("gamma", self.gamma)
         require_unit_interval("tau", self.tau)
