@@ -276,10 +276,11 @@ def mujoco_command(args: list[str]) -> int:
 
 
 def vi_command(args: list[str]) -> int:
-    """SVGD as variational inference on real data, beside NUTS and NumPyro's SVGD: ebrl vi --out results/vi"""
-    from ebrl.vi.cli import main as vi_main
+    """SVGD as variational inference on data, beside NumPyro's NUTS, SVGD and mean-field VI: ebrl vi --datasets
+    heart boston --splits 20 --out results/vi [--overwrite]"""
+    from ebrl.vi.cli import VIOptions, run_command
 
-    return vi_main(args)
+    return _print_written(run_command(parse(VIOptions, args, "ebrl vi"), args, log=Console(stderr=True).print))
 
 
 def _print_written(paths: list[Path], summary: Path | None = None) -> int:

@@ -239,7 +239,7 @@ def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
 
 
 def require_rule(rule: str) -> None:
-    require(rule in RULES, f"--rule must be one of {', '.join(RULES)}, got {rule!r}")
+    require(rule in RULES, f"rule must be one of {', '.join(RULES)}, got {rule!r}", "rule")
 
 
 def compare(options: CompareOptions, console) -> list[Path]:
@@ -255,7 +255,7 @@ def compare(options: CompareOptions, console) -> list[Path]:
                 f"{path} was trained on {spec.train.env}; ebrl compare needs MultiGoal runs")
     env_id = options.env or specs[0].train.env
     require(describe_task(env_id).arena is not None,  # ConfigError for an unusable id, before anything is written
-            f"--env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids")
+            f"env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids", "env")
     out = Path(options.out)
     require_fresh_out(out, "summary.md", options.overwrite, "a comparison")
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,

@@ -161,8 +161,8 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
             for run_dir in run_dirs if not started else []:
                 prepare_new_run(run_dir, overwrite=True)
         elif existing == "error" and not single and (present or others):
-            raise ConfigError(f"{out} already holds runs; continue them with `ebrl train --resume {out}`, or pass "
-                              "--overwrite to replace them")
+            raise ConfigError(f"{out} already holds runs; continue them (resume {out}) or pass overwrite to replace "
+                              "them", "resume", "overwrite")
         else:  # a new run or group, or "overwrite": the runs there (of any seed) are removed, nothing else
             for run_dir in run_dirs + seed_run_dirs(out, others):
                 prepare_new_run(run_dir, existing == "overwrite")
@@ -192,16 +192,16 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     out = Path(out)
     single = (out / CONFIG_FILE).exists() or not group_seeds(out)
     if single:
-        require(seeds is None or len(seeds) == 1, f"{out} is a single run, not a group; drop --seeds")
+        require(seeds is None or len(seeds) == 1, f"{out} is a single run, not a group; drop seeds", "seeds")
         run_dirs, saved_specs = [out], [read_spec(out)]
         found = [saved_specs[0].train.seed]
         require(seeds is None or list(seeds) == found,
-                f"{out} was trained with seed {found[0]}, not {list(seeds or [])}; drop --seeds to resume it")
+                f"{out} was trained with seed {found[0]}, not {list(seeds or [])}; drop seeds to resume it", "seeds")
     else:
         found = group_seeds(out)
         if seeds is not None and sorted(check_seeds(seeds)) != found:
-            raise ConfigError(f"{out} holds seeds {found}, not {sorted(seeds)}; drop --seeds to resume the group, "
-                              "or start a new group elsewhere")
+            raise ConfigError(f"{out} holds seeds {found}, not {sorted(seeds)}; drop seeds to resume the group, "
+                              "or start a new group elsewhere", "seeds")
         run_dirs = seed_run_dirs(out, found)
         saved_specs = [read_spec(d) for d in run_dirs]
     base = saved_specs[0]

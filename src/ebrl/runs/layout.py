@@ -77,8 +77,8 @@ def prepare_new_run(path: Path, overwrite: bool) -> None:
         raise ConfigError(f"out {path} is a file; choose a directory", "out")
     if holds_run(path):
         if not overwrite:
-            raise ConfigError(f"{path} already holds a run; continue it with `ebrl train --resume {path}`, "
-                              "or pass --overwrite to replace it")
+            raise ConfigError(f"{path} already holds a run; continue it (resume {path}) or pass overwrite to replace "
+                              "it", "resume", "overwrite")
         for entry in RUN_ENTRIES:
             target = path / entry
             if target.is_dir():
@@ -145,7 +145,8 @@ def write_json_atomic(path: Path, data: dict) -> None:
 def require_fresh_out(out: Path, marker: str, overwrite: bool, what: str = "results") -> None:
     """Refuse to write into `out` when it already holds `what` (files matching `marker`), unless overwriting."""
     if any(out.glob(marker)) and not overwrite:
-        raise ConfigError(f"{out} already holds {what}; pass --overwrite to replace it or choose another --out")
+        raise ConfigError(f"{out} already holds {what}; pass overwrite to replace it or choose another out",
+                          "overwrite", "out")
 
 
 def read_spec(path: Path) -> RunSpec:

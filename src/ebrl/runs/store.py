@@ -99,7 +99,7 @@ def read_metrics_table(run_dir: Path) -> MetricsTable:
     lines = text.splitlines(keepends=True)
     if not lines or not lines[0].strip():
         raise ConfigError(f"{path} is empty (not even its header); restore it from a backup, or train the run "
-                          "again with --overwrite")
+                          "again with overwrite", "overwrite")
     columns = next(csv.reader(lines[:1]))
     rows, cut_tail = [], False
     for number, cells in enumerate(csv.reader(lines[1:]), start=2):
@@ -139,11 +139,11 @@ def metrics_history(run_dir: Path, columns: list[str], step: int, rows: int) -> 
         return []
     table = read_metrics_table(run_dir)
     require(table.columns == columns, f"{path} has other columns than this run writes (written by another "
-            "version of ebrl?); restore it, or train the run again with --overwrite")
+            "version of ebrl?); restore it, or train the run again with overwrite", "overwrite")
     kept = [row for row in table.rows if float(row["step"]) <= step]
     require(len(kept) == rows and kept == table.rows[:rows],
             f"{path} holds {len(kept)} of the {rows} rows up to step {step} that the checkpoint counts (it was cut or "
-            "edited); restore it from a backup, or train the run again with --overwrite")
+            "edited); restore it from a backup, or train the run again with overwrite", "overwrite")
     return kept
 
 

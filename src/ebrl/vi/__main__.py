@@ -2,6 +2,6 @@
 
 import sys
 
-from ebrl.vi.cli import main
+from ebrl.cli import main
 
-raise SystemExit(main(sys.argv[1:]))
+raise SystemExit(main(["vi", *sys.argv[1:]]))

@@ -1,17 +1,13 @@
 """`ebrl vi`: the SVGD-as-inference benchmarks, their tables and figures written to one folder.
 
-    python -m ebrl.vi --datasets heart boston --splits 5 --out results/vi
-
-User mistakes end in one line on stderr, `error: <what is wrong>; <what to do>`, and exit code 2, before anything
-is computed or written.
+    ebrl vi --datasets heart boston --splits 5 --out results/vi      (or python -m ebrl.vi ...)
 """
 
 import dataclasses
 import shlex
-import sys
 from pathlib import Path
 
-from ebrl.config import ConfigError, require
+from ebrl.config import require
 from ebrl.vi.benchmark import LOGISTIC, METHODS, NETWORK, BenchmarkConfig, run_benchmark, write_tables
 
 DEFAULTS = BenchmarkConfig()
@@ -59,23 +55,14 @@ class VIOptions:
                                family(NETWORK, self.network_particles, self.network_steps))
 
 
-def main(args: list[str]) -> int:
-    """Run `ebrl vi ARGS`; 0 on success, 2 (and one line on stderr) for a mistake in what was asked."""
-    from ebrl.cli import parse  # the command line's tyro parsing with one-line errors; imported here, not at the top,
-    # because ebrl.cli imports this module to dispatch `ebrl vi`
-
-    try:
-        options = parse(VIOptions, args, "ebrl vi")
-        config = options.benchmark()
-        config.validate()
-        out = Path(options.out)
-        require(options.overwrite or not out.exists() or not any(out.iterdir()),
-                f"out {out} exists and is not empty; choose another out or pass overwrite", "out", "overwrite")
-        rows = run_benchmark(config, log=lambda line: print(line, file=sys.stderr, flush=True))
-    except ConfigError as exc:
-        print(f"error: {exc.with_flags()}", file=sys.stderr)
-        return 2
+def run_command(options: VIOptions, argv: list[str], log=print) -> list[Path]:
+    """`ebrl vi`: run the benchmark `options` describe and write its tables and figures into `options.out` (the
+    command line `argv` recorded beside them); ConfigError before anything is computed or written."""
+    config = options.benchmark()
+    config.validate()
+    out = Path(options.out)
+    require(options.overwrite or not out.exists() or not any(out.iterdir()),
+            f"out {out} exists and is not empty; choose another out or pass overwrite", "out", "overwrite")
+    rows = run_benchmark(config, log=log)
     out.mkdir(parents=True, exist_ok=True)
-    for path in write_tables(out, rows, shlex.join(["ebrl", "vi", *args])):
-        print(f"wrote {path}")
-    return 0
+    return write_tables(out, rows, shlex.join(["ebrl", "vi", *argv]))
