@@ -200,8 +200,8 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
     else:
         found = group_seeds(out)
         if seeds is not None and sorted(check_seeds(seeds)) != found:
-            raise ConfigError(f"{out} holds seeds {found}, not {sorted(seeds)}; drop seeds to resume the group, "
-                              "or start a new group elsewhere", "seeds")
+            raise ConfigError(f"{out} holds seeds {found}, not {sorted(seeds)}; resume the group without naming "
+                              "its seeds, or start a new group elsewhere")
         run_dirs = seed_run_dirs(out, found)
         saved_specs = [read_spec(d) for d in run_dirs]
     base = saved_specs[0]
