@@ -148,7 +148,7 @@ def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
         summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
         console.print(f"done: seed {result.seed}, step {result.last_row.get('step'):.0f}, evaluation return "
                       f"{summary}; run directory {result.run_dir}")
-        spec = read_spec(result.run_dir)
+        spec = result.trained.spec if result.trained else read_spec(result.run_dir)
         if pictures and is_multigoal(spec.train.env, spec.train.env_kwargs):
             run = result.trained or load_run(result.run_dir)  # a reused finished group is read back
             for path in multigoal_pictures(run, result.run_dir / "figures", PICTURE_EPISODES, run.agent.train_mode):

@@ -271,7 +271,7 @@ def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: 
         data = {name: np.roll(values, -position, axis=0) for name, values in data.items()}
         position = size
     stored = Transition(**{name: getattr(empty.data, name).at[:size].set(data[name]) for name in TRANSITION_FIELDS})
-    return ReplayBuffer(stored, jax.numpy.asarray(position, jax.numpy.int32), jax.numpy.asarray(size, jax.numpy.int32))
+    return ReplayBuffer(stored, jnp.asarray(position, jnp.int32), jnp.asarray(size, jnp.int32))
 
 
 class GroupStore(Observer):
