@@ -1,6 +1,8 @@
 """Bad input: one line on stderr naming the problem and the fix, exit code 2, nothing written or destroyed."""
 
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -89,6 +91,15 @@ def test_unknown_eval_mode(capsys, tiny_run):
                   "mean, sample")
 
 
+def test_the_command_line_starts_without_jax():
+    """`ebrl --help` and a mistyped flag answer without loading JAX (a second of start-up): the CLI imports the
+    library per command, and `import ebrl` registers the MultiGoal ids without importing their JAX module."""
+    code = "import sys; from ebrl.cli import main; main(['--help']); assert 'jax' not in sys.modules, 'jax loaded'"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "ebrl train" in done.stdout
+
+
 def test_no_arguments_prints_usage(capsys):
     assert main([]) == 2
     assert "ebrl train" in capsys.readouterr().out
@@ -108,7 +119,7 @@ def test_bad_multigoal_experiment(capsys, tmp_path):
     fails_cleanly(capsys, ["multigoal", "fig9", "--out", str(tmp_path / "x")], "unknown experiment 'fig9'",
                   "s2ac-fig2")
     fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--n-seeds", "0"], "--n-seeds must be positive")
-    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--rule", "best"], "--rule must be one of train, eval")
+    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--rule", "best"], "invalid value for --rule: best")
     assert not (tmp_path / "x").exists()
 
 

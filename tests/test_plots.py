@@ -83,7 +83,7 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
     (actions in [−1, 1]², so at most log 4 up to the estimator's bias) beside each rule's estimate."""
     import math
 
-    from ebrl.envs.multigoal import S2AC_PROBES
+    from ebrl.envs.layouts import S2AC_PROBES
     from ebrl.experiments.entropy import study_e
 
     rows = study_e(multigoal_run, chains=1000, runs=50, fold_runs=10,

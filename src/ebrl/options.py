@@ -190,14 +190,15 @@ class CompareOptions:
     out: str = "results/compare"
     """Folder for comparison.png, goals.csv and summary.md."""
     episodes: int = 100
-    """Evaluation episodes per run, in each agent's training action rule."""
+    """Evaluation episodes per run, in each agent's training action mode."""
     env: str | None = None
     """Evaluate on this MultiGoal id instead of the training one (e.g. ebrl/MultiGoal3Obstacle-v0)."""
     seed: int = 0
     """Seed of the evaluation episodes and of the entropy samples."""
-    rule: str = "train"
-    """Action rule: train (each agent's training mode: SAC sample, SQL sample, S2AC random particle) or eval (its
-    evaluation default: SAC mean, SQL sample, S2AC its --test-selection, random in the MultiGoal preset)."""
+    rule: Literal["train", "eval"] = "train"
+    """Which action mode to evaluate: train (each agent's training mode: SAC sample, SQL sample, S2AC random
+    particle) or eval (its evaluation default: SAC mean, SQL sample, S2AC its --test-selection, random in the
+    MultiGoal preset)."""
     overwrite: bool = False
     """Replace results already in --out."""
 
@@ -219,8 +220,8 @@ class MultiGoalOptions:
     seeds)."""
     episodes: int = 100
     """Evaluation episodes per run."""
-    rule: str = "train"
-    """Action rule of the evaluation: train or eval (see `ebrl compare --help`)."""
+    rule: Literal["train", "eval"] = "train"
+    """Which action mode to evaluate: train or eval (see `ebrl compare --help`)."""
     overwrite: bool = False
     """Replace results already in --out."""
 

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from ebrl.experiments import mujoco_report
 from ebrl.experiments.mujoco import plan_groups, run_study
 from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
 from ebrl.options import StudyPlan
@@ -25,6 +26,17 @@ TINY_STUDY = StudyPlan(
     eval_episodes=2,
     train={"batch_size": 32, "random_steps": 100, "learning_starts": 100, "chunk": 50, "checkpoint_every": 100},
     agent={"sac": {"hidden": (32, 32)}, "s2ac": {"actor_hidden": (32, 32), "critic_hidden": (32, 32), "particles": 4}})
+
+
+@pytest.fixture(scope="module", autouse=True)
+def fewer_bootstrap_replications():
+    """Reports with 200 replications instead of 10 000 / 2 000: the tests check what the report holds and that
+    every execution gives the same one, not the intervals' precision (test_statistics_are_rliables_on_fixed_inputs
+    does), and the full bootstraps cost half a minute per report."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(mujoco_report, "FINAL_REPS", 200)
+        patch.setattr(mujoco_report, "CURVE_REPS", 200)
+        yield
 
 
 @pytest.fixture(scope="module")

@@ -122,6 +122,6 @@ def flat_statistics(statistics: dict) -> dict[str, float]:
     return flat
 
 
-from ebrl.envs.multigoal import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)
+from ebrl.envs.layouts import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)
 
 _register_multigoal()

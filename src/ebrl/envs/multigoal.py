@@ -18,7 +18,6 @@ its start s. So touching a wall's endpoint or ending on the wall counts as conta
 and leaving the wall from a point on it does not.
 """
 
-import dataclasses
 from collections.abc import Sequence
 
 import gymnasium as gym
@@ -26,6 +25,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from flax import struct
+
+from ebrl.envs.layouts import SQL_GOALS
 
 BOUND = 7.0
 
@@ -103,26 +104,6 @@ def step(params: MultiGoalParams, state: MultiGoalState, action: jax.Array):
     t = state.t + 1
     new_state = MultiGoalState(position, t, state.wall_contacts + contact.astype(jnp.int32))
     return new_state, position, reward, reached, (t >= params.horizon) & ~reached, goal, contact
-
-
-@dataclasses.dataclass(frozen=True)
-class Layout:
-    goals: tuple[tuple[float, float], ...]
-    goal_radius: float
-    init_sigma: float
-    walls: tuple[tuple[tuple[float, float], tuple[float, float]], ...] = ()
-    probe_states: tuple[tuple[float, float], ...] = ()
-
-
-SQL_GOALS = ((5.0, 0.0), (-5.0, 0.0), (0.0, 5.0), (0.0, -5.0))
-S2AC_GOALS = ((5.0, 0.0), (-4.0, 3.0), (-4.0, -3.0))
-S2AC_PROBES = ((-3.5, -2.5), (-2.5, 0.5), (-1.0, 0.0), (0.0, 0.0), (1.0, 0.0), (4.0, 0.0))
-LAYOUTS = {
-    "ebrl/MultiGoal-v0": Layout(SQL_GOALS, 1.0, 0.1, probe_states=((-2.5, 0.0), (0.0, 0.0), (2.5, 2.5))),
-    "ebrl/MultiGoal3-v0": Layout(S2AC_GOALS, 0.5, 0.0, probe_states=S2AC_PROBES),
-    "ebrl/MultiGoal3Obstacle-v0": Layout(S2AC_GOALS, 0.5, 0.0, walls=(((-2.0, 0.0), (0.0, 2.0)),),
-                                         probe_states=S2AC_PROBES),
-}
 
 
 class MultiGoalEnv(gym.Env):
@@ -224,15 +205,6 @@ def figure_to_array(figure) -> np.ndarray:
     """The RGB pixels (height, width, 3) of a Matplotlib figure."""
     figure.canvas.draw()
     return np.asarray(figure.canvas.buffer_rgba())[..., :3].copy()
-
-
-def register() -> None:
-    for env_id, layout in LAYOUTS.items():
-        if env_id not in gym.registry:
-            gym.register(env_id, entry_point="ebrl.envs.multigoal:MultiGoalEnv",
-                         kwargs={"goals": layout.goals, "goal_radius": layout.goal_radius,
-                                 "init_sigma": layout.init_sigma, "walls": layout.walls,
-                                 "probe_states": layout.probe_states})
 
 
 def jax_functions(params: MultiGoalParams):

@@ -3,7 +3,7 @@ much entropy each policy keeps at the probe states.
 
 Runs are grouped by algorithm and configuration (seeds of one configuration pool together). For each group:
 goal hits summed over its seeds (and per seed), trajectories, and the action entropy at the probe states estimated
-from samples of the chosen action rule (each agent's training rule, or its evaluation default) by the
+from samples of the chosen action mode (each agent's training mode, or its evaluation default) by the
 Kozachenko-Leonenko nearest-neighbour estimator, which needs no density, so SAC, SQL and S2AC are measured the same
 way; next to it, the agent's own estimate where it has one. Evaluation may use another environment than
 training (`env_id`), e.g. agents trained on MultiGoal3 tested on MultiGoal3Obstacle.
@@ -68,8 +68,8 @@ def group_labels(specs: dict[str, RunSpec]) -> dict[str, str]:
 RULES = ("train", "eval")
 
 
-def rule_mode(agent, rule: str) -> str:
-    """The action mode a rule names for an agent: its training mode ("train"), its evaluation default ("eval"), or
+def mode_for(agent, rule: str) -> str:
+    """The action mode `rule` names for an agent: its training mode ("train"), its evaluation default ("eval"), or
     the mode itself where the agent has it (e.g. "softmax" for S2AC)."""
     if rule == "train":
         return agent.train_mode
@@ -80,14 +80,14 @@ def rule_mode(agent, rule: str) -> str:
 
 def compare_runs(run_dirs: list[Path], episodes: int, env_id: str | None = None, seed: int = 0,
                  rule: str = "train", log=print) -> list[GroupResult]:
-    """`rule` (rule_mode): each agent's training action mode (SAC, SQL: sample; S2AC: random particle), its
+    """`rule` (mode_for): each agent's training action mode (SAC, SQL: sample; S2AC: random particle), its
     evaluation default (SAC: mean; SQL: sample; S2AC: random on MultiGoal), or a named mode."""
     runs = {str(path): load_run(path) for path in run_dirs}
     labels = group_labels({name: run.spec for name, run in runs.items()})
     groups: dict[str, GroupResult] = {}
     for name, run in runs.items():
         eval_env = env_id or run.spec.train.env
-        mode = rule_mode(run.agent, rule)
+        mode = mode_for(run.agent, rule)
         log(f"evaluating {name} ({labels[name]}) on {eval_env}: {episodes} episodes, mode {mode}")
         result = evaluate_episodes(run.agent, run.state, env_id=eval_env, episodes=episodes, mode=mode, seed=seed)
         probes = arena(eval_env)[1]
@@ -181,8 +181,8 @@ def write_tables(groups: list[GroupResult], probes: np.ndarray, out_dir: Path, r
                "Clopper-Pearson interval.\n\n" + "\n".join(per_run_lines(groups, goals)) + "\n"
                if goals is not None else "")
     md_path = out_dir / "summary.md"
-    md_path.write_text(f"Goal hits summed over seeds (per seed in brackets), {rule} action rule; entropy (nats) of "
-                       "that rule at the probe states, Kozachenko-Leonenko estimate from "
+    md_path.write_text(f"Goal hits summed over seeds (per seed in brackets), action mode: {rule}; entropy (nats) of "
+                       "that mode at the probe states, Kozachenko-Leonenko estimate from "
                        f"{ENTROPY_SAMPLES} actions, mean ± std over seeds.\n\n" + "\n".join(lines) + "\n" + per_run
                        + ("\nThe agents' own entropy estimates (S2AC: the closed form −mean log q; SAC: −log π), "
                           f"mean over {OWN_ENTROPY_DRAWS} draws per probe state, mean ± std over seeds.\n\n"
@@ -263,7 +263,7 @@ def compare(options: CompareOptions, console) -> list[Path]:
     params, probes = arena(env_id)
     written = write_tables(groups, probes, out, options.rule, params.goals)
     plot_comparison(groups, params, out / "comparison.png",
-                    f"{env_id}, {options.episodes} episodes per run, {options.rule} action rule")
+                    f"{env_id}, {options.episodes} episodes per run, action mode: {options.rule}")
     return [*written, out / "comparison.png"]
 
 
@@ -291,7 +291,7 @@ def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
         params, probes = arena(env_id)
         written += write_tables(groups, probes, folder, rule, params.goals)
         plot_comparison(groups, params, folder / "comparison.png",
-                        f"{env_id}: {steps} training steps, {episodes} episodes per run, {rule} action rule")
+                        f"{env_id}: {steps} training steps, {episodes} episodes per run, action mode: {rule}")
         written.append(folder / "comparison.png")
     if experiment == "s2ac-fig2":  # S2AC's other particle rules beside the one that samples its policy
         s2ac_runs = trained["s2ac"]

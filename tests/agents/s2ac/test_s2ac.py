@@ -168,9 +168,9 @@ def test_action_selection_rules():
     obs = jnp.zeros((n, 2))
     actions = jnp.broadcast_to(particles, (n, 4, 1))
     assert float(select({}, obs[:1], particles, jax.random.key(0), "max", 1.0)[0, 0]) == pytest.approx(0.7)
-    for rule, temperature, expected in (("random", 1.0, np.full(4, 0.25)),
+    for mode, temperature, expected in (("random", 1.0, np.full(4, 0.25)),
                                         ("softmax", 0.5, jax.nn.softmax(particles[0, :, 0] / 0.5))):
-        picked = np.asarray(select({}, obs, actions, jax.random.key(1), rule, temperature))[:, 0]
+        picked = np.asarray(select({}, obs, actions, jax.random.key(1), mode, temperature))[:, 0]
         frequencies = np.array([(picked == v).mean() for v in np.asarray(particles[0, :, 0])])
         np.testing.assert_allclose(frequencies, expected, atol=0.015)
 

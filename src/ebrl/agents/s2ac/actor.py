@@ -43,7 +43,7 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
     """Returns (sample, select).
 
     sample(actor_params, critic_params, obs (N, obs_dim), key, alpha) -> actions (N, m, d), log q (N, m);
-    select(critic_params, obs (N, obs_dim), actions (N, m, d), key, rule, temperature) -> actions (N, d).
+    select(critic_params, obs (N, obs_dim), actions (N, m, d), key, mode, temperature) -> actions (N, d).
     """
     m = settings.particles
 
@@ -66,14 +66,14 @@ def make_actor(networks: S2ACNetworks, settings: SamplerSettings, act_dim: int):
         keys = jax.random.split(key, obs.shape[0])
         return jax.vmap(sample_state, in_axes=(None, None, 0, 0, None))(actor_params, critic_params, obs, keys, alpha)
 
-    def select(critic_params, obs, actions, key, rule, temperature):
+    def select(critic_params, obs, actions, key, mode, temperature):
         """One particle per state: `random` (uniform), `max` (argmax of min Q), `softmax` (P_i ∝ exp(Q_i/τ))."""
         n = obs.shape[0]
-        if rule == "random":
+        if mode == "random":
             index = jax.random.randint(key, (n,), 0, m)
         else:
             q = particles_min_q(networks, critic_params, obs, actions)
-            index = jnp.argmax(q, axis=-1) if rule == "max" else jax.random.categorical(key, q / temperature)
+            index = jnp.argmax(q, axis=-1) if mode == "max" else jax.random.categorical(key, q / temperature)
         return jnp.take_along_axis(actions, index[:, None, None], axis=1)[:, 0]
 
     return sample, select

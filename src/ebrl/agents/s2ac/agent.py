@@ -53,9 +53,10 @@ class S2ACConfig:
     score_over_alpha: bool = False
     """Sample from exp(Q/α_a); the official sampler targets exp(Q)."""
     train_selection: str = "random"
-    """Particle picked to act while training: random, max (argmax Q) or softmax (P ∝ exp(Q/τ)); or amortized."""
+    """Action mode while training, i.e. the particle that acts: random, max (argmax Q) or softmax (P ∝ exp(Q/τ));
+    or amortized."""
     test_selection: str = "softmax"
-    """Default rule of evaluation (every rule is evaluated and logged)."""
+    """Action mode of evaluation by default (every mode is evaluated and logged)."""
     amortize: bool = False
     """S2AC(φ,θ,ψ) (or (φ,ψ)): also train a sampler network ψ(s, ξ) to reproduce the SVGD particles, and offer the
     action mode `amortized`, one network call instead of the SVGD chain. ψ only acts: it enters neither the critic
@@ -65,7 +66,7 @@ class S2ACConfig:
     amortizer_lr: float = 1e-3
     """Adam learning rate of ψ."""
     softmax_temperature: float = 1.0
-    """τ of the softmax rule."""
+    """τ of the softmax action mode."""
     alpha_critic: float = 0.2
     """α_c, the temperature of the critic target (the initial α with autotune-alpha)."""
     alpha_actor: float = 0.2
