@@ -167,8 +167,8 @@ def eval_command(args: list[str]) -> int:
     require_positive("episodes", options.episodes)
     require(options.video is None or options.video.endswith(".mp4"),
             f"--video needs a .mp4 file name, got {options.video!r}")
-    report = evaluate_run(Path(options.run_dir), options.episodes, options.mode, options.seed, options.video,
-                          options.checkpoint)
+    report = evaluate_run(Path(options.run_dir), episodes=options.episodes, mode=options.mode, seed=options.seed,
+                          video=options.video, checkpoint=options.checkpoint)
     if options.json:
         print(json.dumps(report))
         return 0

@@ -49,7 +49,7 @@ class WandbObserver(Observer):
             run.finish()
 
 
-def wandb_observer(settings: WandbSettings, run_dirs: list[Path], configs: list[dict], group: bool) -> WandbObserver:
+def wandb_observer(settings: WandbSettings, run_dirs: list[Path], configs: list[dict], *, group: bool) -> WandbObserver:
     """One W&B run per run directory, resumed if it exists, as an observer of the training."""
     import wandb  # an optional dependency (ebrl[wandb]), checked by require_wandb before any work
 

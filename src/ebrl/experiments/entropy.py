@@ -312,7 +312,7 @@ CRITIC_RULES: dict[str, dict[str, Any]] = {
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
 
-def study_e(critic: Path, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
+def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
             rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[dict]:
     """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
     rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
@@ -378,7 +378,7 @@ def run_command(options: EntropyOptions, log=print) -> list[Path]:
     """`ebrl entropy`: the study's `options.parts` (the QUICK grid with `options.quick`) into `options.out`."""
     require_positive("n_seeds", options.n_seeds)
     out = Path(options.out)
-    require_fresh_out(out, "*.csv", options.overwrite)
+    require_fresh_out(out, "*.csv", overwrite=options.overwrite)
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
     return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None)
 

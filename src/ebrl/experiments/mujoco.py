@@ -100,7 +100,7 @@ def machine() -> dict:
             "device": "cpu" if device.platform == "cpu" else device.device_kind}
 
 
-def train_group(study_dir: str, env: str, algo: str, progress: bool = False, console=None) -> bool:
+def train_group(study_dir: str, env: str, algo: str, *, progress: bool = False, console=None) -> bool:
     """Train (or reuse, or resume) one planned group of the study in `study_dir`: the unit of work of every
     executor, a Ray task included. Returns whether it finished (False: interrupted by Ctrl-C)."""
     plan = read_plan(Path(study_dir))
@@ -120,7 +120,7 @@ def train_group(study_dir: str, env: str, algo: str, progress: bool = False, con
 
 def run_in_process(groups: list[PlannedGroup], study_dir: Path, console, progress: bool) -> bool:
     for group in groups:
-        if not train_group(str(study_dir), group.env, group.algo, progress, console):
+        if not train_group(str(study_dir), group.env, group.algo, progress=progress, console=console):
             return False
     return True
 

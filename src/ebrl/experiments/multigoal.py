@@ -257,7 +257,7 @@ def compare(options: CompareOptions, console) -> list[Path]:
     require(describe_task(env_id).arena is not None,  # ConfigError for an unusable id, before anything is written
             f"env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids", "env")
     out = Path(options.out)
-    require_fresh_out(out, "summary.md", options.overwrite, "a comparison")
+    require_fresh_out(out, "summary.md", overwrite=options.overwrite, what="a comparison")
     groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
                           options.rule, log=console.print)
     params, probes = arena(env_id)
@@ -278,7 +278,7 @@ def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
         require_positive(name, getattr(options, name))
     require_rule(rule)
     out, runs_dir = Path(options.out), Path(options.runs_dir)
-    require_fresh_out(out, "summary.md", options.overwrite)
+    require_fresh_out(out, "summary.md", overwrite=options.overwrite)
     planned = plan(experiment, steps, options.n_seeds)
     for group in planned:  # every group's settings (e.g. a budget below its warm-up) before any group trains
         check_spec(group.spec, len(group.seeds))

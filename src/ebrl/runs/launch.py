@@ -165,7 +165,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                               "them", "resume", "overwrite")
         else:  # a new run or group, or "overwrite": the runs there (of any seed) are removed, nothing else
             for run_dir in run_dirs + seed_run_dirs(out, others):
-                prepare_new_run(run_dir, existing == "overwrite")
+                prepare_new_run(run_dir, overwrite=existing == "overwrite")
             for run_dir in seed_run_dirs(out, others):
                 (run_dir / LOCK_FILE).unlink()  # still held: the folder goes while no one else can take it
                 if not any(run_dir.iterdir()):
@@ -253,7 +253,7 @@ def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path,
     store.open_metrics(trainer.columns, histories, start.step if start is not None else None)
     watchers = [store, *observers]
     if wandb is not None:
-        watchers.append(wandb_observer(wandb, run_dirs, [s.to_json() for s in seed_specs(spec, seeds)], group))
+        watchers.append(wandb_observer(wandb, run_dirs, [s.to_json() for s in seed_specs(spec, seeds)], group=group))
     observer = Observers(*watchers)
     observer.on_start(RunStart("resuming" if resume else "training", spec.algo, spec.train.env, tuple(seeds), out,
                                trainer.driver_kind, trainer.step, spec.train.steps, tuple(trainer.last_returns()),

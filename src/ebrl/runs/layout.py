@@ -71,7 +71,7 @@ def holds_run(path: Path) -> bool:
     return path.is_dir() and any((path / entry).exists() for entry in RUN_ENTRIES)
 
 
-def prepare_new_run(path: Path, overwrite: bool) -> None:
+def prepare_new_run(path: Path, *, overwrite: bool) -> None:
     """Check that `path` can receive a new run; with `overwrite`, remove the run already there (only its entries)."""
     if path.exists() and not path.is_dir():
         raise ConfigError(f"out {path} is a file; choose a directory", "out")
@@ -142,7 +142,7 @@ def write_json_atomic(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
-def require_fresh_out(out: Path, marker: str, overwrite: bool, what: str = "results") -> None:
+def require_fresh_out(out: Path, marker: str, *, overwrite: bool, what: str = "results") -> None:
     """Refuse to write into `out` when it already holds `what` (files matching `marker`), unless overwriting."""
     if any(out.glob(marker)) and not overwrite:
         raise ConfigError(f"{out} already holds {what}; pass overwrite to replace it or choose another out",

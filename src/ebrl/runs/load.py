@@ -49,7 +49,7 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     return LoadedRun(spec, agent, state, step, task.obs_dim, task.act_dim, task.action_low, task.action_high)
 
 
-def evaluate_run(run_dir: Path, episodes: int, mode: str | None, seed: int, video: str | None,
+def evaluate_run(run_dir: Path, *, episodes: int, mode: str | None, seed: int, video: str | None,
                  checkpoint: str = "latest") -> dict:
     """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
     (JSON-ready)."""

@@ -73,7 +73,7 @@ def _type_name(annotation) -> str:
     return str(getattr(annotation, "__name__", annotation)) if plain else str(annotation)
 
 
-def preset_spec(algo: str, env_id: str, seed: int = 0, steps: int | None = None, train: dict | None = None,
+def preset_spec(algo: str, env_id: str, *, seed: int = 0, steps: int | None = None, train: dict | None = None,
                 agent: dict | None = None) -> RunSpec:
     """The RunSpec `ebrl train --algo A --env E` builds (the preset of (algo, env) applied, if any), plus overrides."""
     train_cfg, agent_cfg = preset_defaults(algo, find_preset(algo, env_id))
