@@ -239,6 +239,10 @@ class EntropyOptions:
     policy's entropy on a trained critic (needs --critic)."""
     critic: str | None = None
     """(e): a trained S2AC MultiGoal run (e.g. the main job's), measured at its probe states."""
+    policy_dims: tuple[int, ...] | None = None
+    """(d): only these target dimensions (default: the whole grid, 1 2 3 6 8 17 20 100)."""
+    policy_targets: tuple[Literal["gaussian", "mixture"], ...] | None = None
+    """(d): only these targets (default: both)."""
     overwrite: bool = False
     """Replace results already in --out."""
 

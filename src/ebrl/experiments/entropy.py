@@ -283,7 +283,8 @@ def _policy_cell(target: str, d: int, steps: int, m: int, step_size: float, chai
     truth = gaussian_fit_entropy if components == 1 else knn_entropy
     for rule, options in POLICY_RULES.items():
         joint = options.get("logdet") == "joint"
-        if (joint and (m * d) ** 3 * steps > JOINT_BUDGET) or (rule != "trace" and not exact_affordable(m, d, steps)):
+        exact = str(options.get("logdet")).startswith("exact")  # per-particle d×d Jacobians and log-dets
+        if (joint and (m * d) ** 3 * steps > JOINT_BUDGET) or (exact and not exact_affordable(m, d, steps)):
             row[rule] = row[f"{rule} error"] = math.nan
             continue
 
@@ -379,7 +380,10 @@ def run_command(options: EntropyOptions, log=print) -> list[Path]:
     require_positive("n_seeds", options.n_seeds)
     out = Path(options.out)
     require_fresh_out(out, "*.csv", overwrite=options.overwrite)
-    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds)
+    require(all(d > 0 for d in options.policy_dims or ()), "policy_dims must be positive", "policy_dims")
+    chosen = {name: getattr(options, name) for name in ("policy_dims", "policy_targets")
+              if getattr(options, name) is not None}
+    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds, **chosen)
     return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None)
 
 
