@@ -17,7 +17,7 @@ from ebrl.experiments import mujoco_report
 from ebrl.experiments.mujoco import plan_groups, run_study
 from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
 from ebrl.options import StudyPlan
-from ebrl.presets import S2AC_MUJOCO, SAC_MUJOCO
+from ebrl.presets import S2AC_MUJOCO, SAC_TIANSHOU
 from tests.test_cli import fails_cleanly
 
 # Two cheap tasks (Pendulum's state is not exposed, InvertedPendulum's MuJoCo state is), tiny networks.
@@ -60,9 +60,9 @@ def test_the_plan_uses_each_algorithms_preset_for_the_task():
     assert (s2ac.agent.variant, s2ac.agent.svgd_steps, s2ac.train.random_steps) == ("phi-theta", 3, 10_000)
     assert groups["Hopper-v5", "sql"].spec.agent.reward_scale == 30.0  # softqlearning's mujoco_all_sql.py
     assert groups["Walker2d-v5", "sql"].spec.agent.reward_scale == 10.0
-    sac = groups["Walker2d-v5", "sac"].spec  # the S2AC authors' own SAC baseline, preset sac/mujoco
-    assert {k: getattr(sac.agent, k) for k in SAC_MUJOCO.agent} == dict(SAC_MUJOCO.agent)
-    assert (sac.train.batch_size, sac.train.random_steps) == (100, 10_000)
+    sac = groups["Walker2d-v5", "sac"].spec  # the strongest SAC measured, preset sac/tianshou
+    assert {k: getattr(sac.agent, k) for k in SAC_TIANSHOU.agent} == dict(SAC_TIANSHOU.agent)
+    assert (sac.train.batch_size, sac.train.random_steps, sac.train.learning_starts) == (256, 10_000, 10_000)
 
 
 def test_the_study_writes_its_tables_per_task_and_algorithm(study):

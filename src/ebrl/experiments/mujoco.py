@@ -1,8 +1,8 @@
 """The S2AC paper's MuJoCo study: SAC, SQL and S2AC on MuJoCo tasks, one seed group per (task, algorithm).
 
 Each group is what `ebrl train --algo A --env E --seeds ... --steps N` trains (the algorithm's preset for the task:
-S2AC the official MuJoCo preset, SQL the official per-task reward scale, SAC the S2AC authors' baseline
-sac/mujoco), with the study's budget and one evaluation schedule for all, so that every curve has the same x
+S2AC the official MuJoCo preset, SQL the official per-task reward scale, SAC the published runs' settings
+sac/tianshou, the strongest SAC measured), with the study's budget and one evaluation schedule for all, so that every curve has the same x
 values. A group lives in
 DIR/runs/<task>/<algo>/seed_<k>; DIR/plan.json records the study, so the same command again reuses finished groups
 and resumes interrupted ones, and a command with another plan is refused.
