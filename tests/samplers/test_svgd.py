@@ -286,3 +286,20 @@ def test_hutchinson_is_unbiased_and_exact_for_a_diagonal_hessian(setup):
     np.testing.assert_allclose(hessian_traces(score, x), -3.5, rtol=1e-6)  # −Tr P of the setup
     with pytest.raises(ValueError, match="pass key"):
         svgd_step(score, x, jnp.zeros(len(x)), 0.1, logdet="hutchinson")
+
+
+def test_scores_come_with_the_hessian_traces(setup):
+    """The one-pass forms give the score −P(x − μ) and Tr ∇²log p = −Tr P, or vᵀ(−P)v for the Rademacher probe v
+    the key draws."""
+    from ebrl.samplers.svgd import scores_and_hessian_traces, scores_and_hutchinson_traces
+
+    x, score, scores, _, _, precision = setup
+    x = jnp.asarray(x, jnp.float32)
+    got_scores, traces = scores_and_hessian_traces(score, x)
+    np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(traces, np.full(len(x), -np.trace(precision)), rtol=1e-6)
+    key = jax.random.key(3)
+    probes = np.asarray(jax.random.rademacher(key, x.shape, x.dtype))
+    got_scores, quadratic = scores_and_hutchinson_traces(score, x, key)
+    np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(quadratic, -np.einsum("id,de,ie->i", probes, precision, probes), rtol=1e-5)
