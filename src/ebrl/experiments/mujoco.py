@@ -2,10 +2,10 @@
 
 Each group is what `ebrl train --algo A --env E --seeds ... --steps N` trains (the algorithm's preset for the task:
 S2AC the official MuJoCo preset, SQL the official per-task reward scale, SAC the published runs' settings
-sac/tianshou, the strongest SAC measured), with the study's budget and one evaluation schedule for all, so that every curve has the same x
-values. A group lives in
-DIR/runs/<task>/<algo>/seed_<k>; DIR/plan.json records the study, so the same command again reuses finished groups
-and resumes interrupted ones, and a command with another plan is refused.
+sac/tianshou, the strongest SAC measured), with the study's budget and one evaluation schedule for all, so that every
+curve has the same x values. A group lives in DIR/runs/<task>/<algo>/seed_<k>; DIR/plan.json records the study,
+so the same command again reuses finished groups and resumes interrupted ones, and a command with another plan is
+refused.
 
 Groups run one after another in this process, in `workers` local processes, or as Ray tasks on a cluster (`ray`);
 a group whose worker dies is retried and resumes from its last checkpoint, so the results do not depend on how the

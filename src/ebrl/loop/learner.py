@@ -64,7 +64,11 @@ class Learner:
     behaviour: Callable[[SeedState, jax.Array, jax.Array, jax.Array], jax.Array]  # (state, obs, step, episode_start)
     store: Callable[[SeedState, Transition], SeedState]
     learn: Callable[[SeedState, Transition, jax.Array, int], tuple[SeedState, dict]]  # (state, new, step, updates)
-    replay_capacity: int
+
+
+def replay_capacity(cfg: TrainConfig) -> int:
+    """Slots of a seed's replay ring: min(buffer size, steps), since a larger ring would never be filled."""
+    return min(cfg.buffer_size, cfg.steps)
 
 
 def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> Learner:
@@ -76,7 +80,7 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
     - learn(state, new, step, n): store, then n agent updates on uniform minibatches in one `lax.scan`; returns the
       mean of each update metric.
     """
-    capacity = min(cfg.buffer_size, cfg.steps)  # a larger ring would never be filled
+    capacity = replay_capacity(cfg)
     noise = ou_noise_fn(act_dim, cfg.ou_sigma, cfg.ou_theta)
 
     def init(seed) -> SeedState:
@@ -108,7 +112,7 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
         agent_state, metrics = jax.lax.scan(one_update, state.agent, keys)
         return dataclasses.replace(state, agent=agent_state, replay=replay), jax.tree.map(jnp.mean, metrics)
 
-    return Learner(init, behaviour, store, learn, capacity)
+    return Learner(init, behaviour, store, learn)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -27,7 +27,7 @@ from ebrl.core import Agent, Transition
 from ebrl.envs.task import Task
 from ebrl.loop.driver import DriverState
 from ebrl.loop.jax_driver import slot_shape
-from ebrl.loop.learner import SeedState, make_learner, seed_keys, seed_slice, stack_seeds
+from ebrl.loop.learner import SeedState, replay_capacity, seed_keys, seed_slice, stack_seeds
 from ebrl.loop.trainer import GroupSnapshot, Observer, SeedLog, scalars
 from ebrl.replay import ReplayBuffer, replay_init
 from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, METRICS_FILE
@@ -354,8 +354,7 @@ def load_group_snapshot(store: GroupStore, *, task: Task, agent: Agent, cfg: Tra
     if kind == "jax":
         abstract["env"] = slot_shape(task.jax_functions())
     saved = [folder.restore(step, **abstract) for folder in store.checkpoints]
-    capacity = make_learner(agent, cfg, task.obs_dim, task.act_dim).replay_capacity
-    replays = [_replay_from_host(s.replay, capacity, task.obs_dim, task.act_dim) for s in saved]
+    replays = [_replay_from_host(s.replay, replay_capacity(cfg), task.obs_dim, task.act_dim) for s in saved]
     _, act_keys, update_keys = jax.vmap(seed_keys)(jnp.asarray(seeds))
     states = SeedState(stack_seeds([s.agent for s in saved]), stack_seeds(replays), act_keys, update_keys)
     logs = tuple(SeedLog(**{k: v for k, v in s.loop.items() if k not in ("driver", "environment")}) for s in saved)
