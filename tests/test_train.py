@@ -160,3 +160,20 @@ def test_ornstein_uhlenbeck_noise_follows_its_recursion():
             got = np.asarray(behaviour(state, jnp.zeros(3), step, episode_start))
             np.testing.assert_allclose(got, x, atol=2e-6)
     assert np.allclose(behaviour(state, jnp.zeros(3), 5, 0), behaviour(state, jnp.zeros(3), 5, 0))
+
+
+def test_replay_observations_are_distinct_states_the_run_visited(tiny_run):
+    """Pendulum's observation is (cos θ, sin θ, θ'): every state drawn lies on the unit circle in its first two
+    coordinates, none repeats, and a run is not asked for more states than its replay holds."""
+    import numpy as np
+
+    from ebrl.config import ConfigError
+    from ebrl.runs import replay_observations
+
+    states = replay_observations(tiny_run, 50, seed=3)
+    assert states.shape == (50, 3)
+    np.testing.assert_allclose(states[:, 0] ** 2 + states[:, 1] ** 2, 1.0, atol=1e-5)
+    assert len({tuple(row) for row in states.tolist()}) == 50
+    np.testing.assert_array_equal(states, replay_observations(tiny_run, 50, seed=3))
+    with pytest.raises(ConfigError, match="fewer than the 601 states"):
+        replay_observations(tiny_run, 601)

@@ -238,7 +238,8 @@ class EntropyOptions:
     """Which parts: (a) the 2-D Gaussian, (b) mixtures, (c) the kernel width, (d) the policy's entropy, (e) the
     policy's entropy on a trained critic (needs --critic)."""
     critic: str | None = None
-    """(e): a trained S2AC MultiGoal run (e.g. the main job's), measured at its probe states."""
+    """(e): a trained S2AC run, e.g. the main job's (MultiGoal: measured at its probe states; other tasks, e.g.
+    MuJoCo: at 4 states drawn from its latest checkpoint's replay)."""
     policy_dims: tuple[int, ...] | None = None
     """(d): only these target dimensions (default: the whole grid, 1 2 3 6 8 17 20 100)."""
     policy_targets: tuple[Literal["gaussian", "mixture"], ...] | None = None

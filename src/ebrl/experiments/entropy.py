@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -38,7 +38,7 @@ from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_positive
 from ebrl.envs.task import describe_task
 from ebrl.options import EntropyOptions
-from ebrl.runs import load_run, require_fresh_out
+from ebrl.runs import load_run, replay_observations, require_fresh_out
 from ebrl.samplers import (
     LogDet,
     dld_step,
@@ -314,18 +314,24 @@ CRITIC_RULES: dict[str, dict[str, Any]] = {
 
 
 def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
-            rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[dict]:
-    """Per probe state of the MultiGoal run `critic`: the policy's entropy (`chains` actions of its random-particle
-    rule, one per independent sampler run, nearest-neighbour estimate) and each rule's estimate −mean log q, the
-    mean over `runs` sampler runs of the agent with that rule and the run's parameters; the policy of a bounded
-    rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. With S2AC(φ)'s fixed initial
-    distribution, also whether its SVGD steps are changes of variables at all (fold_diagnostics over `fold_runs`
-    runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of ‖εJ‖_F."""
+            rules: tuple[str, ...] = tuple(CRITIC_RULES), replay_states: int = 4) -> list[dict]:
+    """Per probe state of the S2AC run `critic` (a MultiGoal task's probe states; elsewhere, e.g. MuJoCo,
+    `replay_states` states drawn from the replay of its latest checkpoint): the policy's entropy (`chains` actions
+    of its random-particle rule, one per independent sampler run, nearest-neighbour estimate) and each rule's
+    estimate −mean log q, the mean over `runs` sampler runs of the agent with that rule and the run's parameters;
+    the policy of a bounded rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. With
+    S2AC(φ)'s fixed initial distribution, also whether its SVGD steps are changes of variables at all
+    (fold_diagnostics over `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of
+    ‖εJ‖_F."""
     run = load_run(critic)
     require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
     probe_states = describe_task(run.spec.train.env, run.spec.train.env_kwargs).probe_states
-    require(probe_states is not None, f"critic {critic} was trained on {run.spec.train.env}; part (e) needs a "
-            "MultiGoal run (its probe states)", "critic")
+    if probe_states is None:
+        states = replay_observations(critic, replay_states)
+        labels = [f"replay {i}" for i in range(replay_states)]
+    else:
+        states = np.asarray(probe_states)
+        labels = [f"({x:g}, {y:g})" for x, y in states]
     agents = {rule: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, **CRITIC_RULES[rule]),
                                                   run.obs_dim, run.act_dim) for rule in rules}
     config, settings = run.spec.agent, run.spec.agent.sampler_settings()
@@ -333,10 +339,10 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
                              config.n_critics, None)
     alpha = jnp.exp(run.state.log_alpha_actor)
     rows = []
-    for index, state in enumerate(cast(np.ndarray, probe_states)):
+    for index, (state, label) in enumerate(zip(states, labels)):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
         key = jax.random.fold_in(jax.random.key(5), index)
-        row: dict = {"state": f"({state[0]:g}, {state[1]:g})", "step": run.step, "chains": chains,
+        row: dict = {"state": label, "step": run.step, "chains": chains,
                      "policy": knn_entropy(_random_particles(run.agent, run.state, obs, key))}
         for rule, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form

@@ -49,6 +49,22 @@ def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
     return LoadedRun(spec, agent, state, step, task.obs_dim, task.act_dim, task.action_low, task.action_high)
 
 
+def replay_observations(run_dir: Path, count: int, seed: int = 0) -> np.ndarray:
+    """`count` observations (count, obs_dim) drawn without replacement from the replay buffer of the run's latest
+    checkpoint (the states its training visited), e.g. to probe a trained critic on a task without probe states."""
+    folder = CheckpointFolder(run_dir, CHECKPOINTS_FOLDER)
+    try:
+        steps = folder.all_steps()
+        require(bool(steps), f"{run_dir} holds no checkpoint yet; train it first")
+        replay = folder.restore(max(steps), replay=None).replay
+    finally:
+        folder.close()
+    size = int(replay["size"])
+    require(size >= count, f"{run_dir}'s replay holds {size} transitions, fewer than the {count} states asked for")
+    rows = np.random.default_rng(seed).choice(size, count, replace=False)
+    return np.asarray(replay["data"]["obs"], np.float32)[np.sort(rows)]
+
+
 def evaluate_run(run_dir: Path, *, episodes: int, mode: str | None, seed: int, video: str | None,
                  checkpoint: str = "latest") -> dict:
     """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
