@@ -54,9 +54,7 @@ def replay_observations(run_dir: Path, count: int, seed: int = 0) -> np.ndarray:
     checkpoint (the states its training visited), e.g. to probe a trained critic on a task without probe states."""
     folder = CheckpointFolder(run_dir, CHECKPOINTS_FOLDER)
     try:
-        steps = folder.all_steps()
-        require(bool(steps), f"{run_dir} holds no checkpoint yet; train it first")
-        replay = folder.restore(max(steps), replay=None).replay
+        replay = folder.restore(folder.latest_step(), replay=None).replay
     finally:
         folder.close()
     size = int(replay["size"])

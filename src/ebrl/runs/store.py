@@ -185,18 +185,24 @@ class CheckpointFolder:
                               "delete that step's folder to fall back to the previous one, or start a new run"
                               ) from None
 
-    def restore_agent(self, abstract_agent_state: Any, step: int | None = None) -> tuple[int, Any]:
-        """(step, agent state) at `step` (default: the latest; in RUN/best, the best evaluation so far), without
-        the replay buffer."""
+    def latest_step(self) -> int:
+        """The newest saved step (in RUN/best, the best evaluation so far); ConfigError if there is none."""
         steps = self.all_steps()
         if self.is_best:
             require(bool(steps), f"{self.run_dir} has no best checkpoint yet (one is written at the first "
                     "evaluation); use checkpoint latest", "checkpoint")
         else:
             require(bool(steps), f"{self.run_dir} holds no checkpoint yet; train it first")
-            require(step is None or step in steps,
-                    f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(steps)}, and best")
-        step = max(steps) if step is None else step
+        return max(steps)
+
+    def restore_agent(self, abstract_agent_state: Any, step: int | None = None) -> tuple[int, Any]:
+        """(step, agent state) at `step` (default: the latest), without the replay buffer."""
+        latest = self.latest_step()
+        if not self.is_best:
+            require(step is None or step in self.all_steps(),
+                    f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(self.all_steps())}, "
+                    "and best")
+        step = latest if step is None else step
         return step, self.restore(step, agent=abstract_agent_state).agent
 
     def drop_after(self, step: int) -> None:
@@ -255,8 +261,8 @@ def _replay_to_host(buffer: ReplayBuffer) -> dict:
     return {"data": data, "position": np.asarray(buffer.position), "size": np.asarray(buffer.size)}
 
 
-def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
-    """The saved ring in a ring of `replay_capacity` slots, laid out as that ring would hold the same transitions.
+def _replay_from_host(saved: dict, capacity: int, obs_dim: int, act_dim: int) -> ReplayBuffer:
+    """The saved ring in a ring of `capacity` slots, laid out as that ring would hold the same transitions.
 
     A ring of capacity C = min(buffer size, steps) that saw t transitions holds slots [0, min(t, C)) and writes
     next at t mod C. The saved ring's capacity is not stored; with size s and position p, its transitions in the
@@ -264,10 +270,10 @@ def _replay_from_host(saved: dict, replay_capacity: int, obs_dim: int, act_dim: 
     --steps) gets them at [0, s) and writes next at s, as the ring of the longer run would at this step; an equal
     one (s = C: full in both) keeps the saved layout, which uniform sampling by slot index depends on.
     """
-    empty = replay_init(replay_capacity, obs_dim, act_dim)
+    empty = replay_init(capacity, obs_dim, act_dim)
     size, position = int(saved["size"]), int(saved["position"])
     data = {name: np.asarray(saved["data"][name]) for name in TRANSITION_FIELDS}
-    if size < replay_capacity and position != size:  # a wrapped ring moved into a larger one
+    if size < capacity and position != size:  # a wrapped ring moved into a larger one
         data = {name: np.roll(values, -position, axis=0) for name, values in data.items()}
         position = size
     stored = Transition(**{name: getattr(empty.data, name).at[:size].set(data[name]) for name in TRANSITION_FIELDS})
