@@ -240,6 +240,9 @@ class EntropyOptions:
     critic: str | None = None
     """(e): a trained S2AC run, e.g. the main job's (MultiGoal: measured at its probe states; other tasks, e.g.
     MuJoCo: at 4 states drawn from its latest checkpoint's replay)."""
+    critic_rules: tuple[str, ...] | None = None
+    """(e): only these log-density rules, e.g. trace hutchinson "hutchinson, bound 1" (default: all of
+    ebrl.experiments.entropy.CRITIC_RULES)."""
     policy_dims: tuple[int, ...] | None = None
     """(d): only these target dimensions (default: the whole grid, 1 2 3 6 8 17 20 100)."""
     policy_targets: tuple[Literal["gaussian", "mixture"], ...] | None = None

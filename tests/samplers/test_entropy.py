@@ -90,3 +90,33 @@ def test_exact_tracks_the_policy_entropy_of_svgd_on_gaussians(d, steps, m):
     assert abs(errors["trace-self"]) < 0.15 + 0.01 * d
     assert abs(errors["hutchinson"] - errors["trace-self"]) < 1e-3  # a diagonal Hessian: the probe is exact
     assert errors["trace"] > errors["exact"] + 0.1
+
+
+@pytest.mark.parametrize("d, steps", [(2, 10), (3, 30)])
+def test_self_term_rules_track_the_policy_entropy_of_svgd_on_a_mixture(d, steps):
+    """A 4-component mixture of N(µ_k, diag s²), means in [−3, 3]^d (Hessians of log p not diagonal, so the one
+    Rademacher probe of `hutchinson` is not exact), particles from N(0, 6I), m = 10, ε = 0.1: `trace-self` and
+    `hutchinson` are within 0.15 + 0.01·d of the policy's entropy, the nearest-neighbour estimate of one particle from
+    each of 4000 independent runs (bias below 0.05 nats at these d); the official `trace` overstates it by more.
+    Over four draws of the mixture each: self-term errors within ±0.08, `trace` above them by 0.10–0.25 (d = 2, L = 10)
+    and 0.34–0.75 (d = 3, L = 30)."""
+    key_mean, key_var, key_run = jax.random.split(jax.random.key(10 * d + steps), 3)
+    means = 3.0 * jax.random.uniform(key_mean, (4, d), minval=-1.0, maxval=1.0)
+    stds = jnp.sqrt(jax.random.uniform(key_var, (d,), minval=0.5, maxval=2.0))
+    stds0 = jnp.full(d, math.sqrt(6.0))
+
+    def score(x):
+        return jax.grad(lambda y: jax.nn.logsumexp(-0.5 * jnp.sum(((y - means) / stds) ** 2, axis=-1)))(x)
+
+    errors = {}
+    for logdet in ("trace", "trace-self", "hutchinson"):
+        def run(key, logdet=logdet):
+            x0 = stds0 * jax.random.normal(key, (10, d))
+            return svgd_sample(score, x0, gaussian_log_density(x0, jnp.zeros(d), stds0), steps=steps, step_size=0.1,
+                               logdet=logdet, key=jax.random.fold_in(key, 1))
+
+        samples, estimate = policy_samples(run, key_run, 4000)
+        errors[logdet] = estimate - knn_entropy(samples)
+    assert abs(errors["trace-self"]) < 0.15 + 0.01 * d
+    assert abs(errors["hutchinson"]) < 0.15 + 0.01 * d
+    assert errors["trace"] > errors["trace-self"] + 0.05

@@ -309,6 +309,7 @@ CRITIC_RULES: dict[str, dict[str, Any]] = {
     "trace": {"logdet": "trace"}, "trace-self": {"logdet": "trace-self"}, "hutchinson": {"logdet": "hutchinson"},
     "exact": {"logdet": "exact"}, "joint": {"logdet": "joint"},
     "trace, bound 1": {"logdet": "trace", "step_bound": 1.0},
+    "hutchinson, bound 1": {"logdet": "hutchinson", "step_bound": 1.0},
     "exact, bound 1": {"logdet": "exact", "step_bound": 1.0}, "joint, bound 1": {"logdet": "joint", "step_bound": 1.0}}
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
@@ -386,17 +387,21 @@ def run_command(options: EntropyOptions, log=print) -> list[Path]:
     require_positive("n_seeds", options.n_seeds)
     out = Path(options.out)
     require_fresh_out(out, "*.csv", overwrite=options.overwrite)
+    require(options.critic_rules is None or set(options.critic_rules) <= set(CRITIC_RULES),
+            f"unknown critic rules {sorted(set(options.critic_rules or ()) - set(CRITIC_RULES))}; use some of "
+            f"{list(CRITIC_RULES)}", "critic_rules")
     require(all(d > 0 for d in options.policy_dims or ()), "policy_dims must be positive", "policy_dims")
     chosen = {name: getattr(options, name) for name in ("policy_dims", "policy_targets")
               if getattr(options, name) is not None}
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds, **chosen)
-    return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None)
+    return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None,
+                     critic_rules=options.critic_rules or tuple(CRITIC_RULES))
 
 
 def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS[:4],
-              critic: Path | None = None) -> list[Path]:
-    """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`); write their tables (CSV and Markdown) and figures
-    into `out`; return the files written."""
+              critic: Path | None = None, critic_rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[Path]:
+    """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`, with `critic_rules`); write their tables (CSV and
+    Markdown) and figures into `out`; return the files written."""
     require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC MultiGoal run", "critic")
     from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long  # matplotlib, when drawn
 
@@ -424,7 +429,7 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
         log(f"(d) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "d_policy_entropy", rows_d)
     if "e" in parts and critic is not None:
-        rows_e = study_e(critic)
+        rows_e = study_e(critic, rules=critic_rules)
         log(f"(e) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "e_trained_critic", rows_e)
     return written
