@@ -259,7 +259,8 @@ class StudyPlan:
     envs: tuple[str, ...] = PAPER_TASKS
     """Tasks (Gymnasium ids with Box actions)."""
     algos: tuple[str, ...] = ALGOS
-    """Algorithms, each with its preset for the task."""
+    """Algorithms, each with its preset for the task; ALGO@FIELD=VALUE,... is a variant with those fields of the
+    algorithm's config changed, an arm of its own (e.g. s2ac@logdet=trace: S2AC with the official entropy estimate)."""
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     """Seeds of every group (a group: one algorithm on one task, its seeds in one program)."""
     steps: int = 1_000_000
@@ -274,7 +275,8 @@ class StudyPlan:
     def validate(self) -> None:
         require(len(self.envs) > 0, "envs needs at least one task", "envs")
         require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
-        for algo in self.algos:
+        for arm in self.algos:
+            algo, _ = parse_arm(arm)
             require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
         for name, values in (("envs", self.envs), ("algos", self.algos)):
             repeated = sorted({v for v in values if values.count(v) > 1})
@@ -293,6 +295,22 @@ class StudyPlan:
         return cls(**{k: _tuples(v) for k, v in data.items() if k in fields})
 
 
+def parse_arm(arm: str) -> tuple[str, dict]:
+    """An entry of a study's `algos`, "ALGO" or "ALGO@FIELD=VALUE,...": (ALGO, {FIELD: VALUE}), each VALUE read as
+    JSON where it is JSON (1, 0.5, null, true, [256, 256]) and as a string otherwise (trace)."""
+    algo, variant, changes = arm.partition("@")
+    overrides = {}
+    for change in changes.split(",") if variant else ():
+        name, equals, text = change.partition("=")
+        require(bool(equals and name and text), f"algos: {arm!r} is not ALGO@FIELD=VALUE,...; write e.g. "
+                "s2ac@logdet=trace", "algos")
+        try:
+            overrides[name.replace("-", "_")] = _tuples(json.loads(text))
+        except json.JSONDecodeError:
+            overrides[name.replace("-", "_")] = text
+    return algo, overrides
+
+
 def _tuples(value):
     """JSON lists back into the tuples the plan and the configs hold, at any depth."""
     if isinstance(value, list):
@@ -304,7 +322,8 @@ def _tuples(value):
 
 @dataclasses.dataclass(frozen=True)
 class MujocoOptions:
-    plan: tyro.conf.OmitArgPrefixes[StudyPlan] = StudyPlan()  # type: ignore[valid-type]  # a tyro marker
+    plan: tyro.conf.OmitArgPrefixes[StudyPlan] = StudyPlan()  # type: ignore[valid-type]
+    """What the study trains: tasks, algorithms and their variants, seeds, budget, evaluations."""
     out: str = "results/mujoco"
     """Study folder: plan.json, results.json, summary.md, figures, and the runs (OUT/runs/<task>/<algo>/seed_k).
     Running the same command again reuses finished groups and resumes interrupted ones."""

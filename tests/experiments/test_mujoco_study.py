@@ -65,6 +65,33 @@ def test_the_plan_uses_each_algorithms_preset_for_the_task():
     assert (sac.train.batch_size, sac.train.random_steps, sac.train.learning_starts) == (256, 10_000, 10_000)
 
 
+def test_a_variant_is_an_arm_of_its_own():
+    """s2ac@logdet=trace,step_bound=1: S2AC's preset with two fields changed, in its own folder; the plan's agent
+    overrides of the algorithm apply to its variants too."""
+    plan = StudyPlan(envs=("Hopper-v5",), algos=("s2ac", "s2ac@logdet=trace,step_bound=1"), seeds=(0,), steps=1000,
+                     agent={"s2ac": {"particles": 4}})
+    default, variant = plan_groups(plan)
+    assert (default.algo, variant.algo) == ("s2ac", "s2ac@logdet=trace,step_bound=1")
+    assert (default.spec.agent.logdet, default.spec.agent.step_bound) == ("hutchinson", None)
+    assert (variant.spec.agent.logdet, variant.spec.agent.step_bound) == ("trace", 1)
+    assert default.spec.agent.particles == variant.spec.agent.particles == 4
+    assert variant.spec.agent.svgd_steps == S2AC_MUJOCO.agent["svgd_steps"]
+    assert variant.run_dir("out") == Path("out/runs/Hopper-v5/s2ac@logdet=trace,step_bound=1")
+
+
+def test_every_s2ac_arm_is_compared_with_every_other_arm():
+    plan = StudyPlan(envs=("A",), algos=("sac", "s2ac", "s2ac@logdet=trace"), seeds=(0, 1), steps=10)
+    steps = np.array([10])
+    curves = {"A": {"sac": (steps, np.array([[1.0], [2.0]]), "mean"),
+                    "s2ac": (steps, np.array([[3.0], [4.0]]), "softmax"),
+                    "s2ac@logdet=trace": (steps, np.array([[0.0], [5.0]]), "softmax")}}
+    poi = compute_results(plan, curves)["probability_of_improvement"]
+    assert sorted(poi) == ["s2ac > s2ac@logdet=trace", "s2ac > sac", "s2ac@logdet=trace > s2ac",
+                           "s2ac@logdet=trace > sac"]
+    assert poi["s2ac > sac"]["probability"] == pytest.approx(1.0)
+    assert poi["s2ac@logdet=trace > s2ac"]["probability"] == pytest.approx(0.5)  # 0 loses twice, 5 wins twice
+
+
 def test_the_study_writes_its_tables_per_task_and_algorithm(study):
     results = json.loads((study / "results.json").read_text())
     assert set(results["tasks"]) == set(TINY_STUDY.envs)
@@ -201,6 +228,9 @@ def _kill_a_group_worker_after_its_first_checkpoint(out, runner) -> bool:
     (["--envs", "Pendulum-v1", "--steps", "0"], ["--steps must be positive"]),
     (["--envs", "Pendulum-v1", "--eval-every", "-5"], ["--eval-every must be positive"]),
     (["--envs", "Pendulum-v1", "--algos", "ppo"], ["unknown algorithm 'ppo'"]),
+    (["--envs", "Pendulum-v1", "--algos", "s2ac@logdt=trace"], ["changes logdt, not a field of s2ac's config"]),
+    (["--envs", "Pendulum-v1", "--algos", "s2ac@logdet"], ["is not ALGO@FIELD=VALUE", "s2ac@logdet=trace"]),
+    (["--envs", "Pendulum-v1", "--algos", "s2ac@logdet=tr"], ["'s2ac@logdet=tr': logdet must be one of"]),
     (["--envs", "Pendulum-v1", "--seeds", "1", "1"], ["more than once"]),
     (["--envs", "Pendulum-v1", "--ray", "127.0.0.1:1"], ["cannot reach a Ray cluster at 127.0.0.1:1"]),
     (["--envs", "Pendulum-v1", "--ray", "nowhere"], ["not auto or HOST:PORT"]),

@@ -23,10 +23,11 @@ from pathlib import Path
 
 import jax
 
+from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, require, require_positive
 from ebrl.console import ConsoleObserver
 from ebrl.experiments.mujoco_report import MACHINE_FILE, write_report
-from ebrl.options import StudyPlan
+from ebrl.options import StudyPlan, parse_arm
 from ebrl.runs import RunSpec, check_spec, preset_spec, train, write_json_atomic
 
 PLAN_FILE = "plan.json"
@@ -37,6 +38,7 @@ RUNS_FOLDER = "runs"
 class PlannedGroup:
     env: str
     algo: str
+    """The arm, as the plan names it: an algorithm ("s2ac") or a variant of one ("s2ac@logdet=trace")."""
     spec: RunSpec  # of the first seed
     seeds: tuple[int, ...]
 
@@ -50,11 +52,24 @@ class PlannedGroup:
 
 
 def plan_groups(plan: StudyPlan) -> list[PlannedGroup]:
-    """One group per (task, algorithm): the algorithm's preset for the task, the study's budget and evaluations."""
+    """One group per (task, arm): the algorithm's preset for the task, the study's budget and evaluations, and a
+    variant's changes of the algorithm's config."""
     loop = {**plan.train, "eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes}
-    return [PlannedGroup(env, algo, preset_spec(algo, env, seed=plan.seeds[0], steps=plan.steps, train=loop,
-                                                agent=plan.agent.get(algo)), plan.seeds)
-            for env in plan.envs for algo in plan.algos]
+    arms = {arm: arm_config(arm, plan.agent) for arm in plan.algos}
+    return [PlannedGroup(env, arm, preset_spec(algo, env, seed=plan.seeds[0], steps=plan.steps, train=loop,
+                                               agent=agent), plan.seeds)
+            for env in plan.envs for arm, (algo, agent) in arms.items()]
+
+
+def arm_config(arm: str, agent: dict) -> tuple[str, dict]:
+    """(algorithm, its config fields over the preset) of one of a plan's `algos`: the plan's `agent[algo]`, then the
+    variant's changes; ConfigError for a change of a field the algorithm's config does not have."""
+    algo, changes = parse_arm(arm)
+    fields = {f.name for f in dataclasses.fields(ALGORITHMS[algo].config_type)}
+    unknown = sorted(set(changes) - fields)
+    require(not unknown, f"algos: {arm!r} changes {', '.join(unknown)}, not a field of {algo}'s config; choose from "
+            f"{', '.join(sorted(fields))}", "algos")
+    return algo, {**agent.get(algo, {}), **changes}
 
 
 def read_plan(study_dir: Path) -> StudyPlan | None:
@@ -68,7 +83,10 @@ def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
     plan.validate()
     groups = plan_groups(plan)
     for group in groups:
-        check_spec(group.spec, len(group.seeds))
+        try:
+            check_spec(group.spec, len(group.seeds))
+        except ConfigError as error:  # a variant's value: name the arm, not a flag `ebrl mujoco` does not have
+            raise ConfigError(f"algos: {group.algo!r}: {error}", "algos") from None
     study_dir = Path(study_dir)
     if study_dir.exists() and not study_dir.is_dir():
         raise ConfigError(f"out {study_dir} is a file; choose a directory", "out")
