@@ -8,7 +8,14 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.samplers import gaussian_fit_entropy, gaussian_log_density, knn_entropy, policy_samples, svgd_sample
+from ebrl.samplers import (
+    gaussian_fit_entropy,
+    gaussian_log_density,
+    knn_entropy,
+    policy_samples,
+    squashed_knn_entropy,
+    svgd_sample,
+)
 
 
 def gaussian_entropy(stds: np.ndarray) -> float:
@@ -48,6 +55,23 @@ def test_the_gaussian_fit_is_unbiased_from_few_samples(d):
     stds = np.sqrt(rng.uniform(0.5, 2.0, size=d))
     errors = [gaussian_fit_entropy(rng.normal(size=(1000, d)) * stds) - gaussian_entropy(stds) for _ in range(5)]
     assert abs(np.mean(errors)) < 0.1
+
+
+@pytest.mark.parametrize("d, spread, std", [(2, 1.5, 0.6), (6, 2.0, 0.5), (6, 0.0, 1.0)])
+def test_the_entropy_of_squashed_samples(d, spread, std):
+    """a = tanh(u), u ~ N(µ, std² I), µ ~ U(−spread, spread)^d: H(a) = H(u) + E Σ log(1 − tanh² u_k), the
+    expectation by Gauss–Hermite quadrature per dimension. `squashed_knn_entropy` is within 0.1 nats of it from 20 000
+    float32 actions; nearest neighbours on a itself overstate it at d = 6 (measured +0.18 to +0.44 over 3 draws each)."""
+    rng = np.random.default_rng(d)
+    means, stds = rng.uniform(-spread, spread, d), np.full(d, std)
+    nodes, weights = np.polynomial.hermite_e.hermegauss(80)
+    log_jacobian = sum(np.sum(weights * np.log1p(-np.tanh(m + s * nodes) ** 2)) for m, s in zip(means, stds))
+    truth = gaussian_entropy(stds) + log_jacobian / math.sqrt(2 * math.pi)
+    actions = np.tanh(rng.normal(size=(20_000, d)) * stds + means).astype(np.float32)
+    assert abs(squashed_knn_entropy(actions) - truth) < 0.1
+    if d == 6:
+        assert knn_entropy(actions) - truth > 0.15
+    assert squashed_knn_entropy(np.ones((10, d), np.float32)) == -math.inf  # saturated: u is lost
 
 
 def test_policy_samples_of_a_sampler_with_a_known_marginal():

@@ -10,9 +10,10 @@ track their particles' log-density estimate the entropy of their target, −mean
     measured over independent runs by ebrl.samplers.policy_samples) beside the target's and beside each rule's
     estimate, so that "has the sampler converged" and "does the estimate tell the policy's entropy" are separate
     columns;
-(e) the same on a trained S2AC critic (`critic`, a MultiGoal run): at the task's probe states, the entropy of the
-    random-particle policy from 20 000 independent sampler runs (nearest-neighbour estimate, reliable in 2-D)
-    beside each log-density rule's estimate, with and without MET-SVGD's step bound.
+(e) the same on a trained S2AC critic (`critic`: a MultiGoal run at its probe states, or a MuJoCo run at states from
+    its replay): the entropy of the random-particle policy from 20 000 independent sampler runs (nearest-neighbour
+    estimate before the tanh, plus the tanh's log-Jacobian: squashed_knn_entropy) beside each log-density rule's
+    estimate, with and without MET-SVGD's step bound.
 
 Initialisations "N(µ, v)" use variance v (as the official notebook): N(0, 6) and N(4, 0.2). Ground truths are
 analytic for Gaussians and Monte Carlo (with standard error) for mixtures; the mixture density is normalised
@@ -50,6 +51,7 @@ from ebrl.samplers import (
     ld_step,
     policy_samples,
     run_chain,
+    squashed_knn_entropy,
     svgd_sample,
     svgd_step,
 )
@@ -318,7 +320,8 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
             rules: tuple[str, ...] = tuple(CRITIC_RULES), replay_states: int = 4) -> list[dict]:
     """Per probe state of the S2AC run `critic` (a MultiGoal task's probe states; elsewhere, e.g. MuJoCo,
     `replay_states` states drawn from the replay of its latest checkpoint): the policy's entropy (`chains` actions
-    of its random-particle rule, one per independent sampler run, nearest-neighbour estimate) and each rule's
+    of its random-particle rule, one per independent sampler run, `squashed_knn_entropy`; `policy_knn_actions`,
+    nearest neighbours on the actions themselves, shows what the squashing does to that estimator) and each rule's
     estimate −mean log q, the mean over `runs` sampler runs of the agent with that rule and the run's parameters;
     the policy of a bounded rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. With
     S2AC(φ)'s fixed initial distribution, also whether its SVGD steps are changes of variables at all
@@ -343,14 +346,15 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     for index, (state, label) in enumerate(zip(states, labels)):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
         key = jax.random.fold_in(jax.random.key(5), index)
-        row: dict = {"state": label, "step": run.step, "chains": chains,
-                     "policy": knn_entropy(_random_particles(run.agent, run.state, obs, key))}
+        actions = _random_particles(run.agent, run.state, obs, key)
+        row: dict = {"state": label, "step": run.step, "chains": chains, "policy": squashed_knn_entropy(actions),
+                     "policy_knn_actions": knn_entropy(actions)}
         for rule, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form
             row[rule] = float(agent.entropy(run.state, obs[:runs], jax.random.fold_in(key, 1)).mean())
             policy = row["policy"]
             if "step_bound" in CRITIC_RULES[rule]:
-                policy = row[f"{rule} policy"] = knn_entropy(_random_particles(agent, run.state, obs, key))
+                policy = row[f"{rule} policy"] = squashed_knn_entropy(_random_particles(agent, run.state, obs, key))
             row[f"{rule} error"] = row[rule] - policy
         row["folded_steps"] = row["step_norm"] = math.nan
         if config.variant == "phi":

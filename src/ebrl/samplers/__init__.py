@@ -5,7 +5,7 @@
     entropy_estimate = -log_q.mean()
 """
 
-from ebrl.samplers.entropy import gaussian_fit_entropy, knn_entropy, policy_samples
+from ebrl.samplers.entropy import gaussian_fit_entropy, knn_entropy, policy_samples, squashed_knn_entropy
 from ebrl.samplers.gaussian import gaussian_log_density, truncated_gaussian_sample
 from ebrl.samplers.kernels import BANDWIDTH_RULES, bandwidth_sq, rbf, squared_distances
 from ebrl.samplers.langevin import dld_step, field_step, hmc_step, ld_step, run_chain
@@ -47,6 +47,7 @@ __all__ = [
     "rbf",
     "run_chain",
     "squared_distances",
+    "squashed_knn_entropy",
     "svgd_sample",
     "svgd_step",
     "trace_self_excluded",

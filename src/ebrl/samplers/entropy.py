@@ -10,7 +10,10 @@ particle from each (`policy_samples`), with either
 - `knn_entropy`: the Kozachenko–Leonenko k-nearest-neighbour estimator, for marginals of any shape
   (mixtures, trained critics); consistent, with a bias that grows with the dimension at a fixed N: with 20 000
   Gaussian draws, k = 1, within 0.05 nats up to d = 8, but +0.29 at d = 17 and +0.57 at d = 20
-  (tests/samplers/test_entropy.py).
+  (tests/samplers/test_entropy.py);
+- `squashed_knn_entropy`: for actions a = tanh(u) of a squashed policy (S2AC's), H(a) = H(u) + E Σ_k log(1 − a_k²)
+  by the change of variables, H(u) by nearest neighbours before the squashing. Directly on a, nearest neighbours
+  overstate the entropy where the actions crowd against ±1 (by up to 1.1 nats at d = 6 on a Walker2d critic).
 """
 
 import math
@@ -33,6 +36,15 @@ def knn_entropy(samples: np.ndarray, k: int = 1) -> float:
         return -math.inf
     log_unit_ball = 0.5 * d * math.log(math.pi) - math.lgamma(0.5 * d + 1)
     return float(digamma(n) - digamma(k) + log_unit_ball + d * np.mean(np.log(nearest)))
+
+
+def squashed_knn_entropy(actions: np.ndarray, k: int = 1) -> float:
+    """H(a) of tanh-squashed samples a = tanh(u) (N, d), |a| < 1: H(u) + E Σ_k log(1 − a_k²), u = artanh a, H(u) by
+    `knn_entropy`; −inf where a sample sits on ±1 (saturated in float32, u lost)."""
+    actions = np.asarray(actions, np.float64)
+    if np.any(np.abs(actions) >= 1.0):
+        return -math.inf
+    return knn_entropy(np.arctanh(actions), k) + float(np.mean(np.sum(np.log1p(-actions * actions), axis=-1)))
 
 
 def gaussian_fit_entropy(samples: np.ndarray) -> float:
