@@ -60,8 +60,9 @@ def test_the_gaussian_fit_is_unbiased_from_few_samples(d):
 @pytest.mark.parametrize("d, spread, std", [(2, 1.5, 0.6), (6, 2.0, 0.5), (6, 0.0, 1.0)])
 def test_the_entropy_of_squashed_samples(d, spread, std):
     """a = tanh(u), u ~ N(µ, std² I), µ ~ U(−spread, spread)^d: H(a) = H(u) + E Σ log(1 − tanh² u_k), the
-    expectation by Gauss–Hermite quadrature per dimension. `squashed_knn_entropy` is within 0.1 nats of it from 20 000
-    float32 actions; nearest neighbours on a itself overstate it at d = 6 (measured +0.18 to +0.44 over 3 draws each)."""
+    expectation by Gauss–Hermite quadrature per dimension. `squashed_knn_entropy` is within 0.1 nats of it from
+    20 000 float32 actions; nearest neighbours on a itself overstate it at d = 6 (measured +0.18 to +0.44 over 3 draws
+    each)."""
     rng = np.random.default_rng(d)
     means, stds = rng.uniform(-spread, spread, d), np.full(d, std)
     nodes, weights = np.polynomial.hermite_e.hermegauss(80)

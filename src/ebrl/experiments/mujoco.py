@@ -85,7 +85,10 @@ def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
     for group in groups:
         try:
             check_spec(group.spec, len(group.seeds))
-        except ConfigError as error:  # a variant's value: name the arm, not a flag `ebrl mujoco` does not have
+        except ConfigError as error:
+            if not set(error.fields) & set(parse_arm(group.algo)[1]):
+                raise
+            # a variant's value: name the arm, not a flag `ebrl mujoco` does not have
             raise ConfigError(f"algos: {group.algo!r}: {error}", "algos") from None
     study_dir = Path(study_dir)
     if study_dir.exists() and not study_dir.is_dir():
