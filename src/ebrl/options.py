@@ -304,10 +304,11 @@ def parse_arm(arm: str) -> tuple[str, dict]:
         name, equals, text = change.partition("=")
         require(bool(equals and name and text), f"algos: {arm!r} is not ALGO@FIELD=VALUE,...; write e.g. "
                 "s2ac@logdet=trace", "algos")
+        field = name.replace("-", "_")
         try:
-            overrides[name.replace("-", "_")] = _tuples(json.loads(text))
+            overrides[field] = _tuples(json.loads(text))
         except json.JSONDecodeError:
-            overrides[name.replace("-", "_")] = text
+            overrides[field] = text
     return algo, overrides
 
 
