@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ebrl.options import parse_arm
 from ebrl.presets import env_family
 from ebrl.runs import read_metrics, seed_run_dirs
 
@@ -140,7 +141,7 @@ def compute_results(plan, curves: dict) -> dict:
     raw = {algo: np.stack([final[env][algo] for env in curves], axis=1) for algo in algos}
     results["probability_of_improvement"] = {
         f"{x} > {y}": dict(zip(("probability", "interval"), improvement_probability(raw[x], raw[y], FINAL_REPS)))
-        for x in algos for y in algos if x.partition("@")[0] == "s2ac" and y != x}  # S2AC's arms against the rest
+        for x in algos for y in algos if parse_arm(x)[0] == "s2ac" and y != x}  # S2AC's arms against the rest
     return results
 
 

@@ -198,9 +198,9 @@ class CheckpointFolder:
     def restore_agent(self, abstract_agent_state: Any, step: int | None = None) -> tuple[int, Any]:
         """(step, agent state) at `step` (default: the latest), without the replay buffer."""
         latest = self.latest_step()
-        if not self.is_best:
-            require(step is None or step in self.all_steps(),
-                    f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(self.all_steps())}, "
+        if not self.is_best and step is not None:
+            steps = self.all_steps()
+            require(step in steps, f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(steps)}, "
                     "and best")
         step = latest if step is None else step
         return step, self.restore(step, agent=abstract_agent_state).agent
