@@ -39,10 +39,12 @@ def fails_cleanly(capsys, argv, *fragments):
     (["frobnicate"], ["unknown command 'frobnicate'"]),
     (["eval", "does/not/exist"], ["does not exist"]),
     (["plot", "does/not/exist"], ["does not exist"]),
+    (["entropy", "--parts", "e", "--critic-rules", "trace"], ["part e needs --critic"]),
+    (["entropy", "--parts", "e", "--critic", "x", "--critic-rules", "tr"], ["unknown critic rules ['tr']"]),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, argv, fragments):
     out = tmp_path / "run"
-    fails_cleanly(capsys, [*argv, "--out", str(out)] if argv[0] == "train" else argv, *fragments)
+    fails_cleanly(capsys, [*argv, "--out", str(out)] if argv[0] in ("train", "entropy") else argv, *fragments)
     assert not out.exists()  # refused before any work
 
 

@@ -316,6 +316,11 @@ CRITIC_RULES: dict[str, dict[str, Any]] = {
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
 
+def check_critic_rules(rules: tuple[str, ...]) -> None:
+    unknown = [rule for rule in rules if rule not in CRITIC_RULES]
+    require(not unknown, f"unknown critic rules {unknown}; use some of {list(CRITIC_RULES)}", "critic_rules")
+
+
 def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
             rules: tuple[str, ...] = tuple(CRITIC_RULES), replay_states: int = 4) -> list[dict]:
     """Per probe state of the S2AC run `critic` (a MultiGoal task's probe states; elsewhere, e.g. MuJoCo,
@@ -327,6 +332,7 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     S2AC(φ)'s fixed initial distribution, also whether its SVGD steps are changes of variables at all
     (fold_diagnostics over `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of
     ‖εJ‖_F."""
+    check_critic_rules(rules)
     run = load_run(critic)
     require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
     probe_states = describe_task(run.spec.train.env, run.spec.train.env_kwargs).probe_states
@@ -391,9 +397,6 @@ def run_command(options: EntropyOptions, log=print) -> list[Path]:
     require_positive("n_seeds", options.n_seeds)
     out = Path(options.out)
     require_fresh_out(out, "*.csv", overwrite=options.overwrite)
-    require(options.critic_rules is None or set(options.critic_rules) <= set(CRITIC_RULES),
-            f"unknown critic rules {sorted(set(options.critic_rules or ()) - set(CRITIC_RULES))}; use some of "
-            f"{list(CRITIC_RULES)}", "critic_rules")
     require(all(d > 0 for d in options.policy_dims or ()), "policy_dims must be positive", "policy_dims")
     chosen = {name: getattr(options, name) for name in ("policy_dims", "policy_targets")
               if getattr(options, name) is not None}
@@ -406,7 +409,9 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
               critic: Path | None = None, critic_rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[Path]:
     """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`, with `critic_rules`); write their tables (CSV and
     Markdown) and figures into `out`; return the files written."""
-    require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC MultiGoal run", "critic")
+    require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC run (MultiGoal or MuJoCo)",
+            "critic")
+    check_critic_rules(critic_rules)
     from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long  # matplotlib, when drawn
 
     out.mkdir(parents=True, exist_ok=True)
