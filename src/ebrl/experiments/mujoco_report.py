@@ -214,6 +214,11 @@ def summary_markdown(results: dict, times: dict) -> str:
         lines += ["", "## Probability of improvement", "", "| comparison | P [95 % CI] |", "|---|---|"]
         for name, r in results["probability_of_improvement"].items():
             lines.append(f"| P({name}) | {r['probability']:.2f} [{r['interval'][0]:.2f}, {r['interval'][1]:.2f}] |")
+        n = len(plan["seeds"])
+        lines += ["", (f"P(X > Y): the share of the {n} × {n} pairs of runs (per task) where X's final return is the "
+                       f"higher. The interval redraws the same {n} runs of each arm, so with few seeds it understates "
+                       "the uncertainty: arms whose final returns do not overlap get [1.00, 1.00] whatever the "
+                       "noise of a single evaluation; read it with the curves.")]
     if not results["sac_reference"]:
         lines += ["", "## SAC beside the published SAC returns", "", "Published SAC returns exist at 100k, 300k and "
                   "1M steps (HalfCheetah, Hopper, Walker2d, Ant, Humanoid); this study evaluates none of them."]
