@@ -41,11 +41,19 @@ def fails_cleanly(capsys, argv, *fragments):
     (["plot", "does/not/exist"], ["does not exist"]),
     (["entropy", "--parts", "e", "--critic-rules", "trace"], ["part e needs --critic"]),
     (["entropy", "--parts", "e", "--critic", "x", "--critic-rules", "tr"], ["unknown critic rules ['tr']"]),
+    (["entropy", "--parts", "a", "e", "--critic", "no/run"], ["run directory no/run does not exist"]),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, argv, fragments):
     out = tmp_path / "run"
     fails_cleanly(capsys, [*argv, "--out", str(out)] if argv[0] in ("train", "entropy") else argv, *fragments)
     assert not out.exists()  # refused before any work
+
+
+def test_the_entropy_study_refuses_a_critic_that_is_not_s2ac_before_any_part(capsys, tiny_run, tmp_path):
+    out = tmp_path / "entropy"
+    fails_cleanly(capsys, ["entropy", "--parts", "a", "e", "--critic", str(tiny_run), "--out", str(out)],
+                  "is a sac run; part (e) needs an S2AC run")
+    assert not out.exists()
 
 
 def test_resume_of_a_missing_directory(capsys, tmp_path):

@@ -39,7 +39,7 @@ from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_positive
 from ebrl.envs.task import describe_task
 from ebrl.options import EntropyOptions
-from ebrl.runs import load_run, replay_observations, require_fresh_out
+from ebrl.runs import load_run, read_spec, replay_observations, require_fresh_out
 from ebrl.samplers import (
     LogDet,
     dld_step,
@@ -316,9 +316,12 @@ CRITIC_RULES: dict[str, dict[str, Any]] = {
 """(e)'s log-density rules: S2AC configuration fields. A bounded step samples another policy, with its own entropy."""
 
 
-def check_critic_rules(rules: tuple[str, ...]) -> None:
+def check_critic(critic: Path, rules: tuple[str, ...]) -> None:
+    """(e)'s inputs, before any work: an S2AC run directory and known rule names."""
     unknown = [rule for rule in rules if rule not in CRITIC_RULES]
     require(not unknown, f"unknown critic rules {unknown}; use some of {list(CRITIC_RULES)}", "critic_rules")
+    algo = read_spec(critic).algo
+    require(algo == "s2ac", f"critic {critic} is a {algo} run; part (e) needs an S2AC run", "critic")
 
 
 def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
@@ -332,9 +335,8 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     S2AC(φ)'s fixed initial distribution, also whether its SVGD steps are changes of variables at all
     (fold_diagnostics over `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of
     ‖εJ‖_F."""
-    check_critic_rules(rules)
+    check_critic(critic, rules)
     run = load_run(critic)
-    require(run.spec.algo == "s2ac", f"critic {critic} is a {run.spec.algo} run; part (e) needs an S2AC run", "critic")
     probe_states = describe_task(run.spec.train.env, run.spec.train.env_kwargs).probe_states
     if probe_states is None:
         states = replay_observations(critic, replay_states)
@@ -411,7 +413,8 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
     Markdown) and figures into `out`; return the files written."""
     require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC run (MultiGoal or MuJoCo)",
             "critic")
-    check_critic_rules(critic_rules)
+    if critic is not None and "e" in parts:
+        check_critic(critic, critic_rules)
     from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long  # matplotlib, when drawn
 
     out.mkdir(parents=True, exist_ok=True)
