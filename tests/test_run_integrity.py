@@ -1,11 +1,15 @@
 """No run loses data: extending a finished run, a group killed while its seeds wrote a checkpoint, an overwrite
-beside a busy run, a cut metrics.csv, and training too short to learn."""
+beside a busy run, a cut metrics.csv, training too short to learn, and two writers of one JSON file."""
 
+import json
+import os
 import shutil
+import threading
 
 import pytest
 
 from ebrl.cli import main
+from ebrl.runs import write_json_atomic
 from tests.conftest import TINY
 from tests.helpers import stamps
 from tests.test_cli import fails_cleanly
@@ -149,3 +153,31 @@ def test_a_config_file_with_values_of_the_wrong_type_is_one_line(tiny_run, tmp_p
     for argv in (["eval", str(run_dir)], ["plot", str(run_dir)], ["train", "--resume", str(run_dir), "--steps", "800"]):
         fails_cleanly(capsys, argv, "config.json is unreadable", fragment)
     assert stamps(run_dir) == before
+
+
+def test_two_writers_of_one_json_file_do_not_take_each_others_temporary_file(tmp_path, monkeypatch):
+    """Two study commands started together both write plan.json: each writes its temporary file before either
+    renames it (a barrier inside os.replace forces that order); both must succeed and the file must be whole."""
+    rename, barrier = os.replace, threading.Barrier(2, timeout=10)
+
+    def replace_after_both_wrote(src, dst):
+        barrier.wait()
+        rename(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace_after_both_wrote)
+    path, errors = tmp_path / "plan.json", []
+
+    def write(value):
+        try:
+            write_json_atomic(path, {"writer": value})
+        except OSError as error:
+            errors.append(error)
+
+    writers = [threading.Thread(target=write, args=(value,)) for value in (1, 2)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert errors == []
+    assert json.loads(path.read_text())["writer"] in (1, 2)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]

@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 from pathlib import Path
 from typing import Self, TextIO
 
@@ -137,9 +138,16 @@ def lock_runs(run_dirs: list[Path]):
 
 
 def write_json_atomic(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    os.replace(tmp, path)
+    """Write `data` to `path` in one step: a temporary file of this writer's own (process and thread) beside it, then
+    a rename, so that readers never see half a file and two processes writing the same file (two study commands
+    writing the plan) do not take each other's temporary file."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2) + "\n")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def require_fresh_out(out: Path, marker: str, *, overwrite: bool, what: str = "results") -> None:
