@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import sys
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -181,6 +182,7 @@ class CheckpointFolder:
         try:
             return self.manager.restore(step, args=ocp.args.Composite(**items))
         except Exception as exc:
+            _silence_unfinished_reads()
             raise ConfigError(f"the checkpoint at step {step} in {self.folder} is corrupt ({type(exc).__name__}); "
                               "delete that step's folder to fall back to the previous one, or start a new run"
                               ) from None
@@ -252,6 +254,16 @@ def _silence_orphaned_reads() -> None:
 
     sys.excepthook, sys.unraisablehook = quiet_excepthook, quiet_unraisablehook
     logging.getLogger("asyncio").addFilter(quiet_log)
+
+
+@functools.cache
+def _silence_unfinished_reads() -> None:
+    """After a failed restore, the reads it had not yet awaited are collected as garbage later, often at exit: asyncio
+    logs each future's "exception was never retrieved" (naming only TensorStore's error, e.g. `OUT_OF_RANGE ... OCDBT
+    database`) and Python warns of each coroutine "never awaited". The command is ending with its one-line error, so
+    from here on both are dropped whatever they name."""
+    warnings.filterwarnings("ignore", message=r"coroutine '.*' was never awaited", category=RuntimeWarning)
+    logging.getLogger("asyncio").addFilter(lambda record: "exception was never retrieved" not in record.getMessage())
 
 
 def _replay_to_host(buffer: ReplayBuffer) -> dict:
