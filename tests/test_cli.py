@@ -42,6 +42,8 @@ def fails_cleanly(capsys, argv, *fragments):
     (["entropy", "--parts", "e", "--critic-rules", "trace"], ["part e needs --critic"]),
     (["entropy", "--parts", "e", "--critic", "x", "--critic-rules", "tr"], ["unknown critic rules ['tr']"]),
     (["entropy", "--parts", "a", "e", "--critic", "no/run"], ["run directory no/run does not exist"]),
+    (["entropy", "--parts", "e", "--critic", "x", "--critic-svgd-steps", "0"],
+     ["--critic-svgd-steps must be positive"]),
 ])
 def test_bad_input_is_one_line(capsys, tmp_path, argv, fragments):
     out = tmp_path / "run"

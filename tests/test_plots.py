@@ -97,3 +97,22 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
         assert -5.0 < row[f"{bounded} policy"] < math.log(4.0) + 0.05
         assert row[f"{bounded} error"] == row[bounded] - row[f"{bounded} policy"]
         assert 0.0 <= row["folded_steps"] <= 1.0 and row["step_norm"] > 0
+
+
+def test_part_e_with_other_svgd_steps_equals_a_run_configured_with_them(multigoal_run, tmp_path):
+    """`svgd_steps` (--critic-svgd-steps) measures the run's critic with L SVGD steps: the rows of a copy of the run
+    whose config.json names that L instead of the run's 2."""
+    import shutil
+
+    from ebrl.experiments.entropy import study_e
+
+    copy = tmp_path / "run"
+    shutil.copytree(multigoal_run, copy)
+    config = json.loads((copy / "config.json").read_text())
+    assert config["agent"]["svgd_steps"] == 2
+    config["agent"]["svgd_steps"] = 5
+    (copy / "config.json").write_text(json.dumps(config))
+    sizes = {"chains": 300, "runs": 20, "fold_runs": 4, "rules": ("hutchinson",)}
+    rows = study_e(multigoal_run, svgd_steps=5, **sizes)
+    assert [row["svgd_steps"] for row in rows] == [5] * len(rows)
+    assert rows == study_e(copy, **sizes)

@@ -243,6 +243,8 @@ class EntropyOptions:
     critic_rules: tuple[str, ...] | None = None
     """(e): only these log-density rules, e.g. trace hutchinson "hutchinson, bound 1" (default: all of
     ebrl.experiments.entropy.CRITIC_RULES)."""
+    critic_svgd_steps: int | None = None
+    """(e): L, the SVGD steps of the run's sampler, replaced by this (default: the run's)."""
     policy_dims: tuple[int, ...] | None = None
     """(d): only these target dimensions (default: the whole grid, 1 2 3 6 8 17 20 100)."""
     policy_targets: tuple[Literal["gaussian", "mixture"], ...] | None = None

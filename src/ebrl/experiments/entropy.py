@@ -325,13 +325,15 @@ def check_critic(critic: Path, rules: tuple[str, ...]) -> None:
 
 
 def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: int = 200,
-            rules: tuple[str, ...] = tuple(CRITIC_RULES), replay_states: int = 4) -> list[dict]:
+            rules: tuple[str, ...] = tuple(CRITIC_RULES), replay_states: int = 4,
+            svgd_steps: int | None = None) -> list[dict]:
     """Per probe state of the S2AC run `critic` (a MultiGoal task's probe states; elsewhere, e.g. MuJoCo,
     `replay_states` states drawn from the replay of its latest checkpoint): the policy's entropy (`chains` actions
     of its random-particle rule, one per independent sampler run, `squashed_knn_entropy`; `policy_knn_actions`,
     nearest neighbours on the actions themselves, shows what the squashing does to that estimator) and each rule's
     estimate −mean log q, the mean over `runs` sampler runs of the agent with that rule and the run's parameters;
-    the policy of a bounded rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. With
+    the policy of a bounded rule ("..., bound b": MET-SVGD's step bound) is measured in the same way. The sampler
+    takes m, L and ε from the run, L replaced by `svgd_steps` if given (the policy then is that of L steps). With
     S2AC(φ)'s fixed initial distribution, also whether its SVGD steps are changes of variables at all
     (fold_diagnostics over `fold_runs` runs): the share of steps that fold (det(I + εJ) ≤ 0) and the median of
     ‖εJ‖_F."""
@@ -344,9 +346,11 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     else:
         states = np.asarray(probe_states)
         labels = [f"({x:g}, {y:g})" for x, y in states]
-    agents = {rule: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(run.spec.agent, **CRITIC_RULES[rule]),
-                                                  run.obs_dim, run.act_dim) for rule in rules}
-    config, settings = run.spec.agent, run.spec.agent.sampler_settings()
+    config = run.spec.agent if svgd_steps is None else dataclasses.replace(run.spec.agent, svgd_steps=svgd_steps)
+    policy_agent = ALGORITHMS["s2ac"].make_agent(config, run.obs_dim, run.act_dim)
+    agents = {rule: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(config, **CRITIC_RULES[rule]), run.obs_dim,
+                                                  run.act_dim) for rule in rules}
+    settings = config.sampler_settings()
     networks = make_networks(run.act_dim, config.actor_hidden, config.critic_hidden, config.activation,
                              config.n_critics, None)
     alpha = jnp.exp(run.state.log_alpha_actor)
@@ -354,8 +358,9 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     for index, (state, label) in enumerate(zip(states, labels)):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
         key = jax.random.fold_in(jax.random.key(5), index)
-        actions = _random_particles(run.agent, run.state, obs, key)
-        row: dict = {"state": label, "step": run.step, "chains": chains, "policy": squashed_knn_entropy(actions),
+        actions = _random_particles(policy_agent, run.state, obs, key)
+        row: dict = {"state": label, "step": run.step, "svgd_steps": config.svgd_steps, "chains": chains,
+                     "policy": squashed_knn_entropy(actions),
                      "policy_knn_actions": knn_entropy(actions)}
         for rule, agent in agents.items():
             assert agent.entropy is not None  # S2AC's closed form
@@ -400,17 +405,21 @@ def run_command(options: EntropyOptions, log=print) -> list[Path]:
     out = Path(options.out)
     require_fresh_out(out, "*.csv", overwrite=options.overwrite)
     require(all(d > 0 for d in options.policy_dims or ()), "policy_dims must be positive", "policy_dims")
+    if options.critic_svgd_steps is not None:
+        require_positive("critic_svgd_steps", options.critic_svgd_steps)
     chosen = {name: getattr(options, name) for name in ("policy_dims", "policy_targets")
               if getattr(options, name) is not None}
     config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds, **chosen)
     return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None,
-                     critic_rules=options.critic_rules or tuple(CRITIC_RULES))
+                     critic_rules=options.critic_rules or tuple(CRITIC_RULES),
+                     critic_svgd_steps=options.critic_svgd_steps)
 
 
 def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS[:4],
-              critic: Path | None = None, critic_rules: tuple[str, ...] = tuple(CRITIC_RULES)) -> list[Path]:
-    """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`, with `critic_rules`); write their tables (CSV and
-    Markdown) and figures into `out`; return the files written."""
+              critic: Path | None = None, critic_rules: tuple[str, ...] = tuple(CRITIC_RULES),
+              critic_svgd_steps: int | None = None) -> list[Path]:
+    """Run the `parts` of (a)–(e) ((e) on the S2AC run `critic`, with `critic_rules`, and `critic_svgd_steps` SVGD
+    steps if given); write their tables (CSV and Markdown) and figures into `out`; return the files written."""
     require("e" not in parts or critic is not None, "part e needs critic, a trained S2AC run (MultiGoal or MuJoCo)",
             "critic")
     if critic is not None and "e" in parts:
@@ -441,7 +450,7 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
         log(f"(d) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "d_policy_entropy", rows_d)
     if "e" in parts and critic is not None:
-        rows_e = study_e(critic, rules=critic_rules)
+        rows_e = study_e(critic, rules=critic_rules, svgd_steps=critic_svgd_steps)
         log(f"(e) done in {time.perf_counter() - start:.0f} s")
         written += _write_table(out / "e_trained_critic", rows_e)
     return written
