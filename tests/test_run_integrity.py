@@ -51,7 +51,8 @@ def cut(path, keep_bytes):
     (lambda p: cut(p, len(p.read_bytes().splitlines(keepends=True)[0])), ["holds 0 of the 3 rows up to step 600"]),
     (lambda p: cut(p, sum(map(len, p.read_bytes().splitlines(keepends=True)[:3])) - 7), ["holds 1 of the 3 rows"]),
     (lambda p: p.write_bytes(p.read_bytes().replace(b"\n400,", b"\n4x0,", 1)), ["line 3 is not a complete row"]),
-    (lambda p: p.unlink(), ["metrics.csv does not exist"]),
+    (lambda p: p.unlink(), ["metrics.csv does not exist, though the checkpoint at step 600 counts 3 rows",
+                            "restore it from a backup"]),
 ])
 def test_resume_refuses_a_metrics_file_that_lost_rows(tiny_run, tmp_path, capsys, damage, fragments):
     run_dir = tmp_path / "run"
@@ -102,8 +103,9 @@ def test_training_that_would_never_update_is_refused(capsys, tmp_path):
     assert not out.exists()
     fails_cleanly(capsys, ["mujoco", "--envs", "Hopper-v5", "--algos", "s2ac", "--seeds", "0", "--steps", "500",
                            "--out", str(out)], "--steps (500) ends before", "(1000)")
-    fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--steps", "500", "--n-seeds", "1", "--out", str(out),
-                           "--runs-dir", str(out / "runs")], "--steps (500) ends before", "(1000)")
+    err = fails_cleanly(capsys, ["multigoal", "s2ac-fig2", "--steps", "500", "--n-seeds", "1", "--out", str(out),
+                                 "--runs-dir", str(out / "runs")], "--steps (500) ends before", "at least 1000")
+    assert "learning" not in err, err  # `ebrl multigoal` has no --learning-starts: its presets set the warm-up
     assert not out.exists()
 
 
@@ -180,4 +182,99 @@ def test_two_writers_of_one_json_file_do_not_take_each_others_temporary_file(tmp
         writer.join()
     assert errors == []
     assert json.loads(path.read_text())["writer"] in (1, 2)
+
+
+def zero_16_bytes(step_dir):
+    """Silent damage on disk: 16 bytes zeroed in the middle of the step's largest array file (orbax still reads
+    it, and its arrays then hold other values or nothing it notices)."""
+    data = max((p for p in (step_dir / "agent").rglob("*") if p.is_file() and p.parent.name == "d"),
+               key=lambda p: p.stat().st_size)
+    content = bytearray(data.read_bytes())
+    middle = len(content) // 2
+    content[middle:middle + 16] = bytes(16)
+    data.write_bytes(bytes(content))
+
+
+def one_warning(capsys, *fragments) -> str:
+    """Assert that stderr holds one line, a warning with `fragments`; return stdout."""
+    out, err = capsys.readouterr()
+    assert err.startswith("warning: ") and err.count("\n") == 1, err
+    for fragment in fragments:
+        assert fragment in err, err
+    return out
+
+
+def test_a_damaged_latest_checkpoint_is_named_and_the_previous_one_used(tiny_run, tmp_path, capsys):
+    """eval, ebrl.load and a resume of "latest" pass over a checkpoint whose files no longer match their SHA-256
+    checksums, in one line; the resume from 400 writes again what the run wrote after it."""
+    import ebrl
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    zero_16_bytes(run_dir / "checkpoints" / "600")
+    damaged = f"{run_dir / 'checkpoints' / '600'} is damaged"
+    assert main(["eval", str(run_dir), "--episodes", "1", "--json"]) == 0
+    assert json.loads(one_warning(capsys, damaged, "using", "400"))["step"] == 400
+    assert ebrl.load(run_dir).run.step == 400
+    one_warning(capsys, damaged)
+    fails_cleanly(capsys, ["eval", str(run_dir), "--checkpoint", "600"], damaged, "choose another --checkpoint")
+    assert main(["train", "--resume", str(run_dir), "--steps", "800", "--no-progress"]) == 0
+    assert capsys.readouterr().err.startswith(f"warning: {damaged}")
+    rows = metrics_without_timing(run_dir)
+    assert rows[:3] == metrics_without_timing(tiny_run) and rows[-1]["step"] == "800"
+
+
+def test_a_run_without_an_intact_checkpoint_is_refused_in_one_line(tiny_run, tmp_path, capsys):
+    import ebrl
+    from ebrl.config import ConfigError
+
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    for step in ("400", "600"):
+        zero_16_bytes(run_dir / "checkpoints" / step)
+    before = stamps(run_dir)
+    fails_cleanly(capsys, ["train", "--resume", str(run_dir), "--steps", "800"], "no intact checkpoint to resume",
+                  "checkpoints/600, ", "are damaged")
+    fails_cleanly(capsys, ["eval", str(run_dir)], "holds no intact step", "use --checkpoint best")
+    fails_cleanly(capsys, ["export", str(run_dir), "--out", str(tmp_path / "policy.jax")], "holds no intact step")
+    with pytest.raises(ConfigError, match="holds no intact step"):
+        ebrl.load(run_dir)
+    assert stamps(run_dir) == before and not (tmp_path / "policy.jax").exists()
+    assert main(["eval", str(run_dir), "--checkpoint", "best", "--episodes", "1"]) == 0  # best is intact
+
+
+def test_a_group_resumes_from_the_latest_step_every_seed_has_intact(tmp_path, capsys):
+    out = tmp_path / "g"
+    assert main(["train", *with_flags("Pendulum-v1", 600, "--seeds", "0", "1"), "--out", str(out)]) == 0
+    rows = [metrics_without_timing(run_dir) for run_dir in seed_dirs(out, group=True)]
+    seed_0_at_400 = out / "seed_0" / "checkpoints" / "400"
+    kept = shutil.copytree(seed_0_at_400, tmp_path / "kept")
+    zero_16_bytes(seed_0_at_400)
+    zero_16_bytes(out / "seed_1" / "checkpoints" / "600")
+    before = stamps(out)
+    capsys.readouterr()
+    fails_cleanly(capsys, ["train", "--resume", str(out), "--steps", "800"], "no intact checkpoint to resume from "
+                  "for every seed", "seed_1/checkpoints/600, ", "seed_0/checkpoints/400 are damaged")
+    assert stamps(out) == before
+    shutil.rmtree(seed_0_at_400)
+    shutil.copytree(kept, seed_0_at_400)  # seed 0's step 400 intact again: both seeds continue from it
+    assert main(["train", "--resume", str(out), "--steps", "800", "--no-progress"]) == 0
+    one_warning_line = capsys.readouterr().err.splitlines()[0]
+    assert "seed_1/checkpoints/600 is damaged" in one_warning_line, one_warning_line
+    assert "continuing from step 400, the latest step every seed has intact" in one_warning_line
+    for run_dir, before_rows in zip(seed_dirs(out, group=True), rows):
+        after = metrics_without_timing(run_dir)
+        assert after[:3] == before_rows and after[-1]["step"] == "800"
+
+
+def test_a_checkpoint_written_without_checksums_loads(tiny_run, tmp_path, capsys):
+    """Runs of an ebrl that kept no checksums still evaluate and resume, and say nothing about it."""
+    run_dir = tmp_path / "run"
+    shutil.copytree(tiny_run, run_dir)
+    for digests in run_dir.rglob("sha256.json"):
+        digests.unlink()
+    assert main(["eval", str(run_dir), "--episodes", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["step"] == 600
+    assert main(["train", "--resume", str(run_dir), "--steps", "800", "--no-progress"]) == 0
+    assert "warning" not in capsys.readouterr().err
     assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]

@@ -280,7 +280,10 @@ def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
     out, runs_dir = Path(options.out), Path(options.runs_dir)
     require_fresh_out(out, "summary.md", overwrite=options.overwrite)
     planned = plan(experiment, steps, options.n_seeds)
-    for group in planned:  # every group's settings (e.g. a budget below its warm-up) before any group trains
+    warm_up = max(group.spec.train.learning_starts for group in planned)  # set by the presets, not by this command
+    require(steps >= warm_up, f"steps ({steps}) ends before the first update of the {experiment} runs (step "
+            f"{warm_up}, from their presets): they would never learn; raise it to at least {warm_up}", "steps")
+    for group in planned:  # every group's settings before any group trains
         check_spec(group.spec, len(group.seeds))
     trained = {group.name: train_planned(group, runs_dir, console) for group in planned}
     run_dirs = [run_dir for dirs in trained.values() for run_dir in dirs]

@@ -87,12 +87,13 @@ def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> Non
 
 
 def check_spec(spec: RunSpec, n_seeds: int) -> None:
-    """ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, valid configs, a usable task,
-    replay buffers that fit in memory."""
+    """ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, a usable task, valid configs,
+    replay buffers that fit in memory. The task comes first, so that an unknown id is reported as such and not as
+    a budget below the default warm-up."""
     require(spec.algo in ALGORITHMS, f"unknown algorithm {spec.algo!r}; choose one of {', '.join(ALGORITHMS)}")
+    task = describe_task(spec.train.env, spec.train.env_kwargs)
     spec.train.validate()
     spec.agent.validate()
-    task = describe_task(spec.train.env, spec.train.env_kwargs)
     check_memory(spec, n_seeds, task.obs_dim, task.act_dim)
 
 

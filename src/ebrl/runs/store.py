@@ -136,7 +136,9 @@ def metrics_history(run_dir: Path, columns: list[str], step: int, rows: int) -> 
     the checkpoint counts (one per evaluation up to `step`); later rows are produced again. ConfigError, naming
     the file, if it does not hold them: history is never dropped or rewritten silently."""
     path = run_dir / METRICS_FILE
-    if rows == 0 and not path.exists():
+    if not path.exists():
+        require(rows == 0, f"{path} does not exist, though the checkpoint at step {step} counts {rows} rows of it; "
+                "restore it from a backup, or train the run again with overwrite", "overwrite")
         return []
     table = read_metrics_table(run_dir)
     require(table.columns == columns, f"{path} has other columns than this run writes (written by another "
