@@ -1,0 +1,68 @@
+"""Reading the committed raw files of docs/results, and writing their numbers as the READMEs print them."""
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+
+RUN_FILES = ("config.json", "metrics.csv")
+
+
+def read_csv(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def read_json(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def seed_dirs(group: Path, seeds: range | None = None) -> list[Path]:
+    """The group's seed_S folders, each with config.json and metrics.csv; all of `seeds` when given. ValueError
+    naming what is missing."""
+    found = sorted(group.glob("seed_*"), key=lambda p: int(p.name.removeprefix("seed_")))
+    if seeds is not None and [p.name for p in found] != [f"seed_{s}" for s in seeds]:
+        raise ValueError(f"{group} holds {[p.name for p in found]}, not seeds {list(seeds)}")
+    missing = [str(p / name) for p in found for name in RUN_FILES if not (p / name).is_file()]
+    if not found or missing:
+        raise ValueError(f"{group}: missing {missing or 'seed_* folders'}")
+    return found
+
+
+def metric(run: Path, column: str, step: int) -> float:
+    """The value of a metrics.csv column at a step (metrics.csv may be a file or the run's folder)."""
+    path = run if run.suffix == ".csv" else run / "metrics.csv"
+    for row in read_csv(path):
+        if int(row["step"]) == step:
+            return float(row[column])
+    raise ValueError(f"{path} has no row at step {step}")
+
+
+def metric_per_seed(group: Path, column: str, step: int, seeds: range | None = None) -> np.ndarray:
+    return np.array([metric(run, column, step) for run in seed_dirs(group, seeds)])
+
+
+def num(x: float, digits: int = 1, signed: bool = False) -> str:
+    """x with `digits` decimals, a + when signed, and the minus sign (−) of the READMEs' prose."""
+    return f"{x:{'+' if signed else ''}.{digits}f}".replace("-", "−")
+
+
+def nums(values, digits: int = 0, sep: str = ", ") -> str:
+    return sep.join(num(v, digits) for v in values)
+
+
+def mean_std(values, digits: int = 0) -> str:
+    """mean ± std over seeds (the population std, ddof 0, as every study report here)."""
+    values = np.asarray(values, dtype=float)
+    return f"{num(values.mean(), digits)} ± {num(values.std(), digits)}"
+
+
+def steps(n: int) -> str:
+    """10000 → '10 000' (four digits stay together: 5000)."""
+    return f"{n:,}".replace(",", " ") if n >= 10_000 else str(n)
+
+
+def table(header: list[str], rows: list[list[str]]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return "\n".join(lines + ["| " + " | ".join(row) + " |" for row in rows])

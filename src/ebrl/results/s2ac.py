@@ -1,0 +1,234 @@
+"""Generators of docs/results/s2ac: the MultiGoal experiments (goals.csv), the main job (eval_random_100.json,
+metrics.csv) and the Pendulum run (metrics.csv)."""
+
+from pathlib import Path
+
+import numpy as np
+
+from ebrl.results.files import num, nums, read_csv, read_json, steps, table
+from ebrl.results.generated import generates
+from ebrl.results.multigoal_files import left_share, percent, runs
+
+README = "s2ac/README.md"
+GOALS = ["G1 (5, 0), right", "G2 (−4, 3), left", "G3 (−4, −3), left"]
+
+
+def _verdict(met: bool, detail: str) -> str:
+    return f"**{'met' if met else 'not met'}** ({detail})"
+
+
+@generates(README)
+def fig2_table(folder: Path) -> str:
+    """Fig. 2's goal hits: S2AC's random particle per seed and pooled, the other rules and algorithms per seed."""
+    goals = folder / "multigoal"
+    s2ac = runs(goals / "goals.csv", "s2ac")
+    rows = []
+    for seed, (hits, missed) in enumerate(zip(s2ac.hits, s2ac.no_goal)):
+        rows.append(["**S2AC, random particle**" if seed == 0 else "", str(seed), *map(str, hits), str(missed),
+                     left_share(hits)[2]])
+    total = s2ac.hits.sum(axis=0)
+    episodes = int(s2ac.hits.sum() + s2ac.no_goal.sum())
+    left, reached, _ = left_share(total)
+    rows.append(["", "all", *[f"{h} ({percent(h, episodes)})" for h in total], str(s2ac.no_goal.sum()),
+                 num(left / reached, 2)])
+    others = [("S2AC, softmax (τ = 1)", goals / "s2ac-softmax" / "goals.csv", "s2ac"),
+              ("S2AC, max", goals / "s2ac-max" / "goals.csv", "s2ac"),
+              ("SAC, sample", goals / "goals.csv", "sac"), ("SQL, sample", goals / "goals.csv", "sql")]
+    for label, path, group in others:
+        r = runs(path, group)
+        shares = ", ".join(num(left_share(h)[0] / h.sum(), 2) for h in r.hits)
+        rows.append([label, f"0–{len(r.names) - 1}", *[r.per_seed(g) for g in range(3)], str(r.no_goal.sum()),
+                     shares])
+    return table(["", "seed", *GOALS, "no goal", "left share [95 %]"], rows)
+
+
+@generates(README)
+def fig2(folder: Path, what: str) -> str:
+    """The numbers the text quotes from Fig. 2's goals.csv."""
+    goals_csv = folder / "multigoal" / "goals.csv"
+    s2ac, sac, sql = (runs(goals_csv, g) for g in ("s2ac", "sac", "sql"))
+    episodes = int(s2ac.hits.sum() + s2ac.no_goal.sum())
+    shares = [left_share(h) for h in s2ac.hits]
+    if what == "reached":
+        return _verdict(s2ac.reached.min() >= 90, nums(s2ac.reached))
+    if what == "goal_shares":
+        total = s2ac.hits.sum(axis=0)
+        return _verdict(total.min() >= 0.1 * episodes, ", ".join(percent(h, episodes) for h in total))
+    if what == "pooled_left":
+        left, reached, _ = left_share(s2ac.hits.sum(axis=0))
+        return f"{left} of {reached} goal episodes go left ({num(left / reached, 2)})"
+    if what == "left_range":
+        values = [left / reached for left, reached, _ in shares]
+        return f"{num(min(values), 2)} to {num(max(values), 2)}"
+    if what == "intervals_excluding_half":
+        lows_highs = [tuple(float(x.replace("−", "-")) for x in s.split("[")[1].rstrip("]").split(", "))
+                      for *_, s in shares]
+        left = sum(low > 0.5 for low, _ in lows_highs)
+        right = sum(high < 0.5 for _, high in lows_highs)
+        return f"{left + right} of the {len(shares)} intervals exclude ½ ({left} left, {right} right)"
+    if what == "sac_misses":
+        return "; ".join(f"seed {s} misses {m}" for s, m in enumerate(sac.no_goal) if m) or "no seed misses"
+    if what == "sql_no_goal":
+        return percent(int(sql.no_goal.sum()), episodes)
+    if what == "s2ac_goals":
+        second = np.sort(s2ac.hits, axis=1)[:, -2]
+        all_three = [str(s) for s, h in enumerate(s2ac.hits) if (h > 0).all()]
+        return (f"every seed reaches at least two goals, each in {second.min()} or more episodes, and seeds "
+                f"{', '.join(all_three)} reach all three")
+    if what == "entropy_over_sac":
+        gaps = [s2ac.entropy[p].mean() - sac.entropy[p].mean() for p in s2ac.entropy]
+        return f"{num(min(gaps), 1)} to {num(max(gaps), 1)} nats"
+    raise ValueError(f"fig2: unknown quantity {what!r}")
+
+
+@generates(README)
+def obstacle_table(folder: Path) -> str:
+    rows = read_csv(folder / "multigoal" / "obstacle" / "goals.csv")
+    columns = ["reached_no_contact", "reached_after_contact", "failed_after_contact"]
+    labels = {"sac": "SAC (sample)", "sql": "SQL (sample)", "s2ac": "S2AC (random particle)"}
+    lines = []
+    for group, label in labels.items():
+        mine = [r for r in rows if r["group"] == group]
+        counts = [sum(int(r[c]) for r in mine) for c in columns]
+        episodes = sum(sum(int(r[g]) for g in ("G1", "G2", "G3", "no_goal")) for r in mine)
+        lines.append([label, *map(str, counts), str(episodes - sum(counts))])
+    return table(["", "no wall contact, reached a goal", "touched the wall, still reached a goal",
+                  "touched the wall, failed", "no contact, no goal"], lines)
+
+
+@generates(README)
+def obstacle(folder: Path, group: str, what: str) -> str:
+    """'touched' (episodes that touched the wall, and how many of them still reached a goal) or 'reached'."""
+    mine = [r for r in read_csv(folder / "multigoal" / "obstacle" / "goals.csv") if r["group"] == group]
+    total = lambda column: sum(int(r[column]) for r in mine)  # noqa: E731
+    recovered = total("reached_after_contact")
+    touched = recovered + total("failed_after_contact")
+    if what == "touched":
+        return f"touches it in {touched} and recovers in {recovered} ({percent(recovered, touched)})"
+    if what == "reached":
+        episodes = sum(total(c) for c in ("G1", "G2", "G3", "no_goal"))
+        return percent(total("reached_no_contact") + recovered, episodes)
+    raise ValueError(f"obstacle: unknown quantity {what!r}")
+
+
+@generates(README)
+def hutchinson_table(folder: Path) -> str:
+    r = runs(folder / "multigoal-hutchinson" / "goals.csv", "s2ac")
+    episodes = int(r.hits.sum() + r.no_goal.sum())
+    rows = [[str(s), *map(str, h), str(m), str(h.sum())] for s, (h, m) in enumerate(zip(r.hits, r.no_goal))]
+    total = r.hits.sum(axis=0)
+    rows.append(["all", *[f"{h} ({percent(h, episodes)})" for h in total], str(r.no_goal.sum()),
+                 str(total.sum())])
+    return table(["seed", *GOALS, "no goal", "at a goal"], rows)
+
+
+@generates(README)
+def hutchinson(folder: Path, what: str) -> str:
+    r = runs(folder / "multigoal-hutchinson" / "goals.csv", "s2ac")
+    episodes = int(r.hits.sum() + r.no_goal.sum())
+    if what == "reached":
+        return _verdict(r.reached.min() >= 90, nums(r.reached))
+    if what == "goal_shares":
+        total = r.hits.sum(axis=0)
+        return _verdict(total.min() >= 0.1 * episodes, ", ".join(percent(h, episodes) for h in total))
+    if what == "own_entropy":
+        means = [v.mean() for v in r.own_entropy.values()]
+        return f"{num(max(means), 1)} to {num(min(means), 1)} nats"
+    raise ValueError(f"hutchinson: unknown quantity {what!r}")
+
+
+@generates(README)
+def logdet_mujoco(folder: Path, task: str) -> str:
+    """'IQM [CI] against IQM [CI]' at the last evaluation: the hutchinson arm, then the official trace."""
+    tasks = read_json(folder / "logdet-mujoco" / "results.json")["tasks"][task]
+    arm = lambda a: f"{tasks[a]['iqm']:.0f} [{tasks[a]['iqm_interval'][0]:.0f}, {tasks[a]['iqm_interval'][1]:.0f}]"  # noqa: E731
+    return f"{arm('s2ac')} against {arm('s2ac@logdet=trace')}"
+
+
+@generates(README)
+def main_job_table(folder: Path) -> str:
+    result = read_json(folder / "main_job" / "eval_random_100.json")
+    return table(["G1 (5, 0)", "G2 (−4, 3)", "G3 (−4, −3)", "no goal", "reached a goal", "return"],
+                 [[*map(str, result["goal_hits"]), str(result["no_goal"]),
+                   percent(result["episodes"] - result["no_goal"], result["episodes"]),
+                   f"{num(result['return_mean'])} ± {num(result['return_std'])}"]])
+
+
+@generates(README)
+def main_job_target(folder: Path) -> str:
+    result = read_json(folder / "main_job" / "eval_random_100.json")
+    met = result["episodes"] - result["no_goal"] >= 90 and sum(h >= 10 for h in result["goal_hits"]) >= 2
+    return "met" if met else "not met"
+
+
+@generates(README)
+def main_job_greedy_rules(folder: Path) -> str:
+    """Goal hits G1/G2/G3 of the softmax and max rules at the last training evaluation (metrics.csv)."""
+    last = read_csv(folder / "main_job" / "metrics.csv")[-1]
+    return "; ".join(f"{rule} {'/'.join(last[f'eval/{rule}/goal_hits_{g}'] for g in range(3))}"
+                     for rule in ("softmax", "max"))
+
+
+@generates(README)
+def pre_tanh_table(folder: Path) -> str:
+    path = folder / "pre-tanh" / "multigoal" / "score-through-tanh" / "goals.csv"
+    rows = []
+    for label, group in (("pre-tanh (the official code)", "s2ac (score_through_tanh=False)"),
+                         ("through the tanh (ebrl's default)", "s2ac (score_through_tanh=True)")):
+        r = runs(path, group)
+        episodes = r.hits.sum() + r.no_goal.sum()
+        rows.append([f"{label}, seeds 0/1/2", *[r.per_seed(g) for g in range(3)],
+                     "/".join(map(str, r.no_goal)), percent(int(r.hits.sum()), int(episodes))])
+    return table(["score", "G1", "G2", "G3", "no goal", "reached a goal"], rows)
+
+
+@generates(README)
+def pre_tanh_against_fig2(folder: Path) -> str:
+    """Whether the through-the-tanh seeds 0–2 hit the goals as Fig. 2's seeds 0–2 do."""
+    tanh = runs(folder / "pre-tanh" / "multigoal" / "score-through-tanh" / "goals.csv",
+                "s2ac (score_through_tanh=True)")
+    fig2 = runs(folder / "multigoal" / "goals.csv", "s2ac")
+    n = len(tanh.names)
+    same = np.array_equal(tanh.hits, fig2.hits[:n]) and np.array_equal(tanh.no_goal, fig2.no_goal[:n])
+    return "the same counts, to the episode," if same else "other counts"
+
+
+@generates(README)
+def pendulum_table(folder: Path) -> str:
+    rows = read_csv(folder / "pendulum" / "metrics.csv")
+    labels = {"softmax": "softmax (test rule)", "max": "max", "random": "random (train rule)"}
+    return table(["step", *[steps(int(r["step"])) for r in rows]],
+                 [[label, *[num(float(r[f"eval/{rule}/return_mean"])) for r in rows]]
+                  for rule, label in labels.items()])
+
+
+@generates(README)
+def pendulum_target(folder: Path) -> str:
+    """The first step from which the test rule's return stays ≥ −250."""
+    rows = read_csv(folder / "pendulum" / "metrics.csv")
+    passing = [float(r["eval/softmax/return_mean"]) >= -250 for r in rows]
+    first = next(i for i in range(len(rows)) if all(passing[i:]))
+    return f"met from step {steps(int(rows[first]['step']))} on"
+
+
+@generates("s2ac/main_job/README.md")
+def random_particle_table(folder: Path) -> str:
+    """The 100 random-particle episodes of this run (ebrl 0.3.0) and of the run at commit ed74ed1 (ebrl 0.2.0)."""
+    rows = []
+    for label, path in (("0.3.0 (this folder)", folder / "eval_random_100.json"),
+                        ("0.2.0 ([ed74ed1/](ed74ed1/))", folder / "ed74ed1" / "eval_random_100.json")):
+        result = read_json(path)
+        rows.append([label, *map(str, result["goal_hits"]), str(result["no_goal"]),
+                     f"{num(result['return_mean'])} ± {num(result['return_std'])}"])
+    return table(["ebrl", "G1 (5, 0)", "G2 (−4, 3)", "G3 (−4, −3)", "no goal", "return"], rows)
+
+
+@generates("s2ac/main_job/README.md")
+def recorded_version(folder: Path, run: str) -> str:
+    return read_json(folder / run / "config.json")["ebrl_version"]
+
+
+@generates("s2ac/main_job/README.md")
+def training_seconds(folder: Path, run: str) -> str:
+    """metrics.csv's time_s at the run's last step."""
+    return f"{float(read_csv(folder / run / 'metrics.csv')[-1]['time_s']):.0f} s"

@@ -1,0 +1,111 @@
+"""docs/results: every generated part of every README equals what its generator writes from the committed files
+(ebrl.results), and no table or 'every seed's files' claim sits outside a generated or unchecked part."""
+
+from pathlib import Path
+
+import pytest
+
+from ebrl.results import GENERATORS, problems, readmes, render
+from ebrl.results.generated import generates
+
+ROOT = Path(__file__).resolve().parents[1] / "docs" / "results"
+
+
+# READMEs whose tables are still typed, each with the reason; strict, so that the mark goes once one is generated.
+NOT_GENERATED_YET = {
+    "mujoco/study-50k/README.md": "the study is being finished; its owner generates the README when it is",
+    "benchmarks.md": "not converted yet",
+    "entropy/README.md": "not converted yet",
+    "mujoco/README.md": "not converted yet",
+    "mujoco/gpu-h200/README.md": "not converted yet",
+    "mujoco/sac-baseline/README.md": "not converted yet",
+    "multigoal/README.md": "not converted yet",
+    "s2ac/alpha/README.md": "not converted yet",
+    "s2ac/logdet-mujoco/README.md": "not converted yet",
+    "s2ac/pre-tanh/README.md": "not converted yet",
+    "sac/README.md": "not converted yet",
+    "seeds/README.md": "not converted yet",
+    "sql/README.md": "not converted yet",
+    "vi/README.md": "not converted yet",
+    "vi/german-splits/README.md": "not converted yet",
+}
+
+
+def readme_cases():
+    for readme in readmes(ROOT):
+        name = readme.relative_to(ROOT).as_posix()
+        marks = [pytest.mark.xfail(reason=NOT_GENERATED_YET[name], strict=True)] if name in NOT_GENERATED_YET else []
+        yield pytest.param(readme, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("readme", list(readme_cases()))
+def test_readme_matches_its_files(readme):
+    assert problems(readme, ROOT) == []
+
+
+def test_every_generator_is_used():
+    texts = {p.relative_to(ROOT).as_posix(): p.read_text() for p in readmes(ROOT)}
+    unused = [f"{readme}: {name}" for readme, names in GENERATORS.items() for name in names
+              if f"<!-- generated: {name}" not in texts.get(readme, "")]
+    assert unused == []
+
+
+@pytest.fixture
+def folder(tmp_path):
+    """A results root with one README whose two generated parts read value.txt."""
+    root = tmp_path / "docs" / "results"
+    (root / "toy").mkdir(parents=True)
+    (root / "toy" / "value.txt").write_text("1.5\n")
+    (root / "toy" / "README.md").write_text(
+        "The value is <!-- generated: value -->1.5<!-- end -->.\n\n<!-- generated: value_table -->\n"
+        "| value |\n|---|\n| 1.5 |\n<!-- end -->\n")
+    yield root
+    del GENERATORS["toy/README.md"]
+
+
+def register_toy_generators():
+    @generates("toy/README.md")
+    def value(folder: Path) -> str:
+        return (folder / "value.txt").read_text().strip()
+
+    @generates("toy/README.md")
+    def value_table(folder: Path) -> str:
+        return f"| value |\n|---|\n| {value(folder)} |"
+
+
+def test_a_readme_that_matches_its_files_has_no_problems(folder):
+    register_toy_generators()
+    readme = folder / "toy" / "README.md"
+    assert render(readme, folder) == readme.read_text()
+    assert problems(readme, folder) == []
+
+
+def test_a_number_edited_by_hand_or_a_changed_file_is_found(folder):
+    register_toy_generators()
+    readme = folder / "toy" / "README.md"
+    readme.write_text(readme.read_text().replace("value is <!-- generated: value -->1.5", "value is "
+                                                 "<!-- generated: value -->1.6"))
+    assert "generated parts differ" in problems(readme, folder)[0]
+    readme.write_text(render(readme, folder))
+    (folder / "toy" / "value.txt").write_text("2.5\n")
+    found = problems(readme, folder)
+    assert len(found) == 1 and "-| 1.5 |" in found[0] and "+| 2.5 |" in found[0]
+
+
+def test_a_missing_file_or_generator_is_found(folder):
+    register_toy_generators()
+    readme = folder / "toy" / "README.md"
+    (folder / "toy" / "value.txt").unlink()
+    assert "value.txt" in problems(readme, folder)[0]
+    readme.write_text("<!-- generated: nothing -->1<!-- end -->\n")
+    assert "no generator 'nothing'" in problems(readme, folder)[0]
+
+
+def test_typed_tables_and_seed_claims_are_found(folder):
+    register_toy_generators()
+    readme = folder / "toy" / "README.md"
+    readme.write_text(readme.read_text() + "\n| typed |\n|---|\n| 3 |\n\nThe folder holds every seed's files.\n"
+                      "<!-- unchecked: a published figure -->\n| published |\n|---|\n| 4 |\n<!-- end -->\n")
+    found = problems(readme, folder)
+    assert len(found) == 2
+    assert "| 3 |" in found[0] and "every seed's" in found[1]
