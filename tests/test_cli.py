@@ -102,6 +102,18 @@ def test_bad_eval_options(capsys, tiny_run):
     fails_cleanly(capsys, ["eval", "--episodes", "3"], "missing or misplaced arguments", "ebrl eval --help")
 
 
+def test_inputs_that_ended_in_a_traceback_or_a_blank_figure_are_one_line(capsys, tiny_run, tmp_path):
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    fails_cleanly(capsys, ["export", str(tiny_run), "--out", str(folder), "--overwrite"], "is a folder",
+                  f"--out {folder / 'policy.jax'}")
+    fails_cleanly(capsys, ["compare", "--out", str(tmp_path / "compared")], "needs the MultiGoal runs")
+    fails_cleanly(capsys, ["plot", "--out", str(tmp_path / "empty.png")], "needs the runs or seed groups")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--seed", "-1"], "--seed must be non-negative, got -1")
+    fails_cleanly(capsys, ["eval", str(tiny_run), "--episodes", "99999999999999999999"], "give at most 10000")
+    assert [p.name for p in tmp_path.iterdir()] == ["folder"] and not any(folder.iterdir())
+
+
 def test_unknown_eval_mode(capsys, tiny_run):
     fails_cleanly(capsys, ["eval", str(tiny_run), "--mode", "softmax"], "--mode 'softmax' is not an action mode of sac",
                   "mean, sample")

@@ -59,6 +59,7 @@ def test_load_best_takes_the_best_evaluation(tiny_run):
     best = max(rows, key=lambda row: row["eval/mean/return_mean"])["step"]
     assert ebrl.load(tiny_run, checkpoint="best").run.step == best
     assert ebrl.load(tiny_run, checkpoint="400").run.step == 400
+    assert ebrl.load(tiny_run, checkpoint=400).run.step == 400  # a step as an int, as the README writes it
 
 
 def test_a_run_killed_before_its_first_checkpoint_restarts_from_its_config(tiny_run, tmp_path, capsys):

@@ -14,7 +14,7 @@ import tyro
 from rich.console import Console
 from rich.table import Table
 
-from ebrl.config import ConfigError, TrainConfig, require, require_positive
+from ebrl.config import ConfigError, TrainConfig, require, require_episodes, require_non_negative
 from ebrl.options import (
     TRAIN_HELP,
     CompareOptions,
@@ -164,7 +164,8 @@ def eval_command(args: list[str]) -> int:
     from ebrl.runs import evaluate_run
 
     options = parse(EvalOptions, args, "ebrl eval")
-    require_positive("episodes", options.episodes)
+    require_episodes("episodes", options.episodes)
+    require_non_negative("seed", options.seed)
     require(options.video is None or options.video.endswith(".mp4"),
             f"--video needs a .mp4 file name, got {options.video!r}")
     report = evaluate_run(Path(options.run_dir), episodes=options.episodes, mode=options.mode, seed=options.seed,
@@ -201,6 +202,7 @@ def export_command(args: list[str]) -> int:
 
     options = parse(ExportOptions, args, "ebrl export")
     out = Path(options.out)
+    require(not out.is_dir(), f"--out {out} is a folder; give the policy's file name, e.g. --out {out / 'policy.jax'}")
     require(not out.exists() or options.overwrite, f"{out} exists; pass --overwrite to replace it or choose another "
             "--out")
     make_dir(out.parent)
@@ -215,11 +217,13 @@ def plot_command(args: list[str]) -> int:
     from ebrl.runs import expand_runs, load_run, read_spec
 
     options = parse(PlotOptions, args, "ebrl plot")
+    require(len(options.run_dirs) > 0, "ebrl plot needs the runs or seed groups to draw, e.g. ebrl plot runs/x")
+    require_non_negative("seed", options.seed)
     given = [Path(p) for p in options.run_dirs]
     run_dirs = expand_runs(given)
     specs = [read_spec(run_dir) for run_dir in run_dirs]
     require(options.out is not None or len(given) == 1, "several runs need --out FILE for their common figure")
-    require_positive("episodes", options.episodes)
+    require_episodes("episodes", options.episodes)
     out = Path(options.out) if options.out else given[0] / "figures" / "learning_curve.png"
     plot_learning_curves(run_dirs, out)
     written = [out]

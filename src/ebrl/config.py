@@ -36,6 +36,20 @@ def require_positive(name: str, value: float) -> None:
     require(value > 0, f"{name} must be positive, got {value}", name)
 
 
+def require_non_negative(name: str, value: float) -> None:
+    require(value >= 0, f"{name} must be non-negative, got {value}", name)
+
+
+MAX_EPISODES = 10_000  # an evaluation runs its episodes at once, each on an environment of its own
+
+
+def require_episodes(name: str, value: int) -> None:
+    """Evaluation episodes: at least one, at most MAX_EPISODES."""
+    require_positive(name, value)
+    require(value <= MAX_EPISODES, f"{name} ({value}) is more than an evaluation runs at once (one environment per "
+            f"episode); give at most {MAX_EPISODES}", name)
+
+
 def require_unit_interval(name: str, value: float, *, closed_at_zero: bool = False) -> None:
     """Require value in (0, 1] (or [0, 1] with closed_at_zero)."""
     low_ok = value >= 0 if closed_at_zero else value > 0

@@ -53,7 +53,7 @@ class Policy:
         return actions[0] if observations.ndim == 1 else actions
 
 
-def load(run_dir: str | Path, checkpoint: str = "latest", seed: int = 0) -> Policy:
-    """The policy of a run at `checkpoint`: "latest", "best" (its best evaluation) or a step that has a checkpoint;
-    ConfigError if the run or the checkpoint cannot be read."""
+def load(run_dir: str | Path, checkpoint: str | int = "latest", seed: int = 0) -> Policy:
+    """The policy of a run at `checkpoint`: "latest", "best" (its best evaluation) or a step that has a checkpoint
+    (300 or "300"); ConfigError if the run or the checkpoint cannot be read."""
     return Policy(load_run(Path(run_dir), checkpoint), seed)

@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from ebrl.config import require, require_positive
+from ebrl.config import require, require_episodes, require_non_negative, require_positive
 from ebrl.console import ConsoleObserver
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import evaluate_episodes
@@ -247,7 +247,10 @@ def compare(options: CompareOptions, console) -> list[Path]:
     into options.out; returns the files written."""
     from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
 
-    require_positive("episodes", options.episodes)
+    require(len(options.run_dirs) > 0, "ebrl compare needs the MultiGoal runs to compare, e.g. ebrl compare "
+            "runs/sac runs/sql --out results/mg")
+    require_episodes("episodes", options.episodes)
+    require_non_negative("seed", options.seed)
     require_rule(options.rule)
     specs = [read_spec(Path(p)) for p in options.run_dirs]
     for path, spec in zip(options.run_dirs, specs):
@@ -274,8 +277,9 @@ def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
 
     experiment, steps, episodes, rule = options.experiment, options.steps, options.episodes, options.rule
     require(experiment in EXPERIMENTS, f"unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
-    for name in ("steps", "n_seeds", "episodes"):
+    for name in ("steps", "n_seeds"):
         require_positive(name, getattr(options, name))
+    require_episodes("episodes", options.episodes)
     require_rule(rule)
     out, runs_dir = Path(options.out), Path(options.runs_dir)
     require_fresh_out(out, "summary.md", overwrite=options.overwrite)

@@ -32,9 +32,10 @@ class LoadedRun:
     action_high: np.ndarray
 
 
-def load_run(run_dir: Path, checkpoint: str = "latest") -> LoadedRun:
+def load_run(run_dir: Path, checkpoint: str | int = "latest") -> LoadedRun:
     """A run's agent with the state of a checkpoint (no replay buffer), for evaluation, pictures and export:
-    `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint."""
+    `checkpoint` is "latest", "best" (the best evaluation so far) or a step that has a checkpoint (300 or "300")."""
+    checkpoint = str(checkpoint)
     spec = read_spec(run_dir)
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
