@@ -1,6 +1,9 @@
 """Weights & Biases logging, in W&B's offline mode: each seed's metrics rows reach its own W&B run."""
 
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 
@@ -68,3 +71,21 @@ def test_wandb_without_its_package_is_a_one_line_error(capsys, tmp_path, monkeyp
     assert capsys.readouterr().err.strip() == ('error: --wandb needs Weights & Biases; install it with pip install '
                                                '"ebrl[wandb]"')
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize("mode, fragment", [
+    (None, "--wandb needs a W&B login: run `wandb login`"),  # no API key, no terminal to ask for one
+    ("", "WANDB_MODE='' is not a mode of W&B"),
+])
+def test_wandb_that_cannot_log_is_one_line_before_any_work(tmp_path, mode, fragment):
+    """In a fresh process (W&B keeps its settings per process), with a home that holds no W&B login."""
+    pytest.importorskip("wandb")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_") and k != "NETRC"}
+    env |= {"HOME": str(tmp_path), **({"WANDB_MODE": mode} if mode is not None else {})}
+    out = tmp_path / "run"
+    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "train", *TINY, "--out", str(out), "--wandb"],
+                          capture_output=True, text=True, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
+                          timeout=120, check=False)
+    assert done.returncode == 2 and done.stderr.startswith(f"error: {fragment}") and done.stderr.count("\n") == 1, \
+        done.stderr
+    assert not out.exists()  # nothing left to block the next try

@@ -7,6 +7,7 @@ rows a resume produces again (identical, as the resume is exact) are skipped by 
 settings apply: WANDB_MODE=offline writes the runs locally (`wandb sync` uploads them later).
 """
 
+import os
 import secrets
 from pathlib import Path
 
@@ -14,12 +15,30 @@ from ebrl.config import ConfigError
 from ebrl.loop.trainer import Observer, scalars
 from ebrl.options import WandbSettings
 
+LOCAL_MODES = ("offline", "dryrun", "disabled")  # WANDB_MODE values that log locally or not at all: no login
+
 
 def require_wandb() -> None:
+    """ConfigError, before any work, unless W&B can log: installed, a WANDB_MODE it knows, and logged in where it
+    logs online (in a terminal, W&B asks for a key itself, as `wandb login` does)."""
     try:
-        import wandb  # noqa: F401
+        import wandb
     except ImportError:
         raise ConfigError('wandb needs Weights & Biases; install it with pip install "ebrl[wandb]"', "wandb") from None
+    mode = os.environ.get("WANDB_MODE")
+    if mode is not None:
+        try:
+            wandb.Settings(mode=mode)
+        except ValueError:  # pydantic's ValidationError
+            raise ConfigError(f"WANDB_MODE={mode!r} is not a mode of W&B; set it to online or offline, or unset it"
+                              ) from None
+    if mode in LOCAL_MODES:
+        return
+    try:
+        wandb.login(verify=False)
+    except wandb.errors.UsageError:  # no API key, and no terminal to ask for one
+        raise ConfigError("wandb needs a W&B login: run `wandb login` (or set WANDB_API_KEY), or log locally with "
+                          "WANDB_MODE=offline", "wandb") from None
 
 
 WANDB_FOLDER, ID_FILE = "wandb", "ebrl-run-id"
