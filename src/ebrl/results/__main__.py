@@ -6,13 +6,7 @@ import sys
 from pathlib import Path
 
 from ebrl.results import problems, readmes, render
-
-
-def results_root(path: Path) -> Path:
-    for folder in [path, *path.parents]:
-        if folder.name == "results" and folder.parent.name == "docs":
-            return folder
-    raise SystemExit(f"{path} is not inside a docs/results folder")
+from ebrl.results.files import results_root
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -18,6 +18,14 @@ def read_json(path: Path) -> dict:
     return json.loads(path.read_text())
 
 
+def results_root(path: Path) -> Path:
+    """The docs/results folder that holds path."""
+    for folder in [path, *path.parents]:
+        if folder.name == "results" and folder.parent.name == "docs":
+            return folder
+    raise ValueError(f"{path} is not inside a docs/results folder")
+
+
 def seed_dirs(group: Path, seeds: range | None = None) -> list[Path]:
     """The group's seed_S folders, each with config.json and metrics.csv; all of `seeds` when given. ValueError
     naming what is missing."""

@@ -24,7 +24,8 @@ READMES = ("README.md", "benchmarks.md")
 
 
 def generates(readme: str):
-    """Register the decorated function as a generator of the README at `readme` (relative to docs/results)."""
+    """Register the decorated function as a generator of the README at `readme` (relative to docs/results; "*":
+    of every README)."""
 
     def register(fn: Callable[..., str]) -> Callable[..., str]:
         GENERATORS.setdefault(readme, {})[fn.__name__] = fn
@@ -40,7 +41,7 @@ def readmes(root: Path) -> list[Path]:
 
 def render(readme: Path, root: Path) -> str:
     """The README's text with every generated part written again from its folder's files."""
-    generators = GENERATORS.get(readme.relative_to(root).as_posix(), {})
+    generators = GENERATORS.get("*", {}) | GENERATORS.get(readme.relative_to(root).as_posix(), {})
 
     def regenerate(part: re.Match) -> str:
         if part["kind"] == "unchecked":

@@ -221,14 +221,3 @@ def random_particle_table(folder: Path) -> str:
         rows.append([label, *map(str, result["goal_hits"]), str(result["no_goal"]),
                      f"{num(result['return_mean'])} ± {num(result['return_std'])}"])
     return table(["ebrl", "G1 (5, 0)", "G2 (−4, 3)", "G3 (−4, −3)", "no goal", "return"], rows)
-
-
-@generates("s2ac/main_job/README.md")
-def recorded_version(folder: Path, run: str) -> str:
-    return read_json(folder / run / "config.json")["ebrl_version"]
-
-
-@generates("s2ac/main_job/README.md")
-def training_seconds(folder: Path, run: str) -> str:
-    """metrics.csv's time_s at the run's last step."""
-    return f"{float(read_csv(folder / run / 'metrics.csv')[-1]['time_s']):.0f} s"

@@ -1,0 +1,63 @@
+"""Generators of every README over groups of seed runs (folders of seed_S/config.json and metrics.csv): which files
+a group holds, and its evaluation returns at a step. Paths are relative to the README's folder."""
+
+from pathlib import Path
+
+from scipy.stats import trim_mean
+
+from ebrl.results.files import RUN_FILES, mean_std, metric_per_seed, nums, read_csv, read_json, seed_dirs
+from ebrl.results.generated import generates
+
+
+def returns(folder: Path, group: str, step: str, mode: str = "mean"):
+    """Each seed's evaluation return of the action mode at the step."""
+    return metric_per_seed(folder / group, f"eval/{mode}/return_mean", int(step))
+
+
+@generates("*")
+def seed_files(folder: Path, seeds: str, *groups: str) -> str:
+    """The claim that each group holds seeds 0 … seeds−1, each with config.json and metrics.csv, checked."""
+    for group in groups:
+        seed_dirs(folder / group, range(int(seeds)))
+    return f"every seed's `{RUN_FILES[0]}` and `{RUN_FILES[1]}`"
+
+
+@generates("*")
+def recorded_version(folder: Path, *paths: str) -> str:
+    """The ebrl_version that a run's config.json records, or all the config.json files under a folder of runs."""
+    runs = [folder / path for path in paths]
+    configs = [c for run in runs for c in ([run / "config.json"] if (run / "config.json").is_file()
+                                           else run.rglob("config.json"))]
+    versions = {read_json(config)["ebrl_version"] for config in configs}
+    if not versions:
+        raise ValueError(f"no config.json under {paths}")
+    return " and ".join(sorted(versions))
+
+
+@generates("*")
+def group_returns(folder: Path, group: str, step: str, mode: str = "mean") -> str:
+    """The seeds' returns at the step, in seed order."""
+    return nums(returns(folder, group, step, mode))
+
+
+@generates("*")
+def group_mean_std(folder: Path, group: str, step: str, mode: str = "mean") -> str:
+    return mean_std(returns(folder, group, step, mode))
+
+
+@generates("*")
+def group_iqm(folder: Path, group: str, step: str, mode: str = "mean") -> str:
+    """The interquartile mean over the seeds (rliable's IQM: the mean of the middle half, 25 % trimmed each side)."""
+    return f"{trim_mean(returns(folder, group, step, mode), 0.25):.0f}"
+
+
+@generates("*")
+def training_time(folder: Path, run: str) -> str:
+    """metrics.csv's time_s at the last step of a run (of a group's seed_0: a group trains its seeds together)."""
+    path = folder / run / "metrics.csv"
+    seconds = round(float(read_csv(path if path.is_file() else folder / run / "seed_0" / "metrics.csv")[-1]["time_s"]))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

@@ -1,0 +1,210 @@
+"""Generators of docs/results/mujoco: SAC's baseline runs against Tianshou's published per-seed returns
+(sac-baseline/), and the aggregates of the Hopper study (hopper-50k/results.json, runtime.json)."""
+
+from pathlib import Path
+
+import numpy as np
+from scipy.stats import mannwhitneyu, trim_mean, ttest_ind
+
+from ebrl.results.files import mean_std, nums, read_csv, read_json, results_root, steps, table
+from ebrl.results.generated import generates
+from ebrl.results.groups import returns
+
+OVERVIEW, BASELINE = "mujoco/README.md", "mujoco/sac-baseline/README.md"
+REFERENCE = "mujoco/sac-baseline/tianshou-reference/per_seed.csv"
+
+
+def on_both(fn):
+    """Register fn for the overview README and sac-baseline's."""
+    return generates(OVERVIEW)(generates(BASELINE)(fn))
+
+
+def published(folder: Path, task: str, step: str) -> np.ndarray:
+    """Tianshou's ten seeds' returns at the step (task: its v3 id, e.g. Hopper-v3)."""
+    for row in read_csv(results_root(folder) / REFERENCE):
+        if row["task"] == task and int(row["step"]) == int(step):
+            return np.array([float(row[f"seed_{k}"]) for k in range(10)])
+    raise ValueError(f"{REFERENCE} has no row {task} at step {step}")
+
+
+def p_value(p: float) -> str:
+    return f"{p:.2f}" if p >= 0.01 else f"{p:.3f}"
+
+
+def improvement(x: np.ndarray, y: np.ndarray) -> float:
+    """P(X > Y) for a random seed of each (ties count ½): rliable's probability of improvement on one task."""
+    return float(np.mean((x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])))
+
+
+def compare(x: np.ndarray, y: np.ndarray, what: str, scale: np.ndarray | None = None) -> str:
+    """One statistic of x against y: welch (p), mann_whitney (p), gap (mean y − mean x), relation (the gap, 'N below'
+    or 'N above'), sds_below ((mean y − mean x) / std y), improvement (P(x > y)), ratio (mean x / mean y), dominates
+    (whether every x is above every y)."""
+    if what == "welch":
+        return p_value(ttest_ind(x, y, equal_var=False).pvalue)
+    if what == "mann_whitney":
+        return p_value(mannwhitneyu(x, y).pvalue)
+    if what == "gap":
+        return f"{y.mean() - x.mean():.0f}"
+    if what == "relation":
+        return f"{abs(y.mean() - x.mean()):.0f} {'below' if x.mean() < y.mean() else 'above'}"
+    if what == "sds_below":
+        return f"{(y.mean() - x.mean()) / y.std():.2f}"
+    if what == "improvement":
+        return f"{improvement(x, y):.2f}"
+    if what == "ratio":
+        return f"{x.mean() / y.mean():.2f}"
+    if what == "dominates":
+        return "every one of its seeds above every seed of" if x.min() > y.max() else "its seeds overlapping those of"
+    raise ValueError(f"unknown statistic {what!r}")
+
+
+@on_both
+def published_mean_std(folder: Path, task: str, step: str) -> str:
+    return mean_std(published(folder, task, step))
+
+
+@on_both
+def against_published(folder: Path, group: str, task: str, step: str, what: str) -> str:
+    """A group's returns at the step against Tianshou's at the same step (compare's statistics)."""
+    return compare(returns(folder, group, step), published(folder, task, step), what)
+
+
+@on_both
+def between_groups(folder: Path, group: str, other: str, step: str, what: str) -> str:
+    return compare(returns(folder, group, step), returns(folder, other, step), what)
+
+
+@generates(BASELINE)
+def normalised_mean(folder: Path, *pairs: str) -> str:
+    """The mean over tasks of each group's mean return / the published mean (pairs: GROUP TASK ... at 100k)."""
+    ratios = [returns(folder, g, "100000").mean() / published(folder, t, "100000").mean()
+              for g, t in zip(pairs[::2], pairs[1::2])]
+    return f"{np.mean(ratios):.2f}"
+
+
+@generates(BASELINE)
+def published_above(folder: Path, task: str, group: str, step: str, threshold: str) -> str:
+    above = lambda x: int((x > float(threshold)).sum())  # noqa: E731
+    ours, theirs = returns(folder, group, step), published(folder, task, step)
+    return f"{above(theirs)} of Tianshou's {len(theirs)} seeds, {above(ours)} of ebrl's {len(ours)}"
+
+
+@generates(BASELINE)
+def three_seed_table(folder: Path) -> str:
+    """ebrl's SAC, three seeds, at 50k and 100k: the defaults and the published run's settings."""
+    groups = [("Hopper-v5", "Hopper-v5", "Hopper-v3"),
+              ("Hopper-v5, Tianshou's settings", "Hopper-v5-tianshou-settings", "Hopper-v3"),
+              ("HalfCheetah-v5", "HalfCheetah-v5", "HalfCheetah-v3"),
+              ("HalfCheetah-v5, learning rates 1e-3 only", "HalfCheetah-v5-lr-1e-3", "HalfCheetah-v3"),
+              ("HalfCheetah-v5, Tianshou's settings", "HalfCheetah-v5-tianshou-settings", "HalfCheetah-v3")]
+    rows = []
+    for label, group, task in groups:
+        for step in ("50000", "100000"):
+            x = returns(folder, group, step)
+            rows.append([label, steps(int(step)), nums(x), mean_std(x),
+                         mean_std(published(folder, task, step)) if step == "100000" else ""])
+    return table(["task", "step", "seeds 0, 1, 2", "mean ± std", "published at 100k"], rows)
+
+
+@generates(BASELINE)
+def five_seed_table(folder: Path) -> str:
+    """The S2AC authors' SAC (sac/mujoco) against the library's defaults, five seeds."""
+    rows = []
+    for task, reference in (("HalfCheetah-v5", "HalfCheetah-v3"), ("Hopper-v5", "Hopper-v3")):
+        for setting, label in (("sac-mujoco", "`sac/mujoco`"), ("defaults", "defaults")):
+            group = f"5-seeds/{setting}/{task}"
+            half, full = returns(folder, group, "50000"), returns(folder, group, "100000")
+            rows.append([task, label, nums(half), mean_std(half), nums(full), mean_std(full),
+                         mean_std(published(folder, reference, "100000"))])
+    return table(["task", "setting", "50 000 steps, seeds 0–4", "mean ± std", "100 000 steps, seeds 0–4",
+                  "mean ± std", "published at 100k"], rows)
+
+
+@generates(BASELINE)
+def hopper_by_step_table(folder: Path) -> str:
+    """Tianshou's settings on Hopper-v5, five seeds, against Tianshou's ten on Hopper-v3, every 10 000 steps."""
+    rows = []
+    for step in range(50_000, 100_001, 10_000):
+        x, y = returns(folder, "tianshou-5/Hopper-v5", str(step)), published(folder, "Hopper-v3", str(step))
+        rows.append([steps(step), nums(x), mean_std(x), f"{trim_mean(x, 0.25):.0f}", mean_std(y),
+                     f"{trim_mean(y, 0.25):.0f}", f"{improvement(x, y):.2f}"])
+    return table(["step", "ebrl, Hopper-v5, seeds 0–4", "mean ± std", "IQM",
+                  "Tianshou, Hopper-v3, 10 seeds: mean ± std", "IQM", "P(ebrl > Tianshou)"], rows)
+
+
+@generates(BASELINE)
+def halfcheetah_tianshou_table(folder: Path) -> str:
+    rows = []
+    for step in ("50000", "100000"):
+        x = returns(folder, "tianshou-5/HalfCheetah-v5", step)
+        rows.append([steps(int(step)), nums(x), mean_std(x), f"{trim_mean(x, 0.25):.0f}",
+                     mean_std(returns(folder, "5-seeds/sac-mujoco/HalfCheetah-v5", step)),
+                     mean_std(published(folder, "HalfCheetah-v3", step))])
+    return table(["step", "ebrl, HalfCheetah-v5, Tianshou's settings, seeds 0–4", "mean ± std", "IQM",
+                  "`sac/mujoco`, seeds 0–4 (above)", "Tianshou, v3, 10 seeds"], rows)
+
+
+def _hopper_study(folder: Path) -> tuple[dict, dict]:
+    study = folder / "hopper-50k"
+    return read_json(study / "results.json"), read_json(study / "runtime.json")
+
+
+def _interval(estimate: float, interval: list[float], digits: int) -> str:
+    return f"{estimate:.{digits}f} [{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+
+
+@generates(OVERVIEW)
+def hopper_study_table(folder: Path) -> str:
+    results, _ = _hopper_study(folder)
+    labels = {"sac": "SAC", "sql": "SQL", "s2ac": "S2AC"}
+    rows = []
+    for algo, r in results["tasks"]["Hopper-v5"].items():
+        rows.append([f"{labels[algo]} ({r['mode']})", nums(r["final_returns"]),
+                     _interval(r["iqm"], r["iqm_interval"], 0), mean_std(r["final_returns"])])
+    return table(["algorithm", "final returns, seeds 0, 1, 2", "IQM [95 % CI]", "mean ± std"], rows)
+
+
+@generates(OVERVIEW)
+def hopper_study(folder: Path, what: str) -> str:
+    """The study's aggregates (normalised IQMs, probabilities of improvement), S2AC's seeds, where its curve leads,
+    and the run time (runtime.json)."""
+    results, times = _hopper_study(folder)
+    if what == "normalised":
+        n = results["normalized_by_sac"]
+        return f"S2AC {_interval(n['s2ac']['iqm'], n['s2ac']['iqm_interval'], 2)}, SQL " \
+               f"{_interval(n['sql']['iqm'], n['sql']['iqm_interval'], 2)}"
+    if what == "improvement":
+        p = results["probability_of_improvement"]
+        return ", ".join(f"P({k.split(' > ')[0].upper()} > {k.split(' > ')[1].upper()}) = "
+                         f"{_interval(v['probability'], v['interval'], 2)}" for k, v in p.items())
+    if what == "s2ac_seeds":
+        s2ac = sorted(results["tasks"]["Hopper-v5"]["s2ac"]["final_returns"], reverse=True)
+        sac = results["tasks"]["Hopper-v5"]["sac"]["final_returns"]
+        within = all(min(sac) <= r <= max(sac) for r in s2ac[1:])
+        return (f"{s2ac[0]:.0f}; the other two, {s2ac[1]:.0f} and {s2ac[2]:.0f}, are "
+                f"{'within' if within else 'outside'} SAC's range, {min(sac):.0f}–{max(sac):.0f}")
+    if what == "s2ac_ahead_from":
+        curves = results["curves"]["Hopper-v5"]
+        ahead = [all(s > curves[o]["iqm"][i] for o in ("sac", "sql")) for i, s in enumerate(curves["s2ac"]["iqm"])]
+        first = next(i for i in range(len(ahead)) if all(ahead[i:]))
+        return steps(curves["s2ac"]["steps"][first])
+    if what == "runtime":
+        hopper = times["Hopper-v5"]
+        parts = [f"{algo.upper()} {t['hours_per_million_steps']:.1f} h ({t['ms_per_update_step']:.1f} ms)"
+                 for algo, t in hopper.items()]
+        ratio = hopper["s2ac"]["hours_per_million_steps"] / hopper["sac"]["hours_per_million_steps"]
+        return f"{', '.join(parts)}: S2AC costs {ratio:.0f}× SAC here"
+    raise ValueError(f"hopper_study: unknown quantity {what!r}")
+
+
+@generates("mujoco/gpu-h200/README.md")
+def throughput_table(folder: Path) -> str:
+    """Steps per second per seed (median of the rows at 5000, 7500 and 10 000 steps) and × seeds."""
+    runs = [("S2AC(φ,θ), 1 seed", "s2ac1.csv", 1), ("S2AC(φ,θ), 8 seeds in one program", "s2ac8.csv", 8),
+            ("SAC, 8 seeds in one program", "sac8.csv", 8)]
+    rows = []
+    for label, name, seeds in runs:
+        sps = np.median([float(r["sps"]) for r in read_csv(folder / name) if int(r["step"]) >= 5000])
+        rows.append([label, f"{sps:.0f}", f"{sps * seeds:,.0f}".replace(",", " ")])
+    return table(["run", "steps/s per seed", "aggregate env-steps/s"], rows)
