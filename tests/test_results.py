@@ -24,7 +24,6 @@ NOT_GENERATED_YET = {
     "seeds/README.md": "not converted yet",
     "sql/README.md": "not converted yet",
     "vi/README.md": "not converted yet",
-    "vi/german-splits/README.md": "not converted yet",
 }
 
 
