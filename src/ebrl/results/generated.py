@@ -4,7 +4,8 @@ A README marks each number it takes from a committed file:
 
     <!-- generated: NAME ARG ... -->TEXT<!-- end -->
 
-NAME is a generator registered for that README, called with the README's folder and the ARGs (words); TEXT is what
+NAME is a generator registered for that README, called with the README's folder and the ARGs (words, quoted as
+in a shell where they hold spaces); TEXT is what
 it returned, inline when that is one line, on lines of its own when it is a table or a paragraph. A part whose
 numbers have no committed file says why, visibly, and is marked
 
@@ -15,6 +16,7 @@ so that no table slips outside the two kinds of part unnoticed (`problems`).
 
 import difflib
 import re
+import shlex
 from collections.abc import Callable
 from pathlib import Path
 
@@ -46,7 +48,7 @@ def render(readme: Path, root: Path) -> str:
     def regenerate(part: re.Match) -> str:
         if part["kind"] == "unchecked":
             return part[0]
-        name, *args = part["call"].split()
+        name, *args = shlex.split(part["call"])
         if name not in generators:
             raise KeyError(f"{readme}: no generator {name!r} is registered for it")
         text = generators[name](readme.parent, *args)
