@@ -182,6 +182,7 @@ def test_two_writers_of_one_json_file_do_not_take_each_others_temporary_file(tmp
         writer.join()
     assert errors == []
     assert json.loads(path.read_text())["writer"] in (1, 2)
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]
 
 
 def zero_16_bytes(step_dir):
@@ -277,4 +278,3 @@ def test_a_checkpoint_written_without_checksums_loads(tiny_run, tmp_path, capsys
     assert json.loads(capsys.readouterr().out)["step"] == 600
     assert main(["train", "--resume", str(run_dir), "--steps", "800", "--no-progress"]) == 0
     assert "warning" not in capsys.readouterr().err
-    assert [p.name for p in tmp_path.iterdir()] == ["plan.json"]

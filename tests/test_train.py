@@ -84,7 +84,46 @@ def test_resume_can_extend_a_finished_run(tiny_run, tmp_path):
     assert main(["train", "--resume", str(run_dir), "--steps", "800"]) == 0
     rows = metrics_without_timing(run_dir)
     assert [row["step"] for row in rows] == ["200", "400", "600", "800"]
-    assert json.loads((run_dir / "config.json").read_text())["train"]["steps"] == 800
+    config = json.loads((run_dir / "config.json").read_text())
+    assert config["train"]["steps"] == 600 and config["changes"] == [{"step": 600, "train": {"steps": 800}}]
+
+
+def test_a_resume_that_changes_settings_keeps_the_record(tiny_run, tmp_path, capsys):
+    """config.json keeps the settings the run started with and lists each change with the step it took effect;
+    the spec in effect (read_spec, a later resume, eval) is those settings with the changes applied in order."""
+    import shutil
+
+    from ebrl.runs import read_spec
+
+    run_dir = tmp_path / "changed"
+    shutil.copytree(tiny_run, run_dir)
+    assert main(["train", "--resume", str(run_dir), "--steps", "800", "--critic-lr", "1e-4", "--no-progress"]) == 0
+    assert main(["train", "--resume", str(run_dir), "--steps", "1000", "--no-progress"]) == 0
+    config, first = (json.loads((d / "config.json").read_text()) for d in (run_dir, tiny_run))
+    assert (config["train"], config["agent"]) == (first["train"], first["agent"])
+    changes = [{"step": 600, "train": {"steps": 800}, "agent": {"critic_lr": 1e-4}},
+               {"step": 800, "train": {"steps": 1000}}]
+    assert config["changes"] == changes
+    spec = read_spec(run_dir)
+    assert spec.agent.critic_lr == 1e-4 and spec.train.steps == 1000
+    capsys.readouterr()
+    assert main(["eval", str(run_dir), "--episodes", "1", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changes"] == changes
+    assert main(["eval", str(run_dir), "--episodes", "1"]) == 0
+    header = " ".join(capsys.readouterr().out.split())
+    assert "steps=800 from step 600, critic_lr=0.0001 from step 600, steps=1000 from step 800" in header, header
+
+
+def test_a_resume_from_before_a_recorded_change_moves_the_change_to_its_step():
+    """Falling back to an earlier checkpoint trains again from there with the settings in effect now."""
+    from ebrl.runs.spec import record_changes
+
+    changes = [{"step": 400, "agent": {"critic_lr": 1e-4}},
+               {"step": 800, "train": {"steps": 1200}, "agent": {"actor_lr": 1e-4}}]
+    assert record_changes(changes, 600, {"agent": {"critic_lr": 1e-5}}) == [
+        changes[0], {"step": 600, "train": {"steps": 1200}, "agent": {"actor_lr": 1e-4, "critic_lr": 1e-5}}]
+    assert record_changes(changes, 800, {}) == changes
+    assert record_changes([], 600, {}) == []
 
 
 def test_eval_json(tiny_run, capsys):

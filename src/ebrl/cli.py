@@ -161,7 +161,7 @@ def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
 
 def eval_command(args: list[str]) -> int:
     """evaluate a run: ebrl eval runs/x --episodes 10 [--mode mean] [--checkpoint best] [--json]"""
-    from ebrl.runs import evaluate_run
+    from ebrl.runs import describe_changes, evaluate_run
 
     options = parse(EvalOptions, args, "ebrl eval")
     require_episodes("episodes", options.episodes)
@@ -174,7 +174,8 @@ def eval_command(args: list[str]) -> int:
         print(json.dumps(report))
         return 0
     console = Console()
-    console.print(_table(f"{report['algo']} on {report['env']}, step {report['step']}, mode {report['mode']}",
+    changed = f"; changed on resume: {describe_changes(report['changes'])}" if report["changes"] else ""
+    console.print(_table(f"{report['algo']} on {report['env']}, step {report['step']}, mode {report['mode']}{changed}",
                          {"episodes": report["episodes"], "return mean": f"{report['return_mean']:.2f}",
                           "return std": f"{report['return_std']:.2f}", "min": f"{min(report['returns']):.2f}",
                           "max": f"{max(report['returns']):.2f}"}))

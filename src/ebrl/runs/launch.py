@@ -38,10 +38,11 @@ from ebrl.runs.layout import (
     prepare_new_run,
     read_spec,
     seed_run_dirs,
+    write_changes,
     write_json_atomic,
 )
 from ebrl.runs.load import LoadedRun
-from ebrl.runs.spec import RunSpec, changed_spec, seed_specs
+from ebrl.runs.spec import RunSpec, changed_spec, seed_specs, spec_changes
 from ebrl.runs.store import CheckpointFolder, GroupStore, load_group_snapshot, read_metrics
 from ebrl.tracking import WandbSettings, require_wandb, wandb_observer
 
@@ -221,9 +222,8 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
         return _train_again(changed, None if single else found, out, vector=vector, observers=observers,
                             wandb=wandb)
     with lock_runs(run_dirs):
-        changes = ", ".join(f"{k}={v}" for k, v in {**train, **(agent or {})}.items())
         return _run_group(changed, found, run_dirs, out, resume=True, vector=vector, observers=observers,
-                          wandb=wandb, group=not single, changes=changes, rewrite_specs=True)
+                          wandb=wandb, group=not single, changed=spec_changes(base, changed))
 
 
 def _train_again(spec: RunSpec, seeds: list[int] | None, out: Path, **options) -> list[TrainResult]:
@@ -233,9 +233,10 @@ def _train_again(spec: RunSpec, seeds: list[int] | None, out: Path, **options) -
 
 def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path, *, resume: bool,
                driver: str = "auto", vector: str, observers: Sequence[Observer], wandb: WandbSettings | None,
-               group: bool, changes: str = "", rewrite_specs: bool = False) -> list[TrainResult]:
+               group: bool, changed: dict[str, dict] | None = None) -> list[TrainResult]:
     """Build the trainer (from the group's checkpoints if `resume`: ConfigError before anything is written if they
-    cannot be continued), then train with the run directories, W&B and `observers` watching."""
+    cannot be continued), then train with the run directories, W&B and `observers` watching. A resume records in
+    each config.json the settings it changes (`changed`, see spec_changes) at the step it continues from."""
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
     store = GroupStore(run_dirs)
@@ -248,14 +249,15 @@ def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path,
     except BaseException:
         store.close()
         raise
-    if rewrite_specs:
-        for run_dir, seed_spec in zip(run_dirs, seed_specs(spec, seeds)):
-            write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+    if resume:
+        for run_dir in run_dirs:
+            write_changes(run_dir, trainer.step, changed or {})
     store.open_metrics(trainer.columns, histories, start.step if start is not None else None)
     watchers = [store, *observers]
     if wandb is not None:
         watchers.append(wandb_observer(wandb, run_dirs, [s.to_json() for s in seed_specs(spec, seeds)], group=group))
     observer = Observers(*watchers)
+    changes = ", ".join(f"{name}={value}" for fields in (changed or {}).values() for name, value in fields.items())
     observer.on_start(RunStart("resuming" if resume else "training", spec.algo, spec.train.env, tuple(seeds), out,
                                trainer.driver_kind, trainer.step, spec.train.steps, tuple(trainer.last_returns()),
                                changes))

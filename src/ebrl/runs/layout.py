@@ -1,6 +1,6 @@
 """Where a run lives: the run directory's entries, seed groups, the one-writer lock, atomic JSON, reading config.json.
 
-    runs/<name>/config.json   everything needed to repeat the run
+    runs/<name>/config.json   everything needed to repeat the run: the settings, and each change a resume made
     runs/<name>/metrics.csv   one row per evaluation
     runs/<name>/tb/           TensorBoard events
     runs/<name>/checkpoints/  orbax, one folder per step, the latest two kept
@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Self, TextIO
 
 from ebrl.config import ConfigError
-from ebrl.runs.spec import RunSpec
+from ebrl.runs.spec import RunSpec, record_changes
 
 CONFIG_FILE, METRICS_FILE, LOCK_FILE = "config.json", "metrics.csv", ".lock"
 CHECKPOINTS_FOLDER, BEST_FOLDER = "checkpoints", "best"
@@ -158,7 +158,8 @@ def require_fresh_out(out: Path, marker: str, *, overwrite: bool, what: str = "r
 
 
 def read_spec(path: Path) -> RunSpec:
-    """Read a run's config.json, raising ConfigError when the directory is not a run."""
+    """The spec a run trains now (its config.json's settings with their changes applied, see RunSpec.from_json),
+    raising ConfigError when the directory is not a run."""
     if not path.is_dir():
         raise ConfigError(f"run directory {path} does not exist")
     config_path = path / CONFIG_FILE
@@ -172,3 +173,19 @@ def read_spec(path: Path) -> RunSpec:
         return RunSpec.from_json(json.loads(config_path.read_text()))
     except (json.JSONDecodeError, KeyError, TypeError) as exc:
         raise ConfigError(f"{config_path} is unreadable ({exc}); restore it or start a new run") from None
+
+
+def read_changes(path: Path) -> list[dict]:
+    """The settings changes a run's config.json records, oldest first (see `record_changes`); call it after
+    `read_spec`, which checks the file."""
+    return json.loads((path / CONFIG_FILE).read_text()).get("changes", [])
+
+
+def write_changes(path: Path, step: int, changed: dict[str, dict]) -> None:
+    """Record in a run's config.json that a resume from `step` changes `changed` (see `record_changes`); its
+    settings stay as first trained."""
+    config_path = path / CONFIG_FILE
+    data = json.loads(config_path.read_text())
+    changes = record_changes(data.get("changes", []), step, changed)
+    if changes != data.get("changes", []):
+        write_json_atomic(config_path, {**data, "changes": changes})

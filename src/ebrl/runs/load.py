@@ -13,7 +13,7 @@ from ebrl.config import ConfigError, require
 from ebrl.envs import episode_seed, make_env
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import EVAL_STREAM, evaluate_episodes, make_policy
-from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, read_spec
+from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, read_changes, read_spec
 from ebrl.runs.spec import RunSpec
 from ebrl.runs.store import CheckpointFolder
 
@@ -52,10 +52,11 @@ def load_run(run_dir: Path, checkpoint: str | int = "latest") -> LoadedRun:
 
 def replay_observations(run_dir: Path, count: int, seed: int = 0) -> np.ndarray:
     """`count` observations (count, obs_dim) drawn without replacement from the replay buffer of the run's latest
-    checkpoint (the states its training visited), e.g. to probe a trained critic on a task without probe states."""
+    intact checkpoint (the states its training visited), e.g. to probe a trained critic on a task without probe
+    states."""
     folder = CheckpointFolder(run_dir, CHECKPOINTS_FOLDER)
     try:
-        replay = folder.restore(folder.latest_step(), replay=None).replay
+        replay = folder.restore(folder.latest_intact_step(["replay"]), replay=None).replay
     finally:
         folder.close()
     size = int(replay["size"])
@@ -67,7 +68,7 @@ def replay_observations(run_dir: Path, count: int, seed: int = 0) -> np.ndarray:
 def evaluate_run(run_dir: Path, *, episodes: int, mode: str | None, seed: int, video: str | None,
                  checkpoint: str = "latest") -> dict:
     """Evaluate a checkpoint of a run ("latest", "best" or a step): the report printed by `ebrl eval`
-    (JSON-ready)."""
+    (JSON-ready), with the settings changes its config.json records (see `record_changes`)."""
     run = load_run(run_dir, checkpoint)
     mode = run.agent.check_mode(mode, run.spec.algo)
     if video is not None:
@@ -79,7 +80,7 @@ def evaluate_run(run_dir: Path, *, episodes: int, mode: str | None, seed: int, v
     if video is not None:
         record_video(run.state, policy, env_id, env_kwargs, seed, Path(video))
     return {"algo": run.spec.algo, "env": run.spec.train.env, "step": run.step, "mode": mode, **result.summary(),
-            "returns": result.returns.tolist(), "lengths": result.lengths.tolist()}
+            "returns": result.returns.tolist(), "lengths": result.lengths.tolist(), "changes": read_changes(run_dir)}
 
 
 def _require_video_writer() -> None:

@@ -15,6 +15,7 @@ from ebrl.presets import find_preset, preset_defaults
 
 LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
 FIXED_ON_RESUME = ("env", "seed", "buffer_size")
+SECTIONS = ("train", "agent")  # the parts of config.json that hold settings, and of each of its "changes"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,11 +32,16 @@ class RunSpec:
 
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
+        """The spec in effect now: config.json's settings (as first trained) with each of its "changes" applied in
+        order (see `record_changes`)."""
         config_type = ALGORITHMS[data["algo"]].config_type
         agent = dict(data["agent"])
         train = {k: v for k, v in data["train"].items() if k not in LEGACY_TRAIN_FIELDS}
         if "score_through_tanh" in agent:  # S2AC runs written before ebrl 0.2, whose default was the pre-tanh score
             agent["score_pre_tanh"] = not agent.pop("score_through_tanh")
+        for change in data.get("changes", []):
+            train.update(change.get("train", {}))
+            agent.update(change.get("agent", {}))
         return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent))
 
 
@@ -84,6 +90,34 @@ def preset_spec(algo: str, env_id: str, *, seed: int = 0, steps: int | None = No
 def seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
     """`spec` once per seed (what each run directory of a group records)."""
     return [dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=seed)) for seed in seeds]
+
+
+def spec_changes(old: RunSpec, new: RunSpec) -> dict[str, dict]:
+    """{"train": {field: new value}, "agent": {...}} for the fields `new` changes (sections without one left out)."""
+    sections = {"train": (old.train, new.train), "agent": (old.agent, new.agent)}
+    changed = {section: {f.name: getattr(b, f.name) for f in dataclasses.fields(b) if getattr(a, f.name) !=
+                         getattr(b, f.name)} for section, (a, b) in sections.items()}
+    return {section: fields for section, fields in changed.items() if fields}
+
+
+def record_changes(changes: list[dict], step: int, changed: dict[str, dict]) -> list[dict]:
+    """config.json's "changes" after a resume from the checkpoint at `step` that changes `changed` (see
+    `spec_changes`): each entry {"step": S, "train": {...}, "agent": {...}} holds the settings that took effect at
+    step S. Entries after `step` (a resume from an earlier checkpoint trains that part again) take effect at `step`
+    now, merged below `changed`."""
+    kept = [change for change in changes if change["step"] <= step]
+    entry: dict = {"step": step}
+    for change in [change for change in changes if change["step"] > step] + [changed]:
+        for section in SECTIONS:
+            if change.get(section):
+                entry[section] = {**entry.get(section, {}), **change[section]}
+    return [*kept, entry] if len(entry) > 1 else kept
+
+
+def describe_changes(changes: list[dict]) -> str:
+    """One phrase for config.json's "changes": "critic_lr=0.0001 from step 5000, steps=20000 from step 10000"."""
+    return ", ".join(f"{name}={value} from step {change['step']}" for change in changes
+                     for section in SECTIONS for name, value in change.get(section, {}).items())
 
 
 def changed_spec(saved: RunSpec, train: dict, agent: dict) -> RunSpec:

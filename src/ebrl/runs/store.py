@@ -5,15 +5,21 @@ writes them for a seed group, and `load_group_snapshot` reads them back into the
 Every seed's checkpoints are written at the same steps; a group resumes from the latest step that every seed has, so
 a kill in the middle of writing them loses one interval at most (what some seeds saved past it is dropped and
 written again) and a resumed group ends identical to an uninterrupted one.
+
+Each step's folder also holds the SHA-256 of every file orbax wrote there (DIGESTS_FILE); a restore checks them, so a
+checkpoint damaged on disk is never taken as good: "latest" and a resume fall back to the newest intact step.
 """
 
 import csv
 import dataclasses
 import functools
+import hashlib
+import json
 import logging
 import os
 import sys
 import warnings
+from collections.abc import Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +37,12 @@ from ebrl.loop.jax_driver import slot_shape
 from ebrl.loop.learner import SeedState, replay_capacity, seed_keys, seed_slice, stack_seeds
 from ebrl.loop.trainer import GroupSnapshot, Observer, SeedLog, scalars
 from ebrl.replay import ReplayBuffer, replay_init
-from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, METRICS_FILE
+from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, METRICS_FILE, write_json_atomic
 
 TRANSITION_FIELDS = tuple(f.name for f in dataclasses.fields(Transition))
 JSON_ITEMS = ("loop", "best")  # checkpoint items written as JSON; the others are pytrees of arrays
 KEPT = {CHECKPOINTS_FOLDER: 2, BEST_FOLDER: None}  # steps each folder keeps (None: all, pruned by hand)
+DIGESTS_FILE = "sha256.json"  # in a step's folder: {path in the folder: SHA-256 hex digest} of the files orbax wrote
 
 logging.getLogger("absl").setLevel(logging.ERROR)  # orbax logs every save at INFO
 
@@ -170,14 +177,49 @@ class CheckpointFolder:
         return list(self.manager.all_steps())
 
     def save(self, step: int, **items: Any) -> None:
-        """Write the step's items (agent, replay, loop, env; or agent, best)."""
+        """Write the step's items (agent, replay, loop, env; or agent, best), then the SHA-256 of its files."""
         self.manager.save(step, args=ocp.args.Composite(**{
             name: ocp.args.JsonSave(value) if name in JSON_ITEMS else ocp.args.StandardSave(value)
             for name, value in items.items()}), force=True)
+        step_dir = self.step_dir(step)
+        write_json_atomic(step_dir / DIGESTS_FILE, {name: _sha256(step_dir / name) for name in _files(step_dir)})
+
+    def intact(self, step: int, items: Collection[str] | None = None) -> bool:
+        """Whether the step's files (the step's own and those of `items`; default all) still have the SHA-256
+        digests written with them. A step without digests (written before ebrl kept them, or killed between
+        orbax's rename and the digests) counts as intact: orbax wrote it completely."""
+        step_dir = self.step_dir(step)
+        try:
+            written = json.loads((step_dir / DIGESTS_FILE).read_text())
+        except FileNotFoundError:
+            return True
+        except ValueError:  # the digests file itself is damaged
+            return False
+        return all(_sha256(step_dir / name) == digest for name, digest in written.items()
+                   if items is None or "/" not in name or name.split("/", 1)[0] in items)
+
+    def step_dir(self, step: int) -> Path:
+        return self.folder / str(step)
+
+    def latest_intact_step(self, items: Collection[str] | None = None) -> int:
+        """The newest step whose files are intact (`intact`), with a line on stderr naming the newer damaged
+        steps passed over; ConfigError if none is."""
+        self.latest_step()  # ConfigError if there is no step at all
+        steps = sorted(self.all_steps(), reverse=True)
+        for newer, step in enumerate(steps):
+            if self.intact(step, items):
+                if newer:
+                    _note(f"{_damaged([self.step_dir(s) for s in steps[:newer]])}; using {self.step_dir(step)}, "
+                          "the latest intact one")
+                return step
+        raise ConfigError(f"{self.folder} holds no intact step: {_damaged([self.step_dir(s) for s in steps])}; use "
+                          "checkpoint best, or train the run again", "checkpoint")
 
     def restore(self, step: int, **abstract: Any):
         """The named items of the step's checkpoint (a pytree of ShapeDtypeStructs each, or None: as saved);
-        ConfigError if it cannot be read."""
+        ConfigError if it is damaged (`intact`) or cannot be read."""
+        require(self.intact(step, abstract), f"{_damaged([self.step_dir(step)])}; choose another checkpoint "
+                "(latest, best or a step), or train the run again", "checkpoint")
         _silence_orphaned_reads()
         items = {name: ocp.args.JsonRestore() if name in JSON_ITEMS else ocp.args.StandardRestore(value)
                  for name, value in abstract.items()}
@@ -200,13 +242,15 @@ class CheckpointFolder:
         return max(steps)
 
     def restore_agent(self, abstract_agent_state: Any, step: int | None = None) -> tuple[int, Any]:
-        """(step, agent state) at `step` (default: the latest), without the replay buffer."""
+        """(step, agent state) at `step` (default: the latest; in RUN/checkpoints the latest intact one), without
+        the replay buffer."""
         latest = self.latest_step()
         if not self.is_best and step is not None:
             steps = self.all_steps()
             require(step in steps, f"{self.run_dir} has no checkpoint at step {step}; it has steps {sorted(steps)}, "
                     "and best")
-        step = latest if step is None else step
+        if step is None:
+            step = latest if self.is_best else self.latest_intact_step(["agent"])
         return step, self.restore(step, agent=abstract_agent_state).agent
 
     def drop_after(self, step: int) -> None:
@@ -226,6 +270,32 @@ class CheckpointFolder:
 
     def close(self) -> None:
         self.manager.close()
+
+
+def _files(folder: Path) -> list[str]:
+    """The paths of the files under `folder`, relative to it (POSIX, sorted)."""
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _sha256(path: Path) -> str | None:
+    """The file's SHA-256 hex digest; None if it is missing."""
+    try:
+        with path.open("rb") as f:
+            return hashlib.file_digest(f, "sha256").hexdigest()
+    except FileNotFoundError:
+        return None
+
+
+def _damaged(step_dirs: list[Path]) -> str:
+    """'<step folders> is (are) damaged', and how that is known."""
+    one = len(step_dirs) == 1
+    return (f"{', '.join(map(str, step_dirs))} {'is' if one else 'are'} damaged ({'its' if one else 'their'} files "
+            f"differ from the SHA-256 checksums written with {'it' if one else 'them'})")
+
+
+def _note(message: str) -> None:
+    """One line on stderr for what the user should know but need not act on (the command goes on)."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 @functools.cache
@@ -316,7 +386,8 @@ class GroupStore(Observer):
                         for d, history in zip(self.run_dirs, histories or [[] for _ in self.run_dirs])]
 
     def common_step(self) -> int:
-        """The latest step at which every seed of the group has a checkpoint; ConfigError if there is none."""
+        """The latest step at which every seed of the group has an intact checkpoint (CheckpointFolder.intact), with
+        a line on stderr naming the newer damaged ones passed over; ConfigError if there is none."""
         steps = [set(folder.all_steps()) for folder in self.checkpoints]
         if not any(steps):
             raise ConfigError(f"{self.where} holds no checkpoint to resume from; start a new run instead")
@@ -324,7 +395,19 @@ class GroupStore(Observer):
         if not common:
             raise ConfigError(f"the seeds in {self.where} have no checkpoint step in common; resume the seeds one by "
                               "one or start the group again")
-        return max(common)
+        group = len(self.checkpoints) > 1
+        damaged: list[Path] = []
+        for step in sorted(common, reverse=True):
+            broken = [folder.step_dir(step) for folder in self.checkpoints if not folder.intact(step)]
+            if not broken:
+                if damaged:
+                    _note(f"{_damaged(damaged)}; continuing from step {step}, the latest step "
+                          f"{'every seed has' if group else 'that is'} intact")
+                return step
+            damaged += broken
+        raise ConfigError(f"{self.where} holds no intact checkpoint to resume from"
+                          f"{' for every seed' if group else ''}: {_damaged(damaged)}; train it again with overwrite",
+                          "overwrite")
 
     def last_finite_step(self) -> int | None:
         """After a divergence: the group's latest common checkpoint, None if it has none."""
@@ -357,10 +440,10 @@ class GroupStore(Observer):
 
 def load_group_snapshot(store: GroupStore, *, task: Task, agent: Agent, cfg: TrainConfig, seeds: list[int],
                         columns: list[str]) -> tuple[GroupSnapshot, list[list[dict]]]:
-    """The group's state at the latest step every seed saved, and the metrics rows each seed keeps; ConfigError
-    (nothing written) if there is none, if the group is already done, if the checkpoints come from an older ebrl,
-    or if a seed's metrics.csv lacks rows its checkpoint counts. Then what a seed saved past that step is dropped:
-    it happens again."""
+    """The group's state at the latest step every seed saved intact, and the metrics rows each seed keeps;
+    ConfigError (nothing written) if there is none, if the group is already done, if the checkpoints come from an
+    older ebrl, or if a seed's metrics.csv lacks rows its checkpoint counts. Then what a seed saved past that step
+    (damaged checkpoints too) is dropped: it happens again."""
     step = store.common_step()
     if step >= cfg.steps:
         raise ConfigError(f"{store.where} is already at step {step} of {cfg.steps}; pass steps N with N > {step} to "
