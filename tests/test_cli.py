@@ -4,6 +4,8 @@ import shutil
 import subprocess
 import sys
 
+import gymnasium as gym
+import numpy as np
 import pytest
 
 from ebrl.cli import main
@@ -187,3 +189,39 @@ def test_a_corrupt_array_in_a_checkpoint_prints_one_line_and_nothing_after(tiny_
         assert done.returncode == 2
         assert done.stderr.startswith("error: the checkpoint at step 600") and done.stderr.count("\n") == 1, \
             done.stderr
+
+
+class StepRaises(gym.Env):
+    """A task whose simulator fails at its first step."""
+
+    observation_space = gym.spaces.Box(-1.0, 1.0, (3,), np.float32)
+    action_space = gym.spaces.Box(-1.0, 1.0, (1,), np.float32)
+
+    def reset(self, *, seed=None, options=None):
+        super().reset(seed=seed)
+        return np.zeros(3, np.float32), {}
+
+    def step(self, action):
+        raise FloatingPointError("the simulator blew up")
+
+
+def test_an_environment_that_raises_is_named_in_one_line(capsys, tmp_path, monkeypatch):
+    """Training and evaluation alike; EBRL_DEBUG=1 lets the error through, with the environment's traceback."""
+    from ebrl.envs import EnvironmentFailed
+    from ebrl.loop.evaluate import run_episodes
+
+    env_id = "ebrl-test/StepRaises-v0"
+    if env_id not in gym.registry:
+        gym.register(env_id, entry_point=StepRaises, max_episode_steps=50)
+    argv = [*TINY, "--out", str(tmp_path / "run")]
+    argv[argv.index("--env") + 1] = env_id
+    assert main(["train", *argv]) == 1
+    err = capsys.readouterr().err.strip().splitlines()[-1]  # after the start line
+    assert err == (f"error: environment {env_id} raised FloatingPointError in step: the simulator blew up; fix the "
+                   "environment (EBRL_DEBUG=1 shows where it raised)"), err
+    with pytest.raises(EnvironmentFailed, match="raised FloatingPointError in step"):
+        run_episodes(lambda obs, t: np.zeros((1, 1), np.float32), [gym.make(env_id)], [0])
+    monkeypatch.setenv("EBRL_DEBUG", "1")
+    with pytest.raises(EnvironmentFailed) as raised:
+        main(["train", *argv, "--overwrite"])
+    assert isinstance(raised.value.__cause__, FloatingPointError)

@@ -8,6 +8,7 @@ import time
 
 import jax
 import numpy as np
+import pytest
 
 from ebrl.cli import main
 from ebrl.runs import RunLock, load_run, read_metrics
@@ -119,3 +120,28 @@ def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uni
         break
     assert len(kinds) >= 4 and "while writing a checkpoint" in kinds, kinds
     assert metrics_without_timing(out) == metrics_without_timing(uninterrupted)
+
+
+@pytest.mark.parametrize("where", ["while the trainer is built", "while a checkpoint is written"])
+def test_an_interrupt_that_cannot_wait_is_one_line_and_the_run_continues(capsys, tmp_path, monkeypatch, where):
+    """A Ctrl-C before training starts (e.g. during compilation), or a second one (the first stops at the next
+    checkpoint) while a checkpoint is written: one line, exit code 130, and the run continues with --resume."""
+    import ebrl.loop.trainer
+    from ebrl.runs.store import CheckpointFolder
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    if where == "while the trainer is built":
+        monkeypatch.setattr(ebrl.loop.trainer, "make_learner", interrupt)
+    else:
+        save = CheckpointFolder.save
+        monkeypatch.setattr(CheckpointFolder, "save", lambda folder, step, **items: interrupt() if step == 400
+                            and not folder.is_best else save(folder, step, **items))
+    out = tmp_path / "run"
+    assert main(["train", *TINY, "--out", str(out)]) == 130
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        "interrupted; a run that started keeps its last checkpoint: continue it with `ebrl train --resume RUN`")
+    monkeypatch.undo()
+    assert main(["train", "--resume", str(out), "--no-progress"]) == 0
+    assert [row["step"] for row in read_metrics(out)] == [200, 400, 600]

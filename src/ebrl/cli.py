@@ -30,6 +30,9 @@ from ebrl.options import (
 )
 
 PICTURE_EPISODES = 100  # evaluation episodes behind the pictures drawn at the end of a MultiGoal run
+AFTER_INTERRUPT = {  # what a command interrupted at once (a second Ctrl-C, or one before any training) leaves to do
+    "train": "; a run that started keeps its last checkpoint: continue it with `ebrl train --resume RUN`",
+    "multigoal": "; run the same command again to continue", "mujoco": "; run the same command again to continue"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -39,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # the reader of our output left (`ebrl train --help | head`)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error when Python flushes
         return 141
+    except KeyboardInterrupt:  # the first Ctrl-C of a training stops it at a checkpoint (ebrl.loop.trainer.Interrupt)
+        print(f"interrupted{AFTER_INTERRUPT.get(argv[0] if argv else '', '')}", file=sys.stderr)
+        return 130
 
 
 def _run(argv: list[str]) -> int:
@@ -47,6 +53,7 @@ def _run(argv: list[str]) -> int:
         return 0 if argv else 2
     if argv[0] not in COMMANDS:
         return _fail(f"unknown command {argv[0]!r}; use one of {', '.join(COMMANDS)} (see `ebrl --help`)")
+    from ebrl.envs import EnvironmentFailed
     from ebrl.loop.trainer import TrainingDiverged  # JAX: loaded once a command runs, not for `ebrl --help`
 
     try:
@@ -60,6 +67,11 @@ def _run(argv: list[str]) -> int:
                 "(--overwrite), e.g. with a smaller learning rate")
         print(f"error: {exc.what}; {kept}", file=sys.stderr)
         return 3
+    except EnvironmentFailed as exc:
+        if os.environ.get("EBRL_DEBUG"):
+            raise
+        print(f"error: {exc}; fix the environment (EBRL_DEBUG=1 shows where it raised)", file=sys.stderr)
+        return 1
 
 
 def usage() -> str:

@@ -1,5 +1,6 @@
 """Environments: `make_env` for any Gymnasium id with a Box action space, actions rescaled to [-1, 1]."""
 
+import contextlib
 import difflib
 import functools
 import sys
@@ -97,6 +98,20 @@ def action_bounds(env: gym.Env) -> tuple[np.ndarray, np.ndarray]:
     assert isinstance(env, RescaleAction)
     inner = env.env.action_space
     return np.asarray(inner.low, np.float32), np.asarray(inner.high, np.float32)  # type: ignore[attr-defined]
+
+
+class EnvironmentFailed(RuntimeError):
+    """The environment's own code raised while ebrl reset or stepped it; its error is the `__cause__`."""
+
+
+@contextlib.contextmanager
+def environment_calls(env_id: str, call: str):
+    """Errors raised inside as EnvironmentFailed, naming the environment and the call (reset, step), so that they
+    are told apart from ebrl's own."""
+    try:
+        yield
+    except Exception as error:
+        raise EnvironmentFailed(f"environment {env_id} raised {type(error).__name__} in {call}: {error}") from error
 
 
 def episode_seed(*path: int) -> int:

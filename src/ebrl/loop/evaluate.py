@@ -7,7 +7,7 @@ import gymnasium as gym
 import jax
 import numpy as np
 
-from ebrl.envs import environment_statistics, episode_seed, make_env
+from ebrl.envs import environment_calls, environment_statistics, episode_seed, make_env
 
 EVAL_STREAM = 1  # episode_seed stream of evaluation episodes (training episodes use 0)
 
@@ -32,7 +32,9 @@ def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym
     episodes included (their actions are ignored), so that one compiled program serves the whole evaluation.
     """
     n = len(envs)
-    obs = np.stack([np.asarray(env.reset(seed=s)[0], np.float32) for env, s in zip(envs, seeds)])
+    env_id = envs[0].spec.id if envs[0].spec is not None else type(envs[0].unwrapped).__name__
+    with environment_calls(env_id, "reset"):
+        obs = np.stack([np.asarray(env.reset(seed=s)[0], np.float32) for env, s in zip(envs, seeds)])
     returns, lengths = np.zeros(n), np.zeros(n, np.int64)
     trajectories = [[o.copy()] for o in obs]
     final_infos: list[dict] = [{} for _ in range(n)]
@@ -40,15 +42,16 @@ def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym
     t = 0
     while running.any():
         actions = policy(obs, t)
-        for i in np.flatnonzero(running):
-            next_obs, reward, terminated, truncated, info = envs[i].step(actions[i])
-            obs[i] = next_obs
-            trajectories[i].append(obs[i].copy())
-            returns[i] += reward
-            lengths[i] += 1
-            if terminated or truncated:
-                running[i] = False
-                final_infos[i] = info
+        with environment_calls(env_id, "step"):
+            for i in np.flatnonzero(running):
+                next_obs, reward, terminated, truncated, info = envs[i].step(actions[i])
+                obs[i] = next_obs
+                trajectories[i].append(obs[i].copy())
+                returns[i] += reward
+                lengths[i] += 1
+                if terminated or truncated:
+                    running[i] = False
+                    final_infos[i] = info
         t += 1
     return EvalResult(returns, lengths, [np.stack(t) for t in trajectories],
                       environment_statistics(envs[0], final_infos))

@@ -20,7 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebrl.core import Transition
-from ebrl.envs import episode_seed, make_env
+from ebrl.envs import environment_calls, episode_seed, make_env
 from ebrl.envs.task import Task
 from ebrl.loop.driver import DriverKind, DriverState
 from ebrl.loop.learner import TRAIN_STREAM, BatchedLearner
@@ -91,7 +91,7 @@ class GymDriver:
     def __init__(self, task: Task, learner: BatchedLearner, seeds: list[int], *, vector: str = "sync",
                  start: DriverState | None = None):
         env_id, env_kwargs = task.env_id, task.env_kwargs
-        self.learner, self.seeds, self.n = learner, seeds, len(seeds)
+        self.learner, self.seeds, self.n, self.env_id = learner, seeds, len(seeds), env_id
         vector_type = (functools.partial(gym.vector.AsyncVectorEnv, context="spawn")  # fork would copy JAX threads
                        if vector == "async" else gym.vector.SyncVectorEnv)
         disabled = gym.vector.AutoresetMode.DISABLED  # resets are the driver's, with per-episode seeds
@@ -99,7 +99,8 @@ class GymDriver:
         if saved is None:
             self.env = vector_type([functools.partial(new_env, env_id, env_kwargs)] * self.n, autoreset_mode=disabled)
             self.episode_index = np.zeros(self.n, np.int64)
-            obs, _ = self.env.reset(seed=[self._reset_seed(k) for k in range(self.n)])
+            with environment_calls(env_id, "reset"):
+                obs, _ = self.env.reset(seed=[self._reset_seed(k) for k in range(self.n)])
             self.obs = np.asarray(obs, np.float32)
             self.episode_return = np.zeros(self.n)
             self.episode_start = np.zeros(self.n, np.int64)
@@ -135,7 +136,8 @@ class GymDriver:
         finished: list[list[float]] = [[] for _ in range(self.n)]
         for i in range(n):
             actions = np.asarray(learner.behaviour(states, self.obs, step + i, self.episode_start))
-            next_obs, reward, terminated, truncated, _ = self.env.step(actions)
+            with environment_calls(self.env_id, "step"):
+                next_obs, reward, terminated, truncated, _ = self.env.step(actions)
             next_obs = np.asarray(next_obs, np.float32)
             staged.obs[:, i], staged.action[:, i], staged.reward[:, i] = self.obs, actions, reward
             staged.next_obs[:, i], staged.terminated[:, i] = next_obs, terminated
@@ -153,7 +155,8 @@ class GymDriver:
                     if self.records_actions:
                         self.episode_actions[ended] = []
                 seeds = [self._reset_seed(k) if done[k] else None for k in range(self.n)]
-                reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": done})
+                with environment_calls(self.env_id, "reset"):
+                    reset_obs, _ = self.env.reset(seed=seeds, options={"reset_mask": done})
                 self.obs = np.where(done[:, None], np.asarray(reset_obs, np.float32), self.obs)
         new = jax.tree.map(jnp.asarray, staged)
         if not learn:
