@@ -17,7 +17,6 @@ NOT_GENERATED_YET = {
     "benchmarks.md": "not converted yet",
     "multigoal/README.md": "not converted yet",
     "s2ac/alpha/README.md": "not converted yet",
-    "s2ac/logdet-mujoco/README.md": "not converted yet",
     "s2ac/pre-tanh/README.md": "not converted yet",
     "sac/README.md": "not converted yet",
     "seeds/README.md": "not converted yet",

@@ -1,11 +1,13 @@
 """Generators of docs/results/s2ac: the MultiGoal experiments (goals.csv), the main job (eval_random_100.json,
-metrics.csv) and the Pendulum run (metrics.csv)."""
+metrics.csv), the Pendulum run (metrics.csv) and the MuJoCo comparison of the entropy estimates (logdet-mujoco/:
+results.json, runtime.json, each seed's metrics.csv)."""
 
 from pathlib import Path
 
 import numpy as np
 
-from ebrl.results.files import num, nums, read_csv, read_json, steps, table
+from ebrl.results.entropy import STAGE_RULES, errors, span, stage
+from ebrl.results.files import metric_per_seed, num, nums, read_csv, read_json, steps, table
 from ebrl.results.generated import generates
 from ebrl.results.multigoal_files import left_share, percent, runs
 
@@ -221,3 +223,101 @@ def random_particle_table(folder: Path) -> str:
         rows.append([label, *map(str, result["goal_hits"]), str(result["no_goal"]),
                      f"{num(result['return_mean'])} ± {num(result['return_std'])}"])
     return table(["ebrl", "G1 (5, 0)", "G2 (−4, 3)", "G3 (−4, −3)", "no goal", "return"], rows)
+
+
+LOGDET = "s2ac/logdet-mujoco/README.md"
+ARMS = {"s2ac": "`s2ac` (`hutchinson`, ebrl's default)", "s2ac@logdet=trace": "`s2ac@logdet=trace` (official)"}
+
+
+def arm_column(folder: Path, task: str, arm: str, column: str, step: int) -> np.ndarray:
+    return metric_per_seed(folder / "runs" / task / arm, column, step)
+
+
+def _iqm(result: dict) -> str:
+    low, high = result["iqm_interval"]
+    return f"{result['iqm']:.0f} [{low:.0f}, {high:.0f}]"
+
+
+@generates(LOGDET)
+def iqm_table(folder: Path) -> str:
+    tasks = read_json(folder / "results.json")["tasks"]
+    dims = {"Walker2d-v5": 6, "Ant-v5": 8}
+    return table(["task", f"{ARMS['s2ac']}: IQM at 30 000 [95 % CI]", ARMS["s2ac@logdet=trace"]],
+                 [[f"{task} (d = {dims[task]})", *[_iqm(tasks[task][arm]) for arm in ARMS]] for task in tasks])
+
+
+@generates(LOGDET)
+def improvement(folder: Path) -> str:
+    """P(default > official) over both tasks with its interval, and each task's winning pairs of final returns."""
+    results = read_json(folder / "results.json")
+    p = results["probability_of_improvement"]["s2ac > s2ac@logdet=trace"]
+    pairs = []
+    for task, arms in results["tasks"].items():
+        x, y = np.array(arms["s2ac"]["final_returns"]), np.array(arms["s2ac@logdet=trace"]["final_returns"])
+        pairs.append(f"{task.removesuffix('-v5')} {int((x[:, None] > y[None, :]).sum())} of {x.size * y.size} pairs")
+    return f"{p['probability']:.2f} [{p['interval'][0]:.2f}, {p['interval'][1]:.2f}] ({', '.join(pairs)})"
+
+
+@generates(LOGDET)
+def arm_table(folder: Path, task: str) -> str:
+    """Softmax returns per seed at 20 000, 25 000, 30 000, the IQM at 30 000, and each seed's mean over the three."""
+    tasks = read_json(folder / "results.json")["tasks"][task]
+    rows = []
+    for arm, label in ARMS.items():
+        returns = [arm_column(folder, task, arm, "eval/softmax/return_mean", s) for s in (20_000, 25_000, 30_000)]
+        per_seed = np.mean(returns, axis=0)
+        rows.append([label, *[nums(r) for r in returns], _iqm(tasks[arm]),
+                     f"{nums(per_seed)} (mean {per_seed.mean():.0f})"])
+    return table(["arm", "step 20 000", "step 25 000", "step 30 000", "IQM at 30 000 [95 % CI]",
+                  "mean of 20 000–30 000 per seed"], rows)
+
+
+@generates(LOGDET)
+def arm_values(folder: Path, task: str, arm: str, column: str, *steps_: str) -> str:
+    """The seeds' values of a metrics.csv column at each step: 'a, b, c' per step, joined by ' and '."""
+    digits = 2 if column.startswith("update/") else 0
+    return " and ".join(nums(arm_column(folder, task, arm, column, int(s)), digits) for s in steps_)
+
+
+@generates(LOGDET)
+def arm_range(folder: Path, task: str, arm: str, column: str, first: str, last: str) -> str:
+    """The range of a column over the seeds and the evaluations from step `first` to `last`."""
+    values = [v for s in range(int(first), int(last) + 1, 5000) for v in arm_column(folder, task, arm, column, s)]
+    digits = 2 if column.startswith("update/") else 0
+    return f"{num(min(values), digits)} to {num(max(values), digits)}"
+
+
+@generates(LOGDET)
+def entropy_gap(folder: Path, task: str, first: str) -> str:
+    """Where the official arm's own entropy estimate is above the default's, per seed and evaluation from `first`."""
+    entropy = lambda arm, step: arm_column(folder, task, arm, "update/entropy", step)  # noqa: E731
+    evaluations = range(int(first), 30_001, 5000)
+    gaps = np.concatenate([entropy("s2ac@logdet=trace", s) - entropy("s2ac", s) for s in evaluations])
+    where = ("at every evaluation from" if (gaps > 0).all()
+             else f"in {(gaps > 0).sum()} of {gaps.size} seed-evaluations from")
+    return f"{where} {steps(int(first))} steps on (by {num(gaps.min(), 3)} to {num(gaps.max(), 2)} nats)"
+
+
+@generates(LOGDET)
+def critic_errors_table(folder: Path, *critics: str) -> str:
+    """Each rule's error range over a critic's four replay states (docs/results/entropy/e-squashed/NAME.csv)."""
+    entropy = folder.parent.parent / "entropy"
+    labels = {0: "trained with `hutchinson` (4 replay states)", 1: "trained with `trace` (4 replay states)"}
+    return table(["critic (seed 0, step 30 000)", *[f"`{rule}` error" for rule in STAGE_RULES]],
+                 [[labels[i], *[span([errors(r, rule) for r in stage(entropy, name)], 2) for rule in STAGE_RULES]]
+                  for i, name in enumerate(critics)])
+
+
+@generates(LOGDET)
+def runtime(folder: Path, task: str) -> str:
+    """Seconds per step of three seeds, the default arm then the official one (runtime.json)."""
+    times = read_json(folder / "runtime.json")[task]
+    return " and ".join(f"{times[arm]['ms_per_update_step'] / 1000:.2f} s" for arm in ARMS)
+
+
+@generates(LOGDET)
+def hours_per_100k(folder: Path) -> str:
+    """The range over tasks and arms of hours per 100 000 steps (runtime.json)."""
+    hours = [t["hours_per_million_steps"] / 10 for task in read_json(folder / "runtime.json").values()
+             for t in task.values()]
+    return f"{min(hours):.0f} to {max(hours):.0f} hours"
