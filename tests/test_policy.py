@@ -54,6 +54,10 @@ def test_predict_takes_one_observation_or_a_batch(tiny_run):
         policy.predict(batch, mode="softmax")
 
 
+def test_a_policy_prints_as_one_line(tiny_run):
+    assert repr(ebrl.load(tiny_run, seed=3)) == "Policy(sac on Pendulum-v1, step 600, modes mean, sample; seed 3)"
+
+
 def test_load_best_takes_the_best_evaluation(tiny_run):
     rows = read_metrics(tiny_run)
     best = max(rows, key=lambda row: row["eval/mean/return_mean"])["step"]

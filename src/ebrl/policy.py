@@ -19,20 +19,26 @@ from ebrl.loop.evaluate import make_policy
 from ebrl.runs import LoadedRun, load_run
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Policy:
     """A run's agent at one checkpoint. Stochastic modes draw call n's actions with fold_in(key(seed), n), so a
     Policy loaded with the same seed repeats its actions; `predict(..., key=...)` draws with a key of yours."""
 
     run: LoadedRun
     seed: int = 0
-    _calls: int = dataclasses.field(default=0, repr=False)
-    _compiled: dict = dataclasses.field(default_factory=dict, repr=False)
+    _calls: int = 0
+    _compiled: dict = dataclasses.field(default_factory=dict)
 
     @property
     def action_modes(self) -> tuple[str, ...]:
         """The modes `predict` takes; the first is the default (the agent's evaluation mode)."""
         return tuple(self.run.agent.action_modes)
+
+    def __repr__(self) -> str:
+        """One line: Policy(sac on Pendulum-v1, step 600, modes mean, sample; seed 0)."""
+        spec = self.run.spec
+        return (f"Policy({spec.algo} on {spec.train.env}, step {self.run.step}, modes {', '.join(self.action_modes)}; "
+                f"seed {self.seed})")
 
     def predict(self, observations, mode: str | None = None, key: jax.Array | None = None) -> np.ndarray:
         """Actions in the task's bounds for one observation (obs_dim,) or a batch (batch, obs_dim)."""
