@@ -159,7 +159,7 @@ def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
                  if k.startswith("eval/") and k.endswith("return_mean")}
         summary = ", ".join(f"{mode} {value:.1f}" for mode, value in evals.items())
         console.print(f"done: seed {result.seed}, step {result.last_row.get('step'):.0f}, evaluation return "
-                      f"{summary}; run directory {result.run_dir}")
+                      f"{summary}; run directory {result.run_dir}", soft_wrap=True)  # a whole line in a log
         spec = result.trained.spec if result.trained else read_spec(result.run_dir)
         if pictures and is_multigoal(spec.train.env, spec.train.env_kwargs):
             run = result.trained or load_run(result.run_dir)  # a reused finished group is read back

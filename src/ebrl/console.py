@@ -1,5 +1,6 @@
-"""What a person sees while a group trains: the start line and a progress bar per seed. Plugged in by the command
-line (and the experiments' commands) as an observer; the library draws nothing."""
+"""What a person sees while a group trains: the start line and a progress bar per seed, or, where no bar can be
+drawn, a line per seed at each evaluation. Plugged in by the command line (and the experiments' commands) as an
+observer; the library draws nothing."""
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -9,13 +10,15 @@ from ebrl.loop.trainer import Observer, RunStart
 
 class ConsoleObserver(Observer):
     """Prints `note` (e.g. the preset that applies) and the start line once every check has passed, then draws a
-    progress bar per seed (steps, steps per second of each seed, the last training return) unless `progress` is
-    False."""
+    progress bar per seed (steps, steps per second of each seed, the last training return); with `progress` False,
+    or where the console is not a terminal (a file, a pipe, nohup), it prints instead a line per seed at each
+    evaluation (step, steps per second, evaluation return of each action mode), as SB3's logger does."""
 
     def __init__(self, console: Console, *, progress: bool = True, note: str | None = None):
-        self.console, self.progress, self.note = console, progress, note
+        self.console, self.progress, self.note = console, progress and console.is_terminal, note
         self.bars: Progress | None = None
         self.tasks: list = []
+        self.start: RunStart | None = None
 
     def on_start(self, start: RunStart):
         if self.note:
@@ -26,6 +29,7 @@ class ConsoleObserver(Observer):
         if start.verb == "restarting":
             self.console.print(f"{start.out} has no checkpoint to continue from; training it again from step 0")
             return
+        self.start = start
         what = f"seed {start.seeds[0]}" if len(start.seeds) == 1 else f"seeds {' '.join(map(str, start.seeds))}"
         self.console.print(f"[bold]{start.verb}[/] {start.algo} on {start.env_id} ({what}, {start.driver} driver) -> "
                            f"{start.out}" + (f", from here with {start.changes}" if start.changes else ""))
@@ -42,6 +46,12 @@ class ConsoleObserver(Observer):
     def on_row(self, seed_index, row):
         if self.bars is not None:
             self.bars.update(self.tasks[seed_index], sps=f"{row['sps']:.0f}")
+        elif self.start is not None:
+            returns = ", ".join(f"{name.split('/')[1]} {value:.1f}" for name, value in row.items()
+                                if name.startswith("eval/") and name.endswith("/return_mean"))
+            self.console.print(f"seed {self.start.seeds[seed_index]}, step {row['step']} of {self.start.steps}, "
+                               f"{row['sps']:.0f} steps/s, evaluation return {returns}", highlight=False,
+                               soft_wrap=True)
 
     def on_chunk(self, step, last_returns):
         if self.bars is not None:
