@@ -15,12 +15,8 @@ ROOT = Path(__file__).resolve().parents[1] / "docs" / "results"
 NOT_GENERATED_YET = {
     "mujoco/study-50k/README.md": "the study is being finished; its owner generates the README when it is",
     "benchmarks.md": "not converted yet",
-    "multigoal/README.md": "not converted yet",
     "s2ac/alpha/README.md": "not converted yet",
     "s2ac/pre-tanh/README.md": "not converted yet",
-    "sac/README.md": "not converted yet",
-    "seeds/README.md": "not converted yet",
-    "sql/README.md": "not converted yet",
     "vi/README.md": "not converted yet",
 }
 
