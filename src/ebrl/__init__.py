@@ -1,11 +1,8 @@
 """ebrl: energy-based reinforcement learning in JAX (Soft Q-Learning, S2AC, SAC)."""
 
-from importlib.metadata import PackageNotFoundError, version
-
-try:
-    __version__ = version("ebrl")
-except PackageNotFoundError:  # running from a source tree that was not installed
-    __version__ = "0.0.0+unknown"
+# The one place the version is written: pyproject.toml reads it (tool.setuptools.dynamic), and config.json records
+# it. An editable install's metadata keeps the version of its first install, so it is not read from there.
+__version__ = "0.4.0"
 
 import ebrl.envs  # noqa: F401  (registers the ebrl/MultiGoal* ids with Gymnasium)
 
