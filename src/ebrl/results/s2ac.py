@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 
 from ebrl.results.entropy import STAGE_RULES, errors, span, stage
-from ebrl.results.files import metric_per_seed, num, nums, read_csv, read_json, steps, table
+from ebrl.results.files import metric_per_seed, num, nums, read_csv, read_json, seed_dirs, steps, table
 from ebrl.results.generated import generates
 from ebrl.results.multigoal_files import left_share, percent, runs
 
@@ -321,3 +321,74 @@ def hours_per_100k(folder: Path) -> str:
     hours = [t["hours_per_million_steps"] / 10 for task in read_json(folder / "runtime.json").values()
              for t in task.values()]
     return f"{min(hours):.0f} to {max(hours):.0f} hours"
+
+
+ALPHA = "s2ac/alpha/README.md"
+ALPHA_ARMS = ("hutchinson", "trace")
+
+
+def _alpha_rows(folder: Path, arm: str) -> list[list[dict]]:
+    """Each seed's metrics.csv rows, seeds 0, 1, 2."""
+    return [read_csv(run / "metrics.csv") for run in seed_dirs(folder / arm, range(3))]
+
+
+def _seed_mean(rows: list[list[dict]], index: int, column: str) -> str:
+    values = [float(seed[index][column]) for seed in rows if seed[index][column]]
+    return num(float(np.mean(values)), 2) if values else "–"
+
+
+@generates(ALPHA)
+def alpha_table(folder: Path) -> str:
+    """α per seed, and the seeds' mean entropy estimate and share of evaluation episodes at a goal, per arm."""
+    arms = {arm: _alpha_rows(folder, arm) for arm in ALPHA_ARMS}
+    rows = []
+    for i, row in enumerate(arms["hutchinson"][0]):
+        cells = [row["step"]]
+        for rows_of_arm in arms.values():
+            cells += [", ".join(f"{float(seed[i]['update/alpha']):.3f}" for seed in rows_of_arm),
+                      _seed_mean(rows_of_arm, i, "update/entropy"),
+                      _seed_mean(rows_of_arm, i, "eval/random/goal_fraction")]
+        rows.append(cells)
+    return table(["step", *[f"{arm}: {c}" for arm in ALPHA_ARMS for c in ("α (seeds 0, 1, 2)", "estimate",
+                                                                         "at a goal")]], rows)
+
+
+def _truth(folder: Path, arm: str) -> dict[str, np.ndarray]:
+    """truth_ARM_seed0.txt: per probe state, the policy's entropy and each rule's estimate."""
+    lines = (folder / f"truth_{arm}_seed0.txt").read_text().split("\n")
+    fields = [line.split(")")[1].split() for line in lines if line.strip()]
+    return {name: np.array([float(f[f.index(name) + 1]) for f in fields]) for name in ("policy", *ALPHA_ARMS)}
+
+
+@generates(ALPHA)
+def truth_table(folder: Path) -> str:
+    rows = []
+    for arm in ALPHA_ARMS:
+        t = _truth(folder, arm)
+        policy = t["policy"].mean()
+        rows.append([arm, f"{num(policy, 2)} ({num(t['policy'].min(), 2)} to {num(t['policy'].max(), 2)})",
+                     *[f"{num(t[rule].mean(), 2)} ({num(t[rule].mean() - policy, 2)})"
+                       for rule in ("trace", "hutchinson")]])
+    return table(["arm (critic)", "policy's entropy, mean of 6 states (range)", "`trace` estimate (error)",
+                  "`hutchinson` estimate (error)"], rows)
+
+
+@generates(ALPHA)
+def alpha_at(folder: Path, arm: str, what: str) -> str:
+    """final_alpha (the seeds' mean α at the last step), final_goals (their mean share of goal episodes, %),
+    estimate (the seeds' mean entropy estimate at the last step)."""
+    rows = _alpha_rows(folder, arm)
+    if what == "final_alpha":
+        return f"{np.mean([float(seed[-1]['update/alpha']) for seed in rows]):.2f}"
+    if what == "final_goals":
+        return f"{100 * np.mean([float(seed[-1]['eval/random/goal_fraction']) for seed in rows]):.0f} %"
+    if what == "estimate":
+        return num(float(np.mean([float(seed[-1]["update/entropy"]) for seed in rows])), 0)
+    raise ValueError(f"alpha_at: unknown quantity {what!r}")
+
+
+@generates(ALPHA)
+def truth_error(folder: Path, rule: str) -> str:
+    """How far the rule's mean estimate is from the policy's mean entropy, on each arm's critic: 'a to b' nats."""
+    gaps = [abs(t[rule].mean() - t["policy"].mean()) for t in (_truth(folder, arm) for arm in ALPHA_ARMS)]
+    return f"{min(gaps):.2f} to {max(gaps):.2f}"
