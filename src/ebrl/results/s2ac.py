@@ -6,12 +6,13 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.results.entropy import STAGE_RULES, errors, span, stage
+from ebrl.results.entropy import STAGE_RULES, errors, span, stage, state
 from ebrl.results.files import metric_per_seed, num, nums, read_csv, read_json, seed_dirs, steps, table
 from ebrl.results.generated import generates
 from ebrl.results.multigoal_files import left_share, percent, runs
 
 README = "s2ac/README.md"
+PRE_TANH = "s2ac/pre-tanh/README.md"
 GOALS = ["G1 (5, 0), right", "G2 (−4, 3), left", "G3 (−4, −3), left"]
 
 
@@ -196,8 +197,9 @@ def pre_tanh_against_fig2(folder: Path) -> str:
 
 
 @generates(README)
-def pendulum_table(folder: Path) -> str:
-    rows = read_csv(folder / "pendulum" / "metrics.csv")
+@generates(PRE_TANH)
+def pendulum_table(folder: Path, run: str) -> str:
+    rows = read_csv(folder / run / "metrics.csv")
     labels = {"softmax": "softmax (test rule)", "max": "max", "random": "random (train rule)"}
     return table(["step", *[steps(int(r["step"])) for r in rows]],
                  [[label, *[num(float(r[f"eval/{rule}/return_mean"])) for r in rows]]
@@ -392,3 +394,57 @@ def truth_error(folder: Path, rule: str) -> str:
     """How far the rule's mean estimate is from the policy's mean entropy, on each arm's critic: 'a to b' nats."""
     gaps = [abs(t[rule].mean() - t["policy"].mean()) for t in (_truth(folder, arm) for arm in ALPHA_ARMS)]
     return f"{min(gaps):.2f} to {max(gaps):.2f}"
+
+
+def _counts(r) -> list[str]:
+    """Per goal: the hits summed over the seeds, with the seeds' own in brackets (just 0 when none)."""
+    return [f"{r.hits[:, g].sum()} ({r.per_seed(g)})" if r.hits[:, g].sum() else "0" for g in range(3)]
+
+
+@generates(PRE_TANH)
+def pre_tanh_goals_table(folder: Path) -> str:
+    """ebrl 0.1's Fig. 2: goal hits of 100 episodes per seed (seeds 0–2) under each group's rule."""
+    mg = folder / "multigoal"
+    groups = [("SAC", mg / "goals.csv", "sac"), ("SQL", mg / "goals.csv", "sql"),
+              ("S2AC, official defaults, random rule", mg / "goals.csv", "s2ac"),
+              ("S2AC, official defaults, softmax rule", mg / "eval-rule" / "goals.csv", "s2ac"),
+              ("**S2AC, `--score-through-tanh`**, random rule", mg / "score-through-tanh" / "goals.csv",
+               "s2ac (score_through_tanh=True)")]
+    return table(["", *GOALS, "no goal"],
+                 [[label, *_counts(r), str(r.no_goal.sum())] for label, path, group in groups
+                  for r in [runs(path, group)]])
+
+
+@generates(PRE_TANH)
+def pre_tanh_entropy_table(folder: Path) -> str:
+    """Entropy of the training rule's actions at the probe states (nearest neighbours) and S2AC's own closed form,
+    mean ± std over the seeds."""
+    mg = folder / "multigoal"
+    through = runs(mg / "score-through-tanh" / "goals.csv", "s2ac (score_through_tanh=True)")
+    official = runs(mg / "goals.csv", "s2ac")
+    rows = [("SAC (nearest neighbour)", runs(mg / "goals.csv", "sac").entropy),
+            ("SQL (nearest neighbour)", runs(mg / "goals.csv", "sql").entropy),
+            ("S2AC (nearest neighbour)", official.entropy), ("S2AC (its closed form)", official.own_entropy),
+            ("S2AC through tanh (nearest neighbour)", through.entropy),
+            ("S2AC through tanh (its closed form)", through.own_entropy)]
+    probes = list(official.entropy)
+    return table(["", *[state(p.removeprefix("H")).replace(",", ", ") for p in probes]],
+                 [[label, *[f"{num(v[p].mean(), 2)} ± {num(v[p].std(), 2)}" for p in probes]] for label, v in rows])
+
+
+@generates(PRE_TANH)
+def pre_tanh_obstacle_table(folder: Path) -> str:
+    mg = folder / "multigoal"
+    outcomes = ("reached_no_contact", "reached_after_contact", "failed_after_contact")
+    obstacle = mg / "obstacle" / "goals.csv"
+    groups = [("SAC (sample)", obstacle, "sac"), ("SQL (sample)", obstacle, "sql"),
+              ("S2AC, official defaults (random)", obstacle, "s2ac"),
+              ("S2AC, official defaults (softmax)", mg / "eval-rule" / "obstacle" / "goals.csv", "s2ac")]
+    rows = []
+    for label, path, group in groups:
+        mine = [r for r in read_csv(path) if r["group"] == group]
+        counts = [sum(int(r[o]) for r in mine) for o in outcomes]
+        episodes = sum(int(r[g]) for r in mine for g in ("G1", "G2", "G3", "no_goal"))
+        rows.append([label, *map(str, counts), str(episodes - sum(counts))])
+    return table(["", "reached a goal, no wall contact", "touched the wall, still reached a goal",
+                  "touched the wall, failed", "no contact, no goal"], rows)
