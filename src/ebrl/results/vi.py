@@ -75,3 +75,62 @@ def main_table_split0(folder: Path) -> str:
     rows = {r["method"]: r for r in read_csv(folder.parent / "results.csv") if r["dataset"] == "german"
             and r["split"] == "0"}
     return f"{100 * float(rows['ebrl-svgd']['accuracy']):.0f} % against {100 * float(rows['nuts']['accuracy']):.0f} %"
+
+
+VI = "vi/README.md"
+
+
+def _speed_rows(folder: Path) -> list[dict[str, str]]:
+    """The table of speed.md (benchmarks/vi_speed.py's output), one dict per data set."""
+    lines = [line for line in (folder / "speed.md").read_text().splitlines() if line.startswith("|")]
+    cells = [[c.strip() for c in line.strip("|").split("|")] for line in lines]
+    return [dict(zip(cells[0], row)) for row in cells[2:]]
+
+
+@generates(VI)
+def goals_table(folder: Path) -> str:
+    """The goals of issue 22 and what the committed files say of each (goals.csv, summary.csv, speed.md,
+    german-splits/)."""
+    goals = read_csv(folder / "goals.csv")
+    logistic = [g for g in goals if g["met"]]
+    missed = [g["dataset"] for g in logistic if g["met"] != "True"]
+    german = paired(folder / "german-splits")
+    german_3000 = paired(folder / "german-splits" / "steps-3000")
+    split0 = main_table_split0(folder / "german-splits")
+    accuracy = (f"**{len(logistic) - len(missed)} of {len(logistic)}** on split 0; "
+                + ", ".join(f"{m} on its five-split mean ([german-splits/](german-splits/README.md)): "
+                            f"{mean_se(german['accuracy_gap'], 1, True)} points, "
+                            f"{mean_se(german['test_ll_gap'], 4, True)} nats (3000 steps: "
+                            f"{mean_se(german_3000['accuracy_gap'], 1, True)}, "
+                            f"{mean_se(german_3000['test_ll_gap'], 4, True)}); its split 0, in summary.md, is {split0}"
+                            for m in missed))
+    networks = {r["dataset"]: r for r in read_csv(folder / "summary.csv")
+                if r["method"] == "ebrl-svgd" and r["task"] == "regression"}
+    bnn = ", ".join(f"{d.capitalize()} {float(r['rmse']):.2f} ± {float(r['rmse_se']):.2f} / "
+                    f"{num(float(r['test_ll']), 2)} ± {float(r['test_ll_se']):.2f} ({r['splits']} splits)"
+                    for d, r in networks.items())
+    speed = _speed_rows(folder)
+    ratio = lambda r, key: float(r[f"NumPyro / ebrl {key}"])  # noqa: E731
+    fast = [r for r in speed if ratio(r, "default") >= 2]
+    slow = [r for r in speed if ratio(r, "default") < 2]
+    traces = [ratio(r, "trace") for r in speed]
+    speeds = (f"**met on {len(fast)} of {len(speed)}** with the densities: "
+              + ", ".join(f"{r['data set']} {ratio(r, 'default'):.2f}×" for r in fast) + "; not on "
+              + " or ".join(f"{r['data set']} ({ratio(r, 'default'):.2f}×)" for r in slow)
+              + ", where the Hessian term's pass over the data costs as much as the score, NumPyro's whole step "
+              f"([speed.md](speed.md)); {min(traces):.1f}–{max(traces):.0f}× with `logdet=\"trace\"`")
+    elbo = {g["dataset"]: -float(g["elbo_minus_mean_field"]) for g in goals if g["elbo_minus_mean_field"]}
+    small = [v for d, v in elbo.items() if d in {g["dataset"] for g in logistic} and d != "splice"]
+    nets = [elbo[d] for d in networks]
+    elbos = (f"done. Mean-field's is higher everywhere: by {min(small):.1f}–{max(small):.1f} nats (small logistic "
+             f"models), {elbo['splice']:.0f} (splice), {min(nets):.0f}–{max(nets):.0f} (networks)")
+    errors = [-float(g["entropy_error"]) for g in goals if g["entropy_error"]]
+    entropy = (f"done on {len(errors)} sets: the tracked entropy is {min(errors):.1f}–{max(errors):.1f} nats low (the "
+               "finite-particle drift, see the guide)")
+    return table(["goal", "result"], [
+        ["test accuracy within 1 point and test LL within 0.02 nats of NUTS on every logistic-regression set",
+         accuracy],
+        ["BNN RMSE and LL beside the published SVGD and PBP figures", f"{bnn}; published figures below"],
+        ["ebrl's SVGD ≥ 2× faster than NumPyro's at the same particles and steps", speeds],
+        ["SVGD ELBO beside the mean-field ELBO on every set", elbos],
+        ["entropy term against a Monte Carlo estimate", entropy]])
