@@ -4,10 +4,9 @@ A README marks each number it takes from a committed file:
 
     <!-- generated: NAME ARG ... -->TEXT<!-- end -->
 
-NAME is a generator registered for that README, called with the README's folder and the ARGs (words, quoted as
-in a shell where they hold spaces); TEXT is what
-it returned, inline when that is one line, on lines of its own when it is a table or a paragraph. A part whose
-numbers have no committed file says why, visibly, and is marked
+NAME is a generator registered for that README, called with the README's folder and the ARGs (words, quoted as in a
+shell where they hold spaces); TEXT is what it returned, inline when that is one line, on lines of its own when it is
+a table or a paragraph. A part whose numbers have no committed file says why, visibly, and is marked
 
     <!-- unchecked: WHY -->TEXT<!-- end -->
 
@@ -34,6 +33,11 @@ def generates(readme: str):
         return fn
 
     return register
+
+
+def used_generators(readme: Path) -> set[str]:
+    """The names of the generators the README's generated parts call."""
+    return {shlex.split(part["call"])[0] for part in PART.finditer(readme.read_text()) if part["kind"] == "generated"}
 
 
 def readmes(root: Path) -> list[Path]:
