@@ -166,12 +166,20 @@ def test_sac_solves_pendulum_for_every_seed_of_a_group(tmp_path):
         assert float(final["eval/mean/return_mean"]) >= -250, seed
 
 
-def test_eval_video(tiny_run, tmp_path):
+def test_eval_video(tiny_run, tmp_path, monkeypatch):
+    """Without a screen, and with nothing on stderr: no os.fork() warning of JAX's (imageio-ffmpeg's preexec_fn
+    used to start ffmpeg), no SDL error of pygame's (Pendulum's renderer); no partial file left."""
     import imageio.v2 as imageio
 
     video = tmp_path / "pendulum.mp4"
-    assert main(["eval", str(tiny_run), "--episodes", "1", "--video", str(video)]) == 0
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "SDL_VIDEODRIVER", "IMAGEIO_FFMPEG_NO_PREVENT_SIGINT")}
+    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "eval", str(tiny_run), "--episodes", "1", "--video",
+                           str(video)], capture_output=True, text=True, env=env, timeout=300, check=False)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    monkeypatch.setenv("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")  # the reader's ffmpeg, from this process, too
     assert imageio.get_reader(video).count_frames() == 201  # the reset frame and 200 steps
+    assert [path.name for path in tmp_path.iterdir()] == ["pendulum.mp4"]
 
 
 def test_ornstein_uhlenbeck_noise_follows_its_recursion():

@@ -28,7 +28,7 @@ def require_wandb() -> None:
     mode = os.environ.get("WANDB_MODE")
     if mode is not None:
         try:
-            wandb.Settings(mode=mode)
+            wandb.Settings(mode=mode)  # type: ignore[arg-type]  # any string: W&B says which it takes
         except ValueError:  # pydantic's ValidationError
             raise ConfigError(f"WANDB_MODE={mode!r} is not a mode of W&B; set it to online or offline, or unset it"
                               ) from None

@@ -10,7 +10,7 @@ import numpy as np
 
 from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, require
-from ebrl.envs import episode_seed, make_env
+from ebrl.envs import environment_calls, episode_seed, make_env
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import EVAL_STREAM, evaluate_episodes, make_policy
 from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, read_changes, read_spec
@@ -93,21 +93,43 @@ def _require_video_writer() -> None:
 
 
 def record_video(state, policy, env_id: str, env_kwargs: dict, seed: int, path: Path) -> None:
-    """One episode rendered with Gymnasium's rgb_array mode, written as an mp4."""
+    """One episode rendered with Gymnasium's rgb_array mode, each frame handed to ffmpeg as it is drawn (memory
+    does not grow with the episode), written as an mp4 that appears at `path` only once it is whole.
+
+    The time goes into drawing the frames: where OpenGL runs in software (EGL without a GPU), a MuJoCo frame of 480
+    pixels takes about 90 ms, most of it a 4096-texel shadow map and 4× multisampling; with a 1024-texel map (the
+    same picture at this size) and no multisampling, about 25 ms."""
     import imageio.v2 as imageio
 
-    if "DISPLAY" not in os.environ:
+    if "DISPLAY" not in os.environ:  # no screen: every renderer draws off-screen
         os.environ.setdefault("MUJOCO_GL", "egl")  # MuJoCo's default GLFW backend needs a screen
+        os.environ.setdefault("SDL_VIDEODRIVER", "dummy")  # pygame's tasks (Pendulum) open an SDL display
+    # imageio-ffmpeg starts ffmpeg with preexec_fn=os.setpgrp: Python code between fork and exec in this
+    # multithreaded process, which is what JAX's os.fork() warning is about; without it ffmpeg is a plain fork-exec
+    # (and a Ctrl-C reaches it too, which ends the recording as it ends this command)
+    os.environ.setdefault("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")
     env = make_env(env_id, render_mode="rgb_array", kwargs=env_kwargs)
+    vis = getattr(getattr(env.unwrapped, "model", None), "vis", None)  # a MuJoCo task's rendering settings
+    if vis is not None:
+        vis.quality.shadowsize = min(vis.quality.shadowsize, 1024)
+        vis.quality.offsamples = 0
     key = jax.random.key(seed)
-    obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
-    frames, done, t = [env.render()], False, 0
-    while not done:
-        action = np.asarray(policy(state, np.asarray(obs, np.float32)[None], key, t))[0]
-        obs, _, terminated, truncated, _ = env.step(action)
-        frames.append(env.render())
-        done, t = terminated or truncated, t + 1
-    fps = env.metadata.get("render_fps", 30)
-    env.close()
     path.parent.mkdir(parents=True, exist_ok=True)
-    imageio.mimwrite(path, frames, fps=fps, macro_block_size=1)  # type: ignore[arg-type]  # frames: RGB arrays
+    partial = path.with_suffix(".part.mp4")
+    try:
+        with imageio.get_writer(partial, fps=env.metadata.get("render_fps", 30), macro_block_size=1) as writer:
+            append = writer.append_data  # type: ignore[attr-defined]  # imageio's Writer of the ffmpeg plugin
+            with environment_calls(env_id, "reset"):
+                obs, _ = env.reset(seed=episode_seed(seed, EVAL_STREAM, 0, 0))
+            append(env.render())
+            done, t = False, 0
+            while not done:
+                action = np.asarray(policy(state, np.asarray(obs, np.float32)[None], key, t))[0]
+                with environment_calls(env_id, "step"):
+                    obs, _, terminated, truncated, _ = env.step(action)
+                append(env.render())
+                done, t = terminated or truncated, t + 1
+        partial.replace(path)
+    finally:
+        env.close()
+        partial.unlink(missing_ok=True)
