@@ -98,8 +98,9 @@ def test_plot_of_a_missing_empty_or_cut_metrics_file_is_one_line(tiny_run, tmp_p
 
 def test_training_that_would_never_update_is_refused(capsys, tmp_path):
     out = tmp_path / "short"
-    fails_cleanly(capsys, ["train", *with_flags("Pendulum-v1", 50), "--out", str(out)],
-                  "--steps (50) ends before --learning-starts (100)")
+    err = fails_cleanly(capsys, ["train", *with_flags("Pendulum-v1", 50), "--out", str(out)],
+                        "--steps (50) ends before --learning-starts (100)")
+    assert "learning_starts" not in err, err  # every field as the flag of the command
     assert not out.exists()
     fails_cleanly(capsys, ["mujoco", "--envs", "Hopper-v5", "--algos", "s2ac", "--seeds", "0", "--steps", "500",
                            "--out", str(out)], "--steps (500) ends before", "(1000)")

@@ -114,7 +114,7 @@ class TrainConfig:
             require(getattr(self, name) >= 0, f"{name} must be non-negative, got {getattr(self, name)}", name)
         require(self.learning_starts <= self.steps,
                 f"steps ({self.steps}) ends before learning_starts ({self.learning_starts}): the agent would never "
-                "be updated; raise steps or lower learning_starts", "steps", "learning_starts")
+                "be updated; raise the former or lower the latter", "steps", "learning_starts")
         require(self.batch_size <= self.buffer_size,
                 f"batch_size ({self.batch_size}) is larger than buffer_size ({self.buffer_size}); "
                 "lower the batch or enlarge the buffer", "batch_size", "buffer_size")
