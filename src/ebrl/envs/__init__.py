@@ -121,9 +121,13 @@ def episode_seed(*path: int) -> int:
 
 def environment_statistics(env: gym.Env, final_infos: list[dict]) -> dict:
     """Statistics an environment computes from its episodes' last `info` dicts, through an optional
-    `episode_statistics(final_infos) -> dict` method of the unwrapped env (MultiGoal: goal hits); else none."""
-    method = getattr(env.unwrapped, "episode_statistics", None)
-    return method(final_infos) if method else {}
+    `episode_statistics(final_infos) -> dict` method of the env or of one of its wrappers (MultiGoal: goal hits;
+    the locomotion tasks: the directions of their displacement); else none."""
+    try:
+        method = env.get_wrapper_attr("episode_statistics")
+    except AttributeError:
+        return {}
+    return method(final_infos)
 
 
 def flat_statistics(statistics: dict) -> dict[str, float]:
@@ -138,5 +142,7 @@ def flat_statistics(statistics: dict) -> dict[str, float]:
 
 
 from ebrl.envs.layouts import register as _register_multigoal  # noqa: E402  (after make_env: no cycle)
+from ebrl.envs.locomotion import register as _register_locomotion  # noqa: E402
 
 _register_multigoal()
+_register_locomotion()
