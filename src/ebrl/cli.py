@@ -93,15 +93,22 @@ def _fail(message: str) -> int:
 def train_command(args: list[str]) -> int:
     """train an agent: ebrl train --algo sac --env Pendulum-v1 --steps 20000 --seed 0 --out runs/x; several seeds in
     one program: --seeds 0 1 2 3 --out runs/g; presets of the authors' code apply by (algo, env), --no-preset drops
-    them; continue a run: ebrl train --resume runs/x [--steps N]"""
+    them; continue a run: ebrl train --resume runs/x [--steps N]; start from another run's agent: --init-from runs/x"""
     from ebrl.agents import ALGORITHMS
     from ebrl.console import ConsoleObserver
     from ebrl.presets import describe, find_preset, named_preset, preset_defaults
     from ebrl.runs import RunSpec, expand_runs, read_spec, resume, train
+    from ebrl.runs.spec import InitFrom
 
     choice, args = parse(TrainChoice, args, "ebrl train", unknown=True)
+    require(choice.init_from is not None or not (choice.init_optimizer or choice.init_alpha_from_config),
+            "--init-optimizer and --init-alpha-from-config go with --init-from RUN; add it or drop them")
+    init = None if choice.init_from is None else dataclasses.replace(InitFrom.parse(choice.init_from),
+                                                                     optimizer=choice.init_optimizer,
+                                                                     alpha_from_config=choice.init_alpha_from_config)
     if choice.resume is not None:
-        for flag, given in (("--env-kwargs", choice.env_kwargs), ("--preset", choice.preset)):
+        for flag, given in (("--env-kwargs", choice.env_kwargs), ("--preset", choice.preset),
+                            ("--init-from", choice.init_from)):
             require(given is None, f"{flag} cannot change when a run resumes; start a new run instead")
         saved = read_spec(expand_runs([Path(choice.resume)])[0])
         require(choice.algo in (None, saved.algo), f"{choice.resume} is a {saved.algo} run; drop --algo {choice.algo} "
@@ -109,12 +116,16 @@ def train_command(args: list[str]) -> int:
         algo, base, preset = saved.algo, (saved.train, saved.agent), None
     else:
         require(choice.preset is None or not choice.no_preset, "--preset and --no-preset exclude each other; give one")
-        algo = choice.algo or "s2ac"
+        source = None if init is None else read_spec(expand_runs([Path(init.run)])[0])
+        algo = choice.algo or (source.algo if source is not None else "s2ac")
         require(algo in ALGORITHMS, f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
-        env = choice.env or TrainConfig().env
+        env = choice.env or (source.train.env if source is not None else TrainConfig().env)
         preset = (named_preset(algo, choice.preset) if choice.preset is not None
                   else None if choice.no_preset else find_preset(algo, env))
         base = preset_defaults(algo, preset)
+        if source is not None and source.algo == algo:  # the networks the source trained, and its α
+            task = {} if choice.env else {"env": env, "env_kwargs": source.train.env_kwargs}  # the source's task
+            base = (dataclasses.replace(base[0], **task), source.agent)
     chosen = {k: v for k, v in (("env", choice.env), ("seed", choice.seed)) if v is not None}
     if choice.env_kwargs is not None:
         chosen["env_kwargs"] = choice.env_kwargs_object()
@@ -141,7 +152,8 @@ def train_command(args: list[str]) -> int:
         note = f"{describe(preset)}; flags override it, --no-preset drops it" if preset is not None else None
         results = train(RunSpec(algo, options.train, options.agent), run.seeds, run.out,
                         existing="overwrite" if run.overwrite else "error", driver=run.driver, vector=run.vector,
-                        observers=[ConsoleObserver(console, progress=run.progress, note=note)], wandb=wandb)
+                        observers=[ConsoleObserver(console, progress=run.progress, note=note)], wandb=wandb,
+                        init_from=init)
         out = Path(run.out) if run.out else results[0].run_dir if run.seeds is None else results[0].run_dir.parent
     return _report(results, out, run.pictures, console)
 

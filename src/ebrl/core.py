@@ -31,6 +31,27 @@ class Transition:
 
 
 @dataclasses.dataclass(frozen=True)
+class StateParts:
+    """The fields of an agent's state that a run started from another run's state (`started_from`) does not take
+    over by default; the others (networks, target networks) it takes as they are."""
+
+    optimizer: tuple[str, ...] = ()
+    """Optimiser states (Adam's moments and step counts): this run's own, unless the source's are carried."""
+    counters: tuple[str, ...] = ()
+    """Update counters: always this run's own (they restart at 0)."""
+    temperature: tuple[str, ...] = ()
+    """log α, where the state holds it: the source's, unless this run's configuration is asked for."""
+
+
+def started_from(own, source, parts: StateParts, *, optimizer: bool = False, temperature: bool = True):
+    """The agent state of a run that starts from `source`, another run's state of the same shapes: `source`'s fields,
+    except those that stay `own` (this run's init): the counters, the optimiser states unless `optimizer`, the
+    temperature unless `temperature`. Works on single and on seed-batched states alike."""
+    kept = [*parts.counters, *(() if optimizer else parts.optimizer), *(() if temperature else parts.temperature)]
+    return source.replace(**{name: getattr(own, name) for name in kept})
+
+
+@dataclasses.dataclass(frozen=True)
 class Agent:
     init: Callable[[jax.Array], Any]
     act: Callable[[Any, jax.Array, jax.Array, str], jax.Array]
@@ -42,6 +63,8 @@ class Agent:
     """The mode used to act while collecting training data."""
     entropy: Callable[[Any, jax.Array, jax.Array], jax.Array] | None = None
     """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
+    parts: StateParts = StateParts()
+    """What the state's fields are, for a run that starts from another run's state (`started_from`)."""
 
     def check_mode(self, mode: str | None, algo: str) -> str:
         """The action mode to use: `mode`, or the first of `action_modes`; ConfigError if the agent (of algorithm

@@ -56,7 +56,7 @@ def _values(args: list[str], flag: str) -> str:
 @dataclasses.dataclass(frozen=True)
 class TrainChoice:
     """What decides the rest of `ebrl train`'s options: the algorithm (its flags), the task and the preset (their
-    defaults), or the run to resume (its saved values)."""
+    defaults), the run to resume (its saved values), or the run to start from (its algorithm and agent settings)."""
 
     algo: str | None = None
     env: str | None = None
@@ -65,6 +65,9 @@ class TrainChoice:
     no_preset: bool = False
     resume: str | None = None
     env_kwargs: str | None = None
+    init_from: str | None = None
+    init_optimizer: bool = False
+    init_alpha_from_config: bool = False
 
     def env_kwargs_object(self) -> dict:
         """--env-kwargs: a JSON object, e.g. '{"ctrl_cost_weight": 0.05}'."""
@@ -130,7 +133,14 @@ TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
                          the options below then default to the run's values and change it from the checkpoint on
   --no-preset            ignore the preset of the authors' code for (algo, env), which is printed when it applies
   --preset NAME          start from the preset NAME of this algorithm instead (e.g. sac/mujoco on your own task)
-  --env-kwargs JSON      keyword arguments of the environment, e.g. '{{"ctrl_cost_weight": 0.05}}'"""
+  --env-kwargs JSON      keyword arguments of the environment, e.g. '{{"ctrl_cost_weight": 0.05}}'
+  --init-from RUN[@best|@STEP]
+                         start from RUN's trained agent (networks, target networks, α; its latest checkpoint by
+                         default), with a new replay buffer, optimiser state and counters; a seed group starts seed k
+                         from seed k of a group RUN; the algorithm and agent options default to RUN's
+  --init-optimizer       with --init-from: also carry RUN's optimiser state
+  --init-alpha-from-config
+                         with --init-from: start α from this run's options instead of RUN's trained α"""
 
 
 @dataclasses.dataclass(frozen=True)

@@ -58,3 +58,14 @@ def test_vmapped_seeds_equal_single_seeds(algo):
 
 def _index(i, leaf):
     return leaf[i]
+
+
+@pytest.mark.parametrize("algo", sorted(TINY_CONFIGS))
+def test_state_parts_name_fields_of_the_state_and_every_optimiser_state(algo):
+    """What a run started from another run's state keeps of its own (ebrl.core.started_from) is named right."""
+    agent = ALGORITHMS[algo].make_agent(TINY_CONFIGS[algo], 3, 2)
+    fields = set(type(agent.init(jax.random.key(0))).__dataclass_fields__)
+    parts = agent.parts
+    assert {*parts.optimizer, *parts.counters, *parts.temperature} <= fields
+    assert {name for name in fields if name.endswith("_opt")} == set(parts.optimizer)
+    assert all("alpha" in name for name in parts.temperature)

@@ -78,6 +78,8 @@ class RunStart:
     steps: int
     last_returns: tuple[float | None, ...]
     changes: str = ""
+    origin: str = ""
+    """Where a new run's agent starts from, if another run (e.g. "runs/pre at step 30000")."""
 
 
 class Observer:
@@ -199,11 +201,12 @@ def driver_functions(task: Task, driver: str):
 
 class Trainer:
     """Training of one configuration for several seeds in one program: `Trainer(task, agent, cfg, seeds)` builds the
-    learner, the driver and the evaluation environments (from `start`, a GroupSnapshot, where it continues);
+    learner, the driver and the evaluation environments (from `start`, a GroupSnapshot, where it continues; a new
+    group's agents from `agents`, states with a leading seed axis, where given: e.g. another run's trained agents);
     `run(observer)` trains to `cfg.steps`."""
 
     def __init__(self, task: Task, agent: Agent, cfg: TrainConfig, seeds: Sequence[int], *, driver: str = "auto",
-                 vector: str = "sync", start: GroupSnapshot | None = None):
+                 vector: str = "sync", start: GroupSnapshot | None = None, agents: Any = None):
         self.task, self.agent, self.cfg, self.seeds = task, agent, cfg, list(seeds)
         learner = make_learner(agent, cfg, task.obs_dim, task.act_dim)
         self.learner = batched(learner)
@@ -214,6 +217,8 @@ class Trainer:
         if start is None:
             self.step = 0
             self.states = self.learner.init(jnp.asarray(self.seeds))
+            if agents is not None:
+                self.states = dataclasses.replace(self.states, agent=agents)
             self.logs = [SeedLog() for _ in self.seeds]
         else:
             self.step, self.states, self.logs = start.step, start.states, list(start.logs)

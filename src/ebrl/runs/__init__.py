@@ -16,7 +16,7 @@ from ebrl.runs.layout import (
     write_json_atomic,
 )
 from ebrl.runs.load import CHECKPOINT_CHOICES, LoadedRun, evaluate_run, load_run, record_video, replay_observations
-from ebrl.runs.spec import RunSpec, changed_spec, describe_changes, preset_spec, seed_specs
+from ebrl.runs.spec import InitFrom, RunSpec, changed_spec, describe_changes, preset_spec, seed_specs
 from ebrl.runs.store import (
     CheckpointFolder,
     GroupStore,
@@ -28,7 +28,8 @@ from ebrl.runs.store import (
 )
 
 __all__ = [
-    "CHECKPOINT_CHOICES", "CONFIG_FILE", "METRICS_FILE", "CheckpointFolder", "GroupStore", "LoadedRun", "MetricsLog",
+    "CHECKPOINT_CHOICES", "CONFIG_FILE", "METRICS_FILE", "CheckpointFolder", "GroupStore", "InitFrom", "LoadedRun",
+    "MetricsLog",
     "RunLock", "RunSpec", "TrainResult", "changed_spec", "check_spec", "default_run_dir", "describe_changes",
     "evaluate_run", "expand_runs", "group_seeds", "load_group_snapshot", "load_run", "make_dir", "metrics_history",
     "preset_spec", "read_metrics", "read_metrics_table", "read_spec", "record_video", "replay_observations",

@@ -28,6 +28,7 @@ from ebrl.loop.trainer import (
     driver_functions,
     metrics_columns,
 )
+from ebrl.runs.init import InitialAgents, as_init_from, load_initial_agents
 from ebrl.runs.layout import (
     CONFIG_FILE,
     LOCK_FILE,
@@ -42,7 +43,7 @@ from ebrl.runs.layout import (
     write_json_atomic,
 )
 from ebrl.runs.load import LoadedRun
-from ebrl.runs.spec import RunSpec, changed_spec, seed_specs, spec_changes
+from ebrl.runs.spec import InitFrom, RunSpec, changed_spec, seed_specs, spec_changes
 from ebrl.runs.store import CheckpointFolder, GroupStore, load_group_snapshot, read_metrics
 from ebrl.tracking import WandbSettings, require_wandb, wandb_observer
 
@@ -109,7 +110,8 @@ def _checkpoint_steps(run_dir: Path) -> list[int]:
 
 def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | None = None, *,
           existing: str = "error", driver: str = "auto", vector: str = "sync", observers: Sequence[Observer] = (),
-          wandb: WandbSettings | None = None) -> list[TrainResult]:
+          wandb: WandbSettings | None = None,
+          init_from: InitFrom | str | Path | None = None) -> list[TrainResult]:
     """Train `spec` and return one `TrainResult` per seed (seed, run directory, last metrics row, interrupted).
 
     seeds=None trains `spec.train.seed` into the run directory `out`; a list of seeds trains them as one group, in
@@ -119,6 +121,9 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     vector environment, `vector` "sync" or "async" subprocesses), "jax" (the on-device loop, for tasks written in
     JAX), or "auto" (jax where the task has it). `observers` receive the training's events (e.g.
     ebrl.console.ConsoleObserver) once every check has passed; `wandb` also logs every seed's metrics to W&B.
+    `init_from` (or spec.init): start from another run's trained agents, "RUN", "RUN@best", "RUN@STEP" or an
+    InitFrom (see ebrl.runs.init); a seed group's seed k from seed k of a group, every seed from a single run. A run
+    that continues from its own checkpoint never starts from the source again.
     """
     require(existing in EXISTING, f"existing must be one of {', '.join(EXISTING)}, got {existing!r}")
     require(driver in DRIVERS, f"driver must be one of {', '.join(DRIVERS)}, got {driver!r}", "driver")
@@ -130,6 +135,10 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
     check_spec(spec, len(seeds))
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     driver_functions(task, driver)  # refuses driver jax on a task without a JAX implementation
+    if init_from is not None:
+        spec = dataclasses.replace(spec, init=as_init_from(init_from))
+    initial = None if spec.init is None else load_initial_agents(
+        spec, seeds, task, ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim))
     out = Path(out) if out is not None else default_run_dir(spec.algo, spec.train.env,
                                                             spec.train.seed if single else None)
     require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
@@ -173,11 +182,12 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                 if not any(run_dir.iterdir()):
                     run_dir.rmdir()
         if not resume:
-            for run_dir, seed_spec in zip(run_dirs, specs):
+            for k, (run_dir, seed_spec) in enumerate(zip(run_dirs, specs)):
                 run_dir.mkdir(parents=True, exist_ok=True)
-                write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json())
+                record = {} if initial is None else {"init_from": initial.records[k]}
+                write_json_atomic(run_dir / CONFIG_FILE, seed_spec.to_json() | record)
         return _run_group(spec, seeds, run_dirs, out, resume=resume, driver=driver, vector=vector,
-                          observers=observers, wandb=wandb, group=not single)
+                          observers=observers, wandb=wandb, group=not single, initial=None if resume else initial)
 
 
 def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | None = None, vector: str = "sync",
@@ -233,10 +243,12 @@ def _train_again(spec: RunSpec, seeds: list[int] | None, out: Path, **options) -
 
 def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path, *, resume: bool,
                driver: str = "auto", vector: str, observers: Sequence[Observer], wandb: WandbSettings | None,
-               group: bool, changed: dict[str, dict] | None = None) -> list[TrainResult]:
+               group: bool, changed: dict[str, dict] | None = None,
+               initial: InitialAgents | None = None) -> list[TrainResult]:
     """Build the trainer (from the group's checkpoints if `resume`: ConfigError before anything is written if they
-    cannot be continued), then train with the run directories, W&B and `observers` watching. A resume records in
-    each config.json the settings it changes (`changed`, see spec_changes) at the step it continues from."""
+    cannot be continued; else with the `initial` agents where given), then train with the run directories, W&B and
+    `observers` watching. A resume records in each config.json the settings it changes (`changed`, see
+    spec_changes) at the step it continues from."""
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     agent = ALGORITHMS[spec.algo].make_agent(spec.agent, task.obs_dim, task.act_dim)
     store = GroupStore(run_dirs)
@@ -245,7 +257,8 @@ def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path,
         if resume:
             start, histories = load_group_snapshot(store, task=task, agent=agent, cfg=spec.train, seeds=seeds,
                                                    columns=metrics_columns(agent, task))
-        trainer = Trainer(task, agent, spec.train, seeds, driver=driver, vector=vector, start=start)
+        trainer = Trainer(task, agent, spec.train, seeds, driver=driver, vector=vector, start=start,
+                          agents=None if initial is None else initial.states)
     except BaseException:
         store.close()
         raise
@@ -260,7 +273,7 @@ def _run_group(spec: RunSpec, seeds: list[int], run_dirs: list[Path], out: Path,
     changes = ", ".join(f"{name}={value}" for fields in (changed or {}).values() for name, value in fields.items())
     observer.on_start(RunStart("resuming" if resume else "training", spec.algo, spec.train.env, tuple(seeds), out,
                                trainer.driver_kind, trainer.step, spec.train.steps, tuple(trainer.last_returns()),
-                               changes))
+                               changes, "" if initial is None else initial.origin))
     try:
         summaries = trainer.run(observer)
     except TrainingDiverged as exc:

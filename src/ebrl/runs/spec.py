@@ -18,6 +18,32 @@ FIXED_ON_RESUME = ("env", "seed", "buffer_size")
 SECTIONS = ("train", "agent")  # the parts of config.json that hold settings, and of each of its "changes"
 
 
+CHECKPOINTS = ("latest", "best")  # besides a step
+
+
+@dataclasses.dataclass(frozen=True)
+class InitFrom:
+    """Start a new run from another run's trained agent state (its networks, target networks and α), with its own
+    replay buffer, counters and, unless `optimizer`, optimiser state (ebrl.runs.init)."""
+
+    run: str
+    """The source: a run directory, or a seed group, whose seed k each seed k of this run starts from."""
+    checkpoint: str = "latest"
+    """The source's checkpoint: latest, best or a step that has one."""
+    optimizer: bool = False
+    """Also carry the source's optimiser state (Adam's moments and step counts)."""
+    alpha_from_config: bool = False
+    """Start α from this run's configuration instead of the source's trained α (where the state holds α)."""
+
+    @staticmethod
+    def parse(text: str) -> "InitFrom":
+        """RUN, RUN@best, RUN@latest or RUN@STEP."""
+        run, _, checkpoint = text.rpartition("@")
+        if run and (checkpoint in CHECKPOINTS or checkpoint.isdigit()):
+            return InitFrom(run, checkpoint)
+        return InitFrom(text)
+
+
 @dataclasses.dataclass(frozen=True)
 class RunSpec:
     """The contents of config.json."""
@@ -25,9 +51,13 @@ class RunSpec:
     algo: str
     train: TrainConfig
     agent: Any  # the algorithm's config dataclass
+    init: InitFrom | None = None
+    """The run this one started from, if any (config.json's init_from, which also records the source's step and the
+    SHA-256 of its agent state)."""
 
     def to_json(self) -> dict:
         return {"algo": self.algo, "train": dataclasses.asdict(self.train), "agent": dataclasses.asdict(self.agent),
+                **({"init_from": dataclasses.asdict(self.init)} if self.init is not None else {}),
                 "ebrl_version": ebrl.__version__, "jax_version": jax.__version__}
 
     @staticmethod
@@ -42,7 +72,9 @@ class RunSpec:
         for change in data.get("changes", []):
             train.update(change.get("train", {}))
             agent.update(change.get("agent", {}))
-        return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent))
+        init = data.get("init_from")  # the request, beside which config.json records the source's step and hash
+        requested = None if init is None else InitFrom(**{f.name: init[f.name] for f in dataclasses.fields(InitFrom)})
+        return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent), requested)
 
 
 def _from_dict(cls, values: dict):

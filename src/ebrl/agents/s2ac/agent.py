@@ -13,7 +13,7 @@ from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
-from ebrl.core import Agent, Transition
+from ebrl.core import Agent, StateParts, Transition
 from ebrl.nets import ACTIVATIONS, Activation, min_q
 from ebrl.samplers import BANDWIDTH_RULES, LOGDETS, LogDet
 
@@ -251,5 +251,7 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         _, log_q = sample(state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
         return -log_q.mean(axis=-1)
 
+    parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt", "amortizer_opt"),
+                       temperature=("log_alpha_critic", "log_alpha_actor"))
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=modes,
-                 train_mode=config.train_selection, entropy=entropy)
+                 train_mode=config.train_selection, entropy=entropy, parts=parts)

@@ -11,7 +11,7 @@ from ebrl.agents.common import gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
-from ebrl.core import Agent, Transition
+from ebrl.core import Agent, StateParts, Transition
 from ebrl.nets import ACTIVATIONS, Activation, min_q
 
 AGENT_MODES = ("mean", "sample")
@@ -143,8 +143,9 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
         mean, log_std = networks.actor.apply(state.actor_params, obs)
         return -sample_tanh_gaussian(mean, log_std, key)[1]
 
+    parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt"), temperature=("log_alpha",))
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
-                 train_mode="sample", entropy=entropy)
+                 train_mode="sample", entropy=entropy, parts=parts)
 
 
 

@@ -11,7 +11,7 @@ from ebrl.agents.common import gradient_step
 from ebrl.agents.sql.losses import make_losses
 from ebrl.agents.sql.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
-from ebrl.core import Agent, Transition
+from ebrl.core import Agent, StateParts, Transition
 
 AGENT_MODES = ("sample",)
 
@@ -125,4 +125,4 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
         return networks.q.apply(state.q_params, obs, action) / reward_scale
 
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
-                 train_mode="sample")
+                 train_mode="sample", parts=StateParts(optimizer=("q_opt", "sampler_opt"), counters=("updates",)))
