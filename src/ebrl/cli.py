@@ -207,6 +207,12 @@ def eval_command(args: list[str]) -> int:
         hits = {f"G{g + 1}": hits for g, hits in enumerate(report["goal_hits"])}
         console.print(_table("episodes ending at each goal", {**hits, "no goal": report["no_goal"],
                                                               "reached a goal": f"{report['goal_fraction']:.0%}"}))
+    if "x_positive" in report:
+        console.print(_table("episodes by the sign of their displacement along x",
+                             {"x > 0": f"{report['x_positive']:.0%}", "x < 0": f"{report['x_negative']:.0%}"}))
+    if "heading" in report:
+        console.print(_table("episodes by the direction of their displacement (within ±22.5°)",
+                             {f"{45 * k}°": f"{share:.0%}" for k, share in enumerate(report["heading"])}))
     if options.video:
         console.print(f"video written to {options.video}")
     return 0

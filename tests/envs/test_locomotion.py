@@ -1,5 +1,6 @@
 """The locomotion tasks' rewards against hand computations from MuJoCo's positions, and their direction statistics."""
 
+import json
 import math
 
 import gymnasium as gym
@@ -131,3 +132,23 @@ def test_the_statistics_reach_the_evaluation_through_make_env_and_the_task():
     assert describe_task("ebrl/AntAnyDirection-v0").statistics == (
         "x_positive", "x_negative", *[f"heading_{k}" for k in range(8)])
     assert describe_task("HalfCheetah-v5").statistics == ()  # Gymnasium's own tasks keep their columns
+
+
+def test_a_run_reports_the_directions_in_metrics_and_in_ebrl_eval(tmp_path, capsys):
+    from ebrl.cli import main
+
+    out = tmp_path / "run"
+    assert main(["train", "--algo", "sac", "--env", "ebrl/AntAnyDirection-v0", "--env-kwargs",
+                 '{"max_episode_steps": 20}', "--hidden", "16", "16", "--batch-size", "16", "--random-steps", "100",
+                 "--learning-starts", "100", "--steps", "200", "--eval-every", "100", "--checkpoint-every", "100",
+                 "--eval-episodes", "4", "--no-progress", "--out", str(out)]) == 0
+    with (out / "metrics.csv").open() as f:
+        header = f.readline().strip().split(",")
+    assert {"eval/mean/x_positive", "eval/mean/x_negative", "eval/sample/heading_7"} <= set(header)
+    capsys.readouterr()
+    assert main(["eval", str(out), "--episodes", "8", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["x_positive"] + report["x_negative"] == 1.0 and sum(report["heading"]) == pytest.approx(1.0)
+    assert main(["eval", str(out), "--episodes", "2"]) == 0
+    printed = capsys.readouterr().out
+    assert "x > 0" in printed and "315°" in printed
