@@ -68,7 +68,7 @@ def check_svgd_parameter_gradient():
     q_params, s_params = jax.tree.map(lambda x: np.asarray(x, np.float64), (q_params, s_params))
     obs = np.asarray(jax.random.normal(jax.random.key(2), (n_states, obs_dim)), np.float64)
     key = jax.random.key(3)
-    _, sampler_loss = make_losses(networks, gamma=0.99, reward_scale=1.0, temperature=1.0, act_dim=act_dim,
+    _, sampler_loss = make_losses(networks, gamma=0.99, temperature=1.0, act_dim=act_dim,
                                   value_particles=4, kernel_particles=k, n_fixed=n_fixed)
     grads, _ = jax.grad(sampler_loss, has_aux=True)(s_params, q_params, jnp.asarray(obs), key)
 

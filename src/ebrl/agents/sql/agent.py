@@ -8,6 +8,7 @@ import optax
 from flax import struct
 
 from ebrl.agents.common import gradient_step
+from ebrl.agents.schedules import linear_count, log_linear
 from ebrl.agents.sql.losses import make_losses
 from ebrl.agents.sql.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
@@ -40,10 +41,26 @@ class SQLConfig:
     """Share of the K particles that are updated; the rest are the fixed particles of the kernel sums."""
     target_update_interval: int = 1000
     """Copy the Q-function into its target every this many updates (a hard copy, no Polyak averaging)."""
+    alpha_final: float | None = None
+    """Fine-tuning (the paper's App. D.1): anneal α log-linearly from its value (alpha, or 1/reward_scale) to this
+    over anneal_updates updates, then keep it; None: α constant."""
+    noise_draws: int | None = None
+    """Fine-tuning: act with the sampler's noise fixed to K draws ξ_1..ξ_K (one picked uniformly per action), their
+    number shrunk linearly to 1 over anneal_updates updates, a deterministic policy from then on; None: a fresh ξ
+    per action."""
+    anneal_updates: int = 20_000
+    """N, the updates over which alpha_final and noise_draws act (the paper: 20 epochs of 1000 steps)."""
 
     def validate(self) -> None:
-        for name in ("q_lr", "policy_lr", "reward_scale", "value_particles", "target_update_interval"):
+        for name in ("q_lr", "policy_lr", "reward_scale", "value_particles", "target_update_interval",
+                     "anneal_updates"):
             require_positive(name, getattr(self, name))
+        require(self.alpha_final is None or self.alpha_final > 0,
+                f"alpha_final must be positive, got {self.alpha_final}", "alpha_final")
+        require(self.alpha_final is None or self.alpha != 0, "alpha_final anneals a positive α, and alpha 0 is the "
+                "hard max; give alpha > 0 or drop alpha_final", "alpha_final", "alpha")
+        require(self.noise_draws is None or self.noise_draws >= 1,
+                f"noise_draws must be at least 1, got {self.noise_draws}", "noise_draws")
         require_layers("hidden", self.hidden)
         require_unit_interval("gamma", self.gamma)
         require(self.alpha is None or self.alpha >= 0, f"alpha must be non-negative, got {self.alpha}", "alpha")
@@ -70,16 +87,27 @@ class SQLState:
     sampler_params: dict
     q_opt: optax.OptState
     sampler_opt: optax.OptState
-    updates: jax.Array  # gradient updates done so far, int32
+    updates: jax.Array  # gradient updates done so far, int32 (the schedules' counter)
+
+
+NOISE_DRAWS_KEY = 0  # the key of the fixed noise draws ξ_1..ξ_K of noise_draws
 
 
 def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
     networks = make_networks(act_dim, config.hidden)
-    reward_scale, temperature = config.network_units
+    initial_scale, temperature = config.network_units
     n_fixed = config.kernel_particles - int(config.kernel_particles * config.kernel_update_ratio)
     q_loss, sampler_loss = make_losses(
-        networks, gamma=config.gamma, reward_scale=reward_scale, temperature=temperature, act_dim=act_dim,
+        networks, gamma=config.gamma, temperature=temperature, act_dim=act_dim,
         value_particles=config.value_particles, kernel_particles=config.kernel_particles, n_fixed=n_fixed)
+    draws = (None if config.noise_draws is None
+             else jax.random.normal(jax.random.key(NOISE_DRAWS_KEY), (config.noise_draws, act_dim)))
+
+    def reward_scale(updates: jax.Array) -> jax.Array:
+        """c_t = 1/α_t: α annealed log-linearly to alpha_final over anneal_updates updates, or constant."""
+        if config.alpha_final is None:
+            return jnp.asarray(initial_scale, jnp.float32)
+        return log_linear(initial_scale, 1.0 / config.alpha_final, updates, config.anneal_updates)
     q_optimizer = optax.adam(config.q_lr)
     sampler_optimizer = optax.adam(config.policy_lr)
 
@@ -98,17 +126,23 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
         )
 
     def act(state: SQLState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
-        """One fresh ξ per action: the sampler has no deterministic mode."""
+        """One fresh ξ per action (the sampler has no deterministic mode); with noise_draws, ξ picked uniformly among
+        the first K_t of the fixed draws, K_t shrinking linearly to 1."""
         if mode != "sample":
             raise ValueError(f"SQL has no action mode {mode!r}; use one of {AGENT_MODES}")
-        return networks.sample(state.sampler_params, obs, key, 1)[:, 0]
+        if draws is None:
+            return networks.sample(state.sampler_params, obs, key, 1)[:, 0]
+        count = linear_count(len(draws), state.updates, config.anneal_updates)
+        noise = draws[jax.random.randint(key, (obs.shape[0],), 0, count)]
+        return networks.sampler.apply(state.sampler_params, obs, noise)
 
     def update(state: SQLState, batch: Transition, key: jax.Array) -> tuple[SQLState, dict]:
         """The TD step and the SVGD step, both from the same pre-update parameters (the official code runs them in
         one session call); then the hard target copy when the update count reaches a multiple of the interval."""
         value_key, sampler_key = jax.random.split(key)
         q_params, q_opt, loss, q_info = gradient_step(q_loss, q_optimizer, state.q_params, state.q_opt,
-                                                      state.target_q_params, batch, value_key)
+                                                      state.target_q_params, batch, value_key,
+                                                      reward_scale(state.updates))
         sampler_params, sampler_opt, _, s_info = gradient_step(sampler_loss, sampler_optimizer, state.sampler_params,
                                                                state.sampler_opt, state.q_params, batch.obs,
                                                                sampler_key)
@@ -122,7 +156,7 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
 
     def q_value(state: SQLState, obs: jax.Array, action: jax.Array) -> jax.Array:
         """Q(s, a) in reward units (the network's Q̂ divided by the reward scale)."""
-        return networks.q.apply(state.q_params, obs, action) / reward_scale
+        return networks.q.apply(state.q_params, obs, action) / reward_scale(state.updates)
 
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
                  train_mode="sample", parts=StateParts(optimizer=("q_opt", "sampler_opt"), counters=("updates",)))

@@ -27,14 +27,14 @@ def soft_value(q: jax.Array, temperature: float, act_dim: int) -> jax.Array:
     return temperature * (jax.nn.logsumexp(q / temperature, axis=-1) - math.log(m) + act_dim * math.log(2.0))
 
 
-def make_losses(networks: SQLNetworks, *, gamma: float, reward_scale: float, temperature: float, act_dim: int,
-                value_particles: int, kernel_particles: int, n_fixed: int):
+def make_losses(networks: SQLNetworks, *, gamma: float, temperature: float, act_dim: int, value_particles: int,
+                kernel_particles: int, n_fixed: int):
     """Returns (q_loss, sampler_loss) in network units; `temperature` is β (1, or 0 for the hard max)."""
 
-    def q_loss(q_params, target_q_params, batch: Transition, key):
-        """J_Q = ½ E[(y − Q̂(s, a))²], y = c·r + γ(1 − terminated)·V̂(s') (Eq. 11), V̂ by importance sampling with
-        one set of M uniform actions shared by the whole batch, on the target network (hard copy), no target
-        policy."""
+    def q_loss(q_params, target_q_params, batch: Transition, key, reward_scale):
+        """J_Q = ½ E[(y − Q̂(s, a))²], y = c·r + γ(1 − terminated)·V̂(s') (Eq. 11), c = `reward_scale`, V̂ by importance
+        sampling with one set of M uniform actions shared by the whole batch, on the target network (hard copy), no
+        target policy."""
         uniform = jax.random.uniform(key, (1, value_particles, act_dim), minval=-1.0, maxval=1.0)
         next_q = networks.q.apply(target_q_params, batch.next_obs[:, None, :], uniform)  # (N, M)
         next_value = soft_value(next_q, temperature, act_dim)
