@@ -33,7 +33,7 @@ class ConsoleObserver(Observer):
         what = f"seed {start.seeds[0]}" if len(start.seeds) == 1 else f"seeds {' '.join(map(str, start.seeds))}"
         self.console.print(f"[bold]{start.verb}[/] {start.algo} on {start.env_id} ({what}, {start.driver} driver) -> "
                            f"{start.out}" + (f", from here with {start.changes}" if start.changes else "")
-                           + (f", starting from {start.origin}" if start.origin else ""))
+                           + (f", starting from {start.origin}" if start.origin else ""), soft_wrap=True)
         if not self.progress:
             return
         self.bars = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
