@@ -16,6 +16,9 @@ def test_presets_are_found_by_algorithm_and_environment_family():
               for env in ("Hopper", "HalfCheetah", "Walker2d", "Ant", "Humanoid")}
     assert scales == {"Hopper": 30.0, "HalfCheetah": 30.0, "Walker2d": 10.0, "Ant": 300.0, "Humanoid": 100.0}
     assert find_preset("sql", "Pendulum-v1") is None and find_preset("sac", "Pendulum-v1") is None
+    assert find_preset("sql", "ebrl/HalfCheetahAnyDirection-v0") is find_preset("sql", "HalfCheetah-v5")
+    assert find_preset("sql", "ebrl/AntDirection-v0").agent["reward_scale"] == 300.0  # the base task's preset
+    assert find_preset("sac", "ebrl/SwimmerAnyDirection-v0") is find_preset("sac", "Swimmer-v5")
 
 
 def test_sac_on_mujoco_is_the_published_runs_and_the_authors_baseline_is_named():

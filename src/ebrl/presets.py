@@ -10,6 +10,7 @@ from types import MappingProxyType
 
 from ebrl.agents import ALGORITHMS
 from ebrl.config import ConfigError, TrainConfig
+from ebrl.envs.locomotion import base_id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,7 +109,9 @@ def env_family(env_id: str) -> str:
 
 
 def find_preset(algo: str, env_id: str) -> Preset | None:
-    return PRESETS.get((algo, env_family(env_id)))
+    """The preset of (algo, family of env_id); ebrl's locomotion tasks take their base task's (the same robot:
+    ebrl/HalfCheetahAnyDirection-v0 that of HalfCheetah)."""
+    return PRESETS.get((algo, env_family(base_id(env_id) or env_id)))
 
 
 NAMED_ONLY = {"sac": (SAC_MUJOCO,)}

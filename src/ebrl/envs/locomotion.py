@@ -24,6 +24,7 @@ from gymnasium.envs.registration import load_env_creator
 BASES = {"swimmer": "gymnasium.envs.mujoco.swimmer_v5:SwimmerEnv",
          "half_cheetah": "gymnasium.envs.mujoco.half_cheetah_v5:HalfCheetahEnv",
          "ant": "gymnasium.envs.mujoco.ant_v5:AntEnv"}
+BASE_IDS = {"swimmer": "Swimmer-v5", "half_cheetah": "HalfCheetah-v5", "ant": "Ant-v5"}
 SPEEDS = ("abs_x", "planar", "along")  # f(v) = |v_x|, ‖v‖, ⟨v, u(θ)⟩
 HEADING_BINS = 8
 TASKS = {  # id: (base, speed, fixed keywords)
@@ -34,6 +35,11 @@ TASKS = {  # id: (base, speed, fixed keywords)
     "ebrl/HalfCheetahBackward-v0": ("half_cheetah", "along", {"angle": 180.0}),
     "ebrl/AntDirection-v0": ("ant", "along", {"angle": 0.0}),
 }
+
+
+def base_id(env_id: str) -> str | None:
+    """The Gymnasium id a task of TASKS wraps (ebrl/HalfCheetahBackward-v0: HalfCheetah-v5), else None."""
+    return BASE_IDS[TASKS[env_id][0]] if env_id in TASKS else None
 
 
 def speed(kind: str, velocity: np.ndarray, angle: float) -> float:
