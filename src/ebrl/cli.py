@@ -302,7 +302,7 @@ def mujoco_command(args: list[str]) -> int:
 
     options = parse(MujocoOptions, args, "ebrl mujoco")
     console = Console(stderr=True)
-    if not run_study(options.plan, Path(options.out), workers=options.workers, ray=options.ray, console=console,
+    if not run_study(options.study_plan(), Path(options.out), workers=options.workers, ray=options.ray, console=console,
                      cpus_per_group=options.cpus_per_group, gpus_per_group=options.gpus_per_group,
                      retries=options.retries, progress=options.progress):
         console.print(f"interrupted; run the same command again to continue the study in {options.out}")

@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 import tyro
 
-from ebrl.config import ConfigError, check_seeds, require, require_positive
+from ebrl.config import ConfigError, TrainConfig, check_seeds, require, require_positive
 
 ALGOS = ("sac", "sql", "s2ac")
 PAPER_TASKS = ("Hopper-v5", "Walker2d-v5", "HalfCheetah-v5", "Ant-v5", "Humanoid-v5")  # the S2AC paper's MuJoCo tasks
@@ -308,20 +308,37 @@ class StudyPlan:
 
 
 def parse_arm(arm: str) -> tuple[str, dict]:
-    """An entry of a study's `algos`, "ALGO" or "ALGO@FIELD=VALUE,...": (ALGO, {FIELD: VALUE}), each VALUE read as
-    JSON where it is JSON (1, 0.5, null, true, [256, 256]) and as a string otherwise (trace)."""
+    """An entry of a study's `algos`, "ALGO" or "ALGO@FIELD=VALUE,...": (ALGO, {FIELD: VALUE})."""
     algo, variant, changes = arm.partition("@")
+    return algo, parse_changes(changes.split(",") if variant else (), f"algos: {arm!r} is not ALGO@FIELD=VALUE,...; "
+                               "write e.g. s2ac@logdet=trace", "algos")
+
+
+def parse_changes(changes, wrong: str, flag: str) -> dict:
+    """FIELD=VALUE texts as {FIELD: VALUE}, each VALUE read as JSON where it is JSON (1, 0.5, null, true, [256, 256])
+    and as a string otherwise (trace); ConfigError(wrong, flag) for a text that is not FIELD=VALUE."""
     overrides = {}
-    for change in changes.split(",") if variant else ():
+    for change in changes:
         name, equals, text = change.partition("=")
-        require(bool(equals and name and text), f"algos: {arm!r} is not ALGO@FIELD=VALUE,...; write e.g. "
-                "s2ac@logdet=trace", "algos")
+        require(bool(equals and name and text), wrong, flag)
         field = name.replace("-", "_")
         try:
             overrides[field] = _tuples(json.loads(text))
         except json.JSONDecodeError:
             overrides[field] = text
-    return algo, overrides
+    return overrides
+
+
+def check_change_types(config_type, changes: dict, flag: str) -> None:
+    """ConfigError unless each change has the kind of value its field of `config_type` holds (an int for an int
+    field, a number for a float one, true/false for a flag), so that validation compares like with like."""
+    defaults = config_type()
+    for name, value in changes.items():
+        default = getattr(defaults, name, None)
+        kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}.get(type(default))
+        wrong = kinds is not None and (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds))
+        require(not wrong, f"{flag}: {name}={value!r} is not a{'n' if type(default) is int else ''} "
+                f"{type(default).__name__} like its default {default!r}", flag)
 
 
 def _tuples(value):
@@ -351,5 +368,28 @@ class MujocoOptions:
     """GPUs Ray reserves for each group (a fraction shares a GPU between groups)."""
     retries: int = 3
     """Times a group whose worker died is tried again (it resumes from its checkpoints)."""
+    loop: tuple[str, ...] = ()
+    """FIELD=VALUE changes of every group's training loop over the presets, e.g. learning_starts=1000
+    random_steps=1000 batch_size=64 for a smoke-size study (fields of `ebrl train`'s loop options, but the task, seed,
+    steps and evaluations, which the study sets)."""
     progress: bool = True
     """Progress bars (in-process execution)."""
+
+    def study_plan(self) -> StudyPlan:
+        """The plan, with `loop`'s changes; ConfigError for a change that is not FIELD=VALUE of the loop's config,
+        or of a field the study sets itself."""
+        changes = parse_changes(self.loop, f"loop {' '.join(self.loop)} is not FIELD=VALUE ...; write e.g. "
+                                "--loop learning_starts=1000", "loop")
+        settable = {f.name for f in dataclasses.fields(TrainConfig)} - set(STUDY_SETS)
+        for field in changes:
+            require(field not in STUDY_SETS, f"loop {field}=... is the study's to set; use {STUDY_SETS.get(field)}",
+                    "loop")
+            require(field in settable, f"loop {field}=... names no field of the training loop; choose from "
+                    f"{', '.join(sorted(settable))}", "loop")
+        check_change_types(TrainConfig, changes, "loop")
+        return dataclasses.replace(self.plan, train={**self.plan.train, **changes})
+
+
+# the TrainConfig fields a study's plan sets, and the flags that set them
+STUDY_SETS = {"env": "--envs", "env_kwargs": "--envs (a study trains each task with its default arguments)",
+              "seed": "--seeds", "steps": "--steps", "eval_every": "--eval-every", "eval_episodes": "--eval-episodes"}

@@ -265,10 +265,27 @@ def plot_study_curves(results: dict, out: Path) -> None:
     _save(fig, out)
 
 
+def plot_study_time(results: dict, times: dict, out: Path) -> None:
+    """The MuJoCo study against wall-clock time: IQM of the evaluation return and its interval against the hours its
+    program had run (runtime.json's hours_at_eval), one panel per task: what a fixed compute budget buys."""
+    envs = list(results["curves"])
+    fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.6), squeeze=False)
+    for ax, env in zip(axes[0], envs):
+        for algo, curve in results["curves"][env].items():
+            hours = times[env][algo]["hours_at_eval"]
+            (line,) = ax.plot(hours, curve["iqm"], label=algo)
+            ax.fill_between(hours, curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
+        ax.set(title=env, xlabel="wall-clock hours (median over seeds)", ylabel="evaluation return (IQM, 95 % CI)")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    _save(fig, out)
+
+
 def plot_study_aggregate(results: dict, out: Path) -> None:
-    """The MuJoCo study's performance profiles of the SAC-normalised scores, and the probabilities of improvement."""
+    """The MuJoCo study's performance profiles of the SAC-normalised scores, the probabilities of improvement at the
+    last step, and at every evaluation step."""
     profiles = results["performance_profiles"]
-    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.6))
+    fig, (left, right, curves) = plt.subplots(1, 3, figsize=(15, 3.6))
     for algo, profile in profiles.items():
         if algo == "tau":
             continue
@@ -286,4 +303,12 @@ def plot_study_aggregate(results: dict, out: Path) -> None:
     right.barh(names, probs, xerr=[lows, highs], capsize=4, color="tab:blue", alpha=0.7)
     right.axvline(0.5, color="k", ls="--", lw=1)
     right.set(xlim=(0, 1), xlabel="probability of improvement (95 % CI)", title="P(X > Y)")
+    for name, curve in results["improvement_curves"].items():
+        (line,) = curves.plot(curve["steps"], curve["probability"], label=f"P({name})")
+        curves.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
+    curves.axhline(0.5, color="k", ls="--", lw=1)
+    curves.set(ylim=(0, 1), xlabel="environment steps", ylabel="probability of improvement (95 % CI)",
+               title="P(X > Y) at each evaluation")
+    curves.grid(alpha=0.3)
+    curves.legend(fontsize=8)
     _save(fig, out)

@@ -1,8 +1,10 @@
 """`ebrl mujoco`: the plan, reuse and resume, the statistics against rliable, execution on a Ray cluster with a
 worker killed, and bad input."""
 
+import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import threading
@@ -13,11 +15,13 @@ import numpy as np
 import pytest
 import scipy.stats
 
+from ebrl.config import ConfigError
 from ebrl.experiments import mujoco_report
 from ebrl.experiments.mujoco import plan_groups, run_study
 from ebrl.experiments.mujoco_report import compute_results, improvement_probability, iqm_interval, performance_profile
 from ebrl.options import StudyPlan
 from ebrl.presets import S2AC_MUJOCO, SAC_TIANSHOU
+from ebrl.runs import train
 from tests.test_cli import fails_cleanly
 
 # Two cheap tasks (Pendulum's state is not exposed, InvertedPendulum's MuJoCo state is), tiny networks.
@@ -107,7 +111,16 @@ def test_the_study_writes_its_tables_per_task_and_algorithm(study):
             assert entry["iqm_interval"][0] <= entry["iqm"] <= entry["iqm_interval"][1]
             assert results["curves"][env][algo]["steps"] == [200, 400]
     assert set(results["probability_of_improvement"]) == {"s2ac > sac"}
-    for name in ("summary.md", "runtime.json", "sample_efficiency.png", "aggregate.png"):
+    curve = results["improvement_curves"]["s2ac > sac"]  # at every evaluation; the last is the final one
+    assert curve["steps"] == [200, 400]
+    assert curve["probability"][-1] == results["probability_of_improvement"]["s2ac > sac"]["probability"]
+    times = json.loads((study / "runtime.json").read_text())
+    for env in TINY_STUDY.envs:
+        for algo in ("sac", "s2ac"):
+            clocks = [[float(r["time_s"]) for r in _metrics(study / "runs" / env / algo / f"seed_{s}")] for s in (0, 1)]
+            np.testing.assert_allclose(times[env][algo]["hours_at_eval"], np.median(clocks, axis=0) / 3600)
+            assert [p["seeds"] for p in times[env][algo]["programs"]] == [[0, 1]]
+    for name in ("summary.md", "runtime.json", "sample_efficiency.png", "aggregate.png", "return_vs_time.png"):
         assert (study / name).stat().st_size > 0
     assert "| Pendulum-v1 | s2ac | softmax | 2 |" in (study / "summary.md").read_text()
 
@@ -128,11 +141,59 @@ def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(stud
     for seed in (0, 1):  # the group killed before its last checkpoint: it resumes from step 300
         shutil.rmtree(checkpoints / f"seed_{seed}" / "checkpoints" / "400")
     pendulum = again / "runs" / "Pendulum-v1" / "sac"  # killed with no checkpoint step common to its seeds (as
-    shutil.rmtree(pendulum / "seed_1" / "checkpoints")  # between the seeds' first saves): it starts again
+    shutil.rmtree(pendulum / "seed_1" / "checkpoints")  # between the seeds' first saves, before the first
+    metrics = pendulum / "seed_1" / "metrics.csv"  # evaluation): it starts again
+    metrics.write_text(metrics.read_text().splitlines(keepends=True)[0])
     assert run_study(TINY_STUDY, again, workers=2)  # in two local worker processes
     changed = {p for p, stamp in stamps.items() if p.stat().st_mtime_ns != stamp}
     assert changed == {group / f"seed_{seed}" / "metrics.csv" for group in (checkpoints, pendulum) for seed in (0, 1)}
     assert _results(again) == _results(study)
+
+
+def test_a_study_with_more_seeds_trains_only_the_new_ones(study, tmp_path):
+    """The same study with seeds 0, 1, 2: seed 2 of every group trains in a program of its own, beside the finished
+    seeds 0 and 1, which stay as they were; the report stands on all three. Fewer seeds are refused."""
+    more = tmp_path / "more"
+    shutil.copytree(study, more)
+    kept = {p: p.read_bytes() for p in (more / "runs").rglob("seed_[01]/metrics.csv")}
+    plan = dataclasses.replace(TINY_STUDY, seeds=(0, 1, 2))
+    assert run_study(plan, more, progress=False)
+    assert {p: p.read_bytes() for p in kept} == kept
+    assert json.loads((more / "plan.json").read_text())["seed_batches"] == [[0, 1], [2]]
+    results = _results(more)
+    for env in TINY_STUDY.envs:
+        assert all(len(results["tasks"][env][algo]["final_returns"]) == 3 for algo in ("sac", "s2ac"))
+    group = next(g for g in plan_groups(plan) if (g.env, g.algo) == ("Pendulum-v1", "sac"))
+    alone = train(group.spec, [2], tmp_path / "alone")  # seed 2 trained by itself: what the study's batch holds
+    deterministic = [c for c in _metrics(alone[0].run_dir)[0] if c not in ("time_s", "sps")]
+    assert ([{c: r[c] for c in deterministic} for r in _metrics(group.run_dir(more) / "seed_2")]
+            == [{c: r[c] for c in deterministic} for r in _metrics(alone[0].run_dir)])
+    stamps = {p: p.stat().st_mtime_ns for p in (more / "runs").rglob("metrics.csv")}
+    assert run_study(plan, more, progress=False)  # finished: only the report is written again
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+
+
+def test_a_study_with_fewer_seeds_is_refused(study):
+    before = (study / "plan.json").read_bytes()
+    refusal = "holds another study (seeds=(0, 1)) (a study can add seeds, not drop them)"
+    with pytest.raises(ConfigError, match=re.escape(refusal)):
+        run_study(dataclasses.replace(TINY_STUDY, seeds=(0,)), study, progress=False)
+    assert (study / "plan.json").read_bytes() == before
+
+
+def test_a_study_reuses_groups_kept_as_their_committed_files(study, tmp_path):
+    """A study folder as docs/results keeps it (plan.json, each seed's config.json and metrics.csv, no
+    checkpoints): the command trains nothing and writes the same report."""
+    kept = tmp_path / "kept"
+    for path in [study / "plan.json", *(study / "runs").rglob("config.json"), *(study / "runs").rglob("metrics.csv")]:
+        target = kept / path.relative_to(study)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(path, target)
+    stamps = {p: p.stat().st_mtime_ns for p in (kept / "runs").rglob("metrics.csv")}
+    assert run_study(TINY_STUDY, kept, progress=False)
+    assert {p: p.stat().st_mtime_ns for p in stamps} == stamps
+    assert not list(kept.rglob("checkpoints"))
+    assert _results(kept) == _results(study)
 
 
 def _results(study_dir):
@@ -236,11 +297,23 @@ def _kill_a_group_worker_after_its_first_checkpoint(out, runner) -> bool:
     (["--envs", "Pendulum-v1", "--ray", "nowhere"], ["not auto or HOST:PORT"]),
     (["--envs", "Pendulum-v1", "--workers", "9"], ["--workers (9) is more than the study's 3 group(s)"]),
     (["--envs", "Pendulum-v1", "--gpus-per-group", "1"], ["--gpus-per-group is 1.0 but this machine", "no GPU"]),
+    # the loop's preset fields: set with --loop, and every message names only flags `ebrl mujoco` has
+    (["--envs", "Hopper-v5", "--algos", "sac", "--steps", "3000"],
+     ["sac on Hopper-v5: --steps (3000) ends before learning_starts (10000)", "--loop learning_starts=VALUE"]),
+    (["--envs", "Hopper-v5", "--algos", "sac", "--loop", "batch_size=0"],
+     ["batch_size must be positive", "(in the study: --loop batch_size=VALUE)"]),
+    (["--envs", "Pendulum-v1", "--loop", "steps=5"], ["--loop steps=... is the study's to set; use --steps"]),
+    (["--envs", "Pendulum-v1", "--loop", "seed=5"], ["use --seeds"]),
+    (["--envs", "Pendulum-v1", "--loop", "foo=5"], ["--loop foo=... names no field of the training loop"]),
+    (["--envs", "Pendulum-v1", "--loop", "chunk"], ["is not FIELD=VALUE", "--loop learning_starts=1000"]),
+    (["--envs", "Pendulum-v1", "--loop", "batch_size=abc"], ["batch_size='abc' is not an int like its default"]),
+    (["--envs", "Pendulum-v1", "--algos", "s2ac@particles=1.5"], ["particles=1.5 is not an int like its default"]),
 ])
 def test_bad_study_input_is_one_line_before_any_work(capsys, tmp_path, flags, fragments):
     out = tmp_path / "study"
-    fails_cleanly(capsys, ["mujoco", *flags, "--out", str(out)], *fragments)
+    error = fails_cleanly(capsys, ["mujoco", *flags, "--out", str(out)], *fragments)
     assert not out.exists()
+    assert "--learning-starts" not in error and "--batch-size" not in error  # flags of `ebrl train`, not of the study
 
 
 def test_a_folder_with_another_study_is_refused_and_kept(capsys, study):

@@ -24,10 +24,10 @@ from pathlib import Path
 import jax
 
 from ebrl.agents import ALGORITHMS
-from ebrl.config import ConfigError, require, require_positive
+from ebrl.config import ConfigError, TrainConfig, require, require_positive
 from ebrl.console import ConsoleObserver
 from ebrl.experiments.mujoco_report import MACHINE_FILE, write_report
-from ebrl.options import StudyPlan, parse_arm
+from ebrl.options import STUDY_SETS, StudyPlan, check_change_types, parse_arm
 from ebrl.runs import RunSpec, check_spec, preset_spec, train, write_json_atomic
 
 PLAN_FILE = "plan.json"
@@ -69,6 +69,7 @@ def arm_config(arm: str, agent: dict) -> tuple[str, dict]:
     unknown = sorted(set(changes) - fields)
     require(not unknown, f"algos: {arm!r} changes {', '.join(unknown)}, not a field of {algo}'s config; choose from "
             f"{', '.join(sorted(fields))}", "algos")
+    check_change_types(ALGORITHMS[algo].config_type, changes, "algos")
     return algo, {**agent.get(algo, {}), **changes}
 
 
@@ -77,35 +78,64 @@ def read_plan(study_dir: Path) -> StudyPlan | None:
     return StudyPlan.from_json(json.loads(plan_file.read_text())) if plan_file.is_file() else None
 
 
-def check_study(plan: StudyPlan, study_dir: Path) -> list[PlannedGroup]:
+def read_seed_batches(study_dir: Path, plan: StudyPlan) -> list[tuple[int, ...]]:
+    """The seeds of every group as the programs that train them: the plan's first seeds, then each set of seeds a
+    later command added (plan.json's `seed_batches`; a seed trained in a group of another size follows another
+    floating-point path, so a batch is never regrouped)."""
+    plan_file = Path(study_dir) / PLAN_FILE
+    saved = json.loads(plan_file.read_text()).get("seed_batches") if plan_file.is_file() else None
+    return [tuple(batch) for batch in saved] if saved else [plan.seeds]
+
+
+def check_study(plan: StudyPlan, study_dir: Path) -> tuple[list[PlannedGroup], list[tuple[int, ...]]]:
     """Every check of a study before any work: the plan, each group's configuration and task (known, Box actions),
-    and the study directory (not a file, not another study's). Returns the planned groups."""
+    and the study directory (not a file, not another study's; the same study with more seeds adds them, in a
+    program of their own). Returns the planned groups and the seed batches."""
     plan.validate()
     groups = plan_groups(plan)
     for group in groups:
         try:
             check_spec(group.spec, len(group.seeds))
         except ConfigError as error:
-            if not set(error.fields) & set(parse_arm(group.algo)[1]):
-                raise
-            # a variant's value: name the arm, not a flag `ebrl mujoco` does not have
-            raise ConfigError(f"algos: {group.algo!r}: {error}", "algos") from None
+            raise study_error(error, group) from None
     study_dir = Path(study_dir)
     if study_dir.exists() and not study_dir.is_dir():
         raise ConfigError(f"out {study_dir} is a file; choose a directory", "out")
     saved = read_plan(study_dir)
-    if saved is not None and saved.to_json() != plan.to_json():
+    if saved is None:
+        require(not (study_dir.is_dir() and any(study_dir.iterdir())),
+                f"{study_dir} is not empty and holds no study; choose another out", "out")
+        return groups, [plan.seeds]
+    batches = read_seed_batches(study_dir, saved)
+    more_seeds = dataclasses.replace(saved, seeds=plan.seeds) == plan and set(saved.seeds) < set(plan.seeds)
+    if more_seeds:
+        batches.append(tuple(s for s in plan.seeds if s not in saved.seeds))
+    elif saved.to_json() != plan.to_json():
         differing = [f.name for f in dataclasses.fields(plan) if getattr(saved, f.name) != getattr(plan, f.name)]
+        more = (" (a study can add seeds, not drop them)" if differing == ["seeds"] else "")
         raise ConfigError(f"{study_dir} holds another study ({', '.join(f'{n}={getattr(saved, n)}' for n in differing)}"
-                          "); repeat that study's command to continue it, or choose another out", "out")
-    if saved is None and study_dir.is_dir() and any(study_dir.iterdir()):
-        raise ConfigError(f"{study_dir} is not empty and holds no study; choose another out", "out")
-    return groups
+                          f"){more}; repeat that study's command to continue it, or choose another out", "out")
+    return groups, batches
 
 
-def write_plan(plan: StudyPlan, study_dir: Path) -> None:
+def study_error(error: ConfigError, group: PlannedGroup) -> ConfigError:
+    """A group's configuration error as `ebrl mujoco` can act on it: a field of the loop is set with --loop, a field
+    of the algorithm with an arm ALGO@FIELD=VALUE (the message names only flags the command has)."""
+    loop_fields = {f.name for f in dataclasses.fields(TrainConfig)} - set(STUDY_SETS)
+    algo, changes = parse_arm(group.algo)
+    agent_fields = {f.name for f in dataclasses.fields(ALGORITHMS[algo].config_type)}
+    study_fields = [field for field in error.fields if field not in loop_fields | agent_fields]
+    ways = [f"--loop {field}=VALUE" for field in error.fields if field in loop_fields]
+    ways += [f"--algos {algo}@{field}=VALUE" for field in error.fields if field in agent_fields]
+    variant = bool(set(error.fields) & set(changes))
+    where = f"algos: {group.algo!r}: " if variant else f"{group.name}: "
+    return ConfigError(where + str(error) + (f" (in the study: {', '.join(ways)})" if ways and not variant else ""),
+                       *study_fields, *(["algos"] if variant else []))
+
+
+def write_plan(plan: StudyPlan, study_dir: Path, seed_batches: list[tuple[int, ...]]) -> None:
     Path(study_dir).mkdir(parents=True, exist_ok=True)
-    write_json_atomic(Path(study_dir) / PLAN_FILE, plan.to_json())
+    write_json_atomic(Path(study_dir) / PLAN_FILE, {**plan.to_json(), "seed_batches": [list(b) for b in seed_batches]})
 
 
 def machine() -> dict:
@@ -130,10 +160,14 @@ def train_group(study_dir: str, env: str, algo: str, *, progress: bool = False, 
     group = next(g for g in plan_groups(plan) if (g.env, g.algo) == (env, algo))
     run_dir = group.run_dir(study_dir)
     observers = [ConsoleObserver(console, progress=progress)] if console is not None else []
-    results = train(group.spec, group.seeds, run_dir, existing="continue", observers=observers)
-    if not results[0].interrupted and not (run_dir / MACHINE_FILE).exists():
+    for batch in read_seed_batches(Path(study_dir), plan):
+        results = train(group.spec, batch, run_dir, existing="continue", observers=observers,
+                        beside=[seed for seed in group.seeds if seed not in batch])
+        if results[0].interrupted:
+            return False
+    if not (run_dir / MACHINE_FILE).exists():
         write_json_atomic(run_dir / MACHINE_FILE, machine())  # the machine that finished it
-    return not results[0].interrupted
+    return True
 
 
 # ------------------------------------------------------------------------------------------------ executors
@@ -231,7 +265,7 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
     """Check everything, train every group of the plan (reusing finished ones), and write the report; returns
     False if interrupted (the study continues where it stopped when run again)."""
     study_dir = Path(study_dir)
-    groups = check_study(plan, study_dir)
+    groups, seed_batches = check_study(plan, study_dir)
     require(workers >= 1, f"workers must be at least 1, got {workers}", "workers")
     require(workers <= len(groups), f"workers ({workers}) is more than the study's {len(groups)} group(s), one "
             f"process each; use at most {len(groups)}", "workers")
@@ -243,7 +277,7 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
         visible, where = _visible_gpus(ray_module)
         require(visible > 0, f"gpus_per_group is {gpus_per_group} but {where} has no GPU; install JAX's CUDA build "
                 "(pip install 'ebrl[cuda]') on a machine with one, or drop gpus_per_group", "gpus_per_group")
-    write_plan(plan, study_dir)
+    write_plan(plan, study_dir, seed_batches)
     log = console.print if console is not None else print
     if ray_module is not None:
         run_on_ray(ray_module, groups, study_dir, cpus_per_group, gpus_per_group, retries, log)
@@ -251,5 +285,5 @@ def run_study(plan: StudyPlan, study_dir: Path, *, workers: int = 1, ray: str | 
         run_local_workers(groups, study_dir, workers, retries, log)
     elif not run_in_process(groups, study_dir, console, progress):
         return False
-    write_report(plan, study_dir, groups)
+    write_report(plan, study_dir, groups, seed_batches)
     return True

@@ -24,7 +24,7 @@ CURVE_REPS = 2_000  # of the per-step intervals and profiles
 CONFIDENCE = 0.95
 BOOTSTRAP_SEED = 0
 RESULTS_FILE, RUNTIME_FILE, SUMMARY_FILE = "results.json", "runtime.json", "summary.md"
-CURVES_FIGURE, AGGREGATE_FIGURE = "sample_efficiency.png", "aggregate.png"
+CURVES_FIGURE, AGGREGATE_FIGURE, TIME_FIGURE = "sample_efficiency.png", "aggregate.png", "return_vs_time.png"
 
 SAC_REFERENCE_SOURCE = ("Tianshou's SAC, v3 tasks, 10 seeds, evaluation return mean ± std "
                         "(thu-ml/tianshou examples/mujoco/benchmark, commit 33d241a2^)")
@@ -139,34 +139,54 @@ def compute_results(plan, curves: dict) -> dict:
                                            **{algo: performance_profile(v, taus, CURVE_REPS)
                                               for algo, v in normalized.items()}}
     raw = {algo: np.stack([final[env][algo] for env in curves], axis=1) for algo in algos}
+    pairs = [(x, y) for x in algos for y in algos if parse_arm(x)[0] == "s2ac" and y != x]  # S2AC's arms vs the rest
     results["probability_of_improvement"] = {
         f"{x} > {y}": dict(zip(("probability", "interval"), improvement_probability(raw[x], raw[y], FINAL_REPS)))
-        for x in algos for y in algos if parse_arm(x)[0] == "s2ac" and y != x}  # S2AC's arms against the rest
+        for x, y in pairs}
+    results["improvement_curves"] = {f"{x} > {y}": improvement_curve(curves, x, y) for x, y in pairs}
     return results
 
 
-def runtime(groups, study_dir: Path) -> dict:
-    """Per group: its wall-clock time (one program for all its seeds) per million environment steps, and per
-    update step (an environment step of every seed and its gradient updates, evaluations included)."""
+def improvement_curve(curves: dict, x: str, y: str) -> dict:
+    """P(X > Y) over the tasks at each evaluation step of the study, with its interval: the sample-efficiency view of
+    the probability of improvement."""
+    steps = next(iter(curves.values()))[x][0]
+    points = [improvement_probability(*(np.stack([curves[env][arm][1][:, i] for env in curves], axis=1)
+                                        for arm in (x, y)), CURVE_REPS) for i in range(len(steps))]
+    return {"steps": steps.tolist(), "probability": [p for p, _ in points], "low": [i[0] for _, i in points],
+            "high": [i[1] for _, i in points]}
+
+
+def runtime(groups, study_dir: Path, seed_batches: list[tuple[int, ...]]) -> dict:
+    """Per group: each program that trained some of its seeds (`seed_batches`: the plan's seeds, then each set a
+    later command added), with its wall-clock time per million environment steps and per update step (an
+    environment step of every seed of the program and its gradient updates, evaluations included); and the hours
+    at each evaluation, the median over seeds of their program's clock (the x axis of return against time)."""
 
     table: dict[str, dict] = {}
     for group in groups:
         run_dir = group.run_dir(study_dir)
-        rows = read_metrics(run_dir / f"seed_{group.seeds[0]}")
-        first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[-1])
-        updates = (rows[-1]["step"] - first["step"]) * group.spec.train.updates_per_step
         machine_file = run_dir / MACHINE_FILE
+        programs = []
+        for batch in seed_batches:
+            rows = read_metrics(run_dir / f"seed_{batch[0]}")
+            first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[-1])
+            updates = (rows[-1]["step"] - first["step"]) * group.spec.train.updates_per_step
+            programs.append({
+                "seeds": list(batch), "steps": int(rows[-1]["step"]), "wall_s": rows[-1]["time_s"],
+                "hours_per_million_steps": rows[-1]["time_s"] / rows[-1]["step"] * 1e6 / 3600,
+                "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if updates else None})
+        clocks = np.array([[r["time_s"] for r in read_metrics(d)]  # a row per evaluation
+                           for d in seed_run_dirs(run_dir, list(group.seeds))])
         table.setdefault(group.env, {})[group.algo] = {
-            "seeds": len(group.seeds), "steps": int(rows[-1]["step"]), "wall_s": rows[-1]["time_s"],
-            "hours_per_million_steps": rows[-1]["time_s"] / rows[-1]["step"] * 1e6 / 3600,
-            "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if updates else None,
+            "programs": programs, "hours_at_eval": (np.median(clocks, axis=0) / 3600).tolist(),
             "machine": json.loads(machine_file.read_text()) if machine_file.is_file() else None}
     return table
 
 
-def write_report(plan, study_dir: Path, groups) -> list[Path]:
+def write_report(plan, study_dir: Path, groups, seed_batches: list[tuple[int, ...]]) -> list[Path]:
     """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
-    from ebrl.plots import plot_study_aggregate, plot_study_curves  # matplotlib: loaded when a report is drawn
+    from ebrl.plots import plot_study_aggregate, plot_study_curves, plot_study_time  # matplotlib: for a report
 
     study_dir = Path(study_dir)
     curves: dict[str, dict] = {}
@@ -174,13 +194,14 @@ def write_report(plan, study_dir: Path, groups) -> list[Path]:
         run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
         curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)
     results = compute_results(plan, curves)
-    times = runtime(groups, study_dir)
+    times = runtime(groups, study_dir, seed_batches)
     written = [study_dir / RESULTS_FILE, study_dir / RUNTIME_FILE, study_dir / SUMMARY_FILE,
-               study_dir / CURVES_FIGURE]
+               study_dir / CURVES_FIGURE, study_dir / TIME_FIGURE]
     written[0].write_text(json.dumps(results, indent=1) + "\n")
     written[1].write_text(json.dumps(times, indent=1) + "\n")
     written[2].write_text(summary_markdown(results, times))
     plot_study_curves(results, written[3])
+    plot_study_time(results, times, written[4])
     if "performance_profiles" in results:
         written.append(study_dir / AGGREGATE_FIGURE)
         plot_study_aggregate(results, written[-1])
@@ -229,17 +250,20 @@ def summary_markdown(results: dict, times: dict) -> str:
             for r in rows:
                 lines.append(f"| {env} | {r['step']:,} | {r['ebrl_mean']:.0f} ± {r['ebrl_std']:.0f} | "
                              f"{r['published_mean']} ± {r['published_std']} |")
-    lines += ["", "## Run time", "", ("Wall-clock of each group, all its seeds in one program; per update step: one "
-              "environment step of every seed and its gradient updates, evaluations included."), "",
+    lines += ["", "## Run time", "", ("Wall-clock of each program (the seeds it trained together, one program per "
+              "batch of seeds); per update step: one environment step of every seed of the program and its gradient "
+              f"updates, evaluations included. Return against these hours: [{TIME_FIGURE}]({TIME_FIGURE})."), "",
               "| task | algorithm | seeds | hours per 1M steps | ms per update step | machine |",
               "|---|---|---|---|---|---|"]
     for env, by_algo in times.items():
         for algo, t in by_algo.items():
             where = t["machine"]
             machine = f"{where['cpu']} ({where['cpus']} CPUs), {where['device']}" if where else "not recorded"
-            per_update = f"{t['ms_per_update_step']:.1f}" if t["ms_per_update_step"] is not None else "-"
-            lines.append(f"| {env} | {algo} | {t['seeds']} | {t['hours_per_million_steps']:.2f} | {per_update} | "
-                         f"{machine} |")
+            for program in t["programs"]:
+                per_update = (f"{program['ms_per_update_step']:.1f}" if program["ms_per_update_step"] is not None
+                              else "-")
+                lines.append(f"| {env} | {algo} | {', '.join(map(str, program['seeds']))} | "
+                             f"{program['hours_per_million_steps']:.2f} | {per_update} | {machine} |")
     lines += ["", f"Figures: [{CURVES_FIGURE}]({CURVES_FIGURE})" +
               (f", [{AGGREGATE_FIGURE}]({AGGREGATE_FIGURE})" if "performance_profiles" in results else ""), ""]
     return "\n".join(lines)

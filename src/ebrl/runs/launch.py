@@ -30,8 +30,10 @@ from ebrl.loop.trainer import (
 )
 from ebrl.runs.init import InitialAgents, as_init_from, load_initial_agents
 from ebrl.runs.layout import (
+    CHECKPOINTS_FOLDER,
     CONFIG_FILE,
     LOCK_FILE,
+    METRICS_FILE,
     default_run_dir,
     group_seeds,
     holds_run,
@@ -44,7 +46,7 @@ from ebrl.runs.layout import (
 )
 from ebrl.runs.load import LoadedRun
 from ebrl.runs.spec import InitFrom, RunSpec, changed_spec, seed_specs, spec_changes
-from ebrl.runs.store import CheckpointFolder, GroupStore, load_group_snapshot, read_metrics
+from ebrl.runs.store import CheckpointFolder, GroupStore, load_group_snapshot, read_metrics, read_metrics_table
 from ebrl.tracking import WandbSettings, require_wandb, wandb_observer
 
 EXISTING = ("error", "overwrite", "continue")
@@ -100,7 +102,7 @@ def check_spec(spec: RunSpec, n_seeds: int) -> None:
 
 
 def _checkpoint_steps(run_dir: Path) -> list[int]:
-    if not holds_run(run_dir):
+    if not (run_dir / CHECKPOINTS_FOLDER).is_dir():  # orbax would make the folder to list it
         return []
     folder = CheckpointFolder(run_dir)
     steps = folder.all_steps()
@@ -108,18 +110,32 @@ def _checkpoint_steps(run_dir: Path) -> list[int]:
     return steps
 
 
+def _reached(run_dir: Path, checkpoint_steps: list[int], budget: int) -> bool:
+    """Whether a run got to `budget` steps: its latest checkpoint, or, for a run kept without checkpoints (a
+    results folder's committed config.json and metrics.csv), the step of its metrics.csv's last row."""
+    if checkpoint_steps:
+        return max(checkpoint_steps) >= budget
+    if not (run_dir / METRICS_FILE).is_file():
+        return False
+    rows = read_metrics_table(run_dir).rows
+    return bool(rows) and float(rows[-1]["step"]) >= budget
+
+
 def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | None = None, *,
           existing: str = "error", driver: str = "auto", vector: str = "sync", observers: Sequence[Observer] = (),
-          wandb: WandbSettings | None = None,
+          wandb: WandbSettings | None = None, beside: Sequence[int] = (),
           init_from: InitFrom | str | Path | None = None) -> list[TrainResult]:
     """Train `spec` and return one `TrainResult` per seed (seed, run directory, last metrics row, interrupted).
 
     seeds=None trains `spec.train.seed` into the run directory `out`; a list of seeds trains them as one group, in
     one program, into out/seed_<k>, each a complete run directory. `existing` says what to do where `out` already
     holds runs: "error" refuses, "overwrite" replaces them, "continue" reuses a finished group of the same training
-    and resumes an unfinished one (and refuses one that trains something else). `driver`: "gym" (a Gymnasium
-    vector environment, `vector` "sync" or "async" subprocesses), "jax" (the on-device loop, for tasks written in
-    JAX), or "auto" (jax where the task has it). `observers` receive the training's events (e.g.
+    (finished: every seed's latest checkpoint, or where a run kept no checkpoint its metrics.csv, at the budget)
+    and resumes an unfinished one (and refuses one that trains something else). `beside`: seeds of the group folder
+    `out` that this call leaves as they are (a study that adds seeds to a group trains them beside the old ones,
+    which it does not train again); any other seed there is refused, or removed by "overwrite". `driver`: "gym" (a
+    Gymnasium vector environment, `vector` "sync" or "async" subprocesses), "jax" (the on-device loop, for tasks
+    written in JAX), or "auto" (jax where the task has it). `observers` receive the training's events (e.g.
     ebrl.console.ConsoleObserver) once every check has passed; `wandb` also logs every seed's metrics to W&B.
     `init_from` (or spec.init): start from another run's trained agents, "RUN", "RUN@best", "RUN@STEP" or an
     InitFrom (see ebrl.runs.init); a seed group's seed k from seed k of a group, every seed from a single run. A run
@@ -143,7 +159,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
                                                             spec.train.seed if single else None)
     require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
     run_dirs = [out] if single else seed_run_dirs(out, seeds)
-    others = [] if single else [s for s in group_seeds(out) if s not in seeds]
+    others = [] if single else [s for s in group_seeds(out) if s not in seeds and s not in beside]
     # one writer per run directory: every run this call may remove (other seeds of the group too) is locked first,
     # so a busy one refuses the whole command before anything is removed
     with lock_runs(run_dirs + seed_run_dirs(out, others)):
@@ -162,7 +178,7 @@ def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | N
             require(not started or len(present) == len(run_dirs),
                     f"{out} holds a group with seeds {group_seeds(out)}, not {seeds}; remove it or choose another "
                     "output folder")
-            if all(steps and max(steps) >= spec.train.steps for steps in checkpoint_steps):
+            if all(_reached(d, steps, spec.train.steps) for d, steps in zip(run_dirs, checkpoint_steps)):
                 start = RunStart("reusing", spec.algo, spec.train.env, tuple(seeds), out, "", spec.train.steps,
                                  spec.train.steps, ())
                 for observer in observers:
