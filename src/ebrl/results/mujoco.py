@@ -208,3 +208,83 @@ def throughput_table(folder: Path) -> str:
         sps = np.median([float(r["sps"]) for r in read_csv(folder / name) if int(r["step"]) >= 5000])
         rows.append([label, f"{sps:.0f}", f"{sps * seeds:,.0f}".replace(",", " ")])
     return table(["run", "steps/s per seed", "aggregate env-steps/s"], rows)
+
+
+STUDY = "mujoco/study-50k/README.md"
+
+
+def study_groups(folder: Path) -> list[tuple[str, str, list[dict]]]:
+    """(task, algorithm, each seed's metrics rows) of every group the study's plan.json names, in plan order."""
+    plan = read_json(folder / "plan.json")
+    return [(env, algo, [read_csv(run / "metrics.csv") if (run / "metrics.csv").is_file() else []
+                         for run in (folder / "runs" / env / algo / f"seed_{seed}" for seed in plan["seeds"])])
+            for env in plan["envs"] for algo in plan["algos"]]
+
+
+def seconds_per_step(rows: list[dict], learning_starts: int) -> float:
+    """Wall-clock seconds per environment step of a group's program once it learns: from its first evaluation at or
+    after learning_starts to its last."""
+    learning = [r for r in rows if int(r["step"]) >= learning_starts]
+    first, last = learning[0], learning[-1]
+    return (float(last["time_s"]) - float(first["time_s"])) / (int(last["step"]) - int(first["step"]))
+
+
+@generates(STUDY)
+def study_progress(folder: Path) -> str:
+    """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours its program has run (seed
+    0's clock), and for a group in progress the step of its committed checkpoint."""
+    steps = read_json(folder / "plan.json")["steps"]
+    lines = ["| task | algorithm | seeds at step | hours | state |", "|---|---|---|---|---|"]
+    for env, algo, tables in study_groups(folder):
+        reached = [int(t[-1]["step"]) if t else 0 for t in tables]
+        hours = f"{float(tables[0][-1]['time_s']) / 3600:.1f}" if tables[0] else "-"
+        saved = sorted(int(p.name) for p in (folder / "runs" / env / algo / "seed_0" / "checkpoints").glob("[0-9]*"))
+        state = ("finished" if min(reached) >= steps else "not started" if max(reached) == 0
+                 else f"in progress, checkpoint at step {saved[-1]:,} committed" if saved else "in progress")
+        lines.append(f"| {env} | {algo} | {', '.join(f'{r:,}' for r in reached)} | {hours} | {state} |")
+    return "\n".join(lines)
+
+
+@generates(STUDY)
+def study_rate(folder: Path, env: str, algo: str) -> str:
+    """The group's seconds per step of its three seeds once it learns (metrics.csv's time_s)."""
+    run = folder / "runs" / env / algo / "seed_0"
+    learning_starts = read_json(run / "config.json")["train"]["learning_starts"]
+    return f"{seconds_per_step(read_csv(run / 'metrics.csv'), learning_starts):.2f} s"
+
+
+@generates(STUDY)
+def study_hours_left(folder: Path, env: str, algo: str) -> str:
+    """Hours the unfinished S2AC groups still need at the rate of `algo` on `env` (each S2AC group's remaining steps
+    × that rate), and the hours seeds 3 and 4 of all nine pairs need (S2AC at that rate, SAC and SQL at the hours
+    their finished groups took)."""
+    steps = read_json(folder / "plan.json")["steps"]
+    run = folder / "runs" / env / algo / "seed_0"
+    rate = seconds_per_step(read_csv(run / "metrics.csv"), read_json(run / "config.json")["train"]["learning_starts"])
+    groups = study_groups(folder)
+    left = sum(steps - (int(t[0][-1]["step"]) if t[0] else 0) for _, a, t in groups if a == "s2ac") * rate
+    more = sum(steps * rate if a == "s2ac" else float(t[0][-1]["time_s"]) for _, a, t in groups)
+    return f"{left / 3600:.0f} hours for seeds 0–2, then about {more / 3600:.0f} hours for seeds 3 and 4"
+
+
+@generates(STUDY)
+def study_cost(folder: Path, file: str) -> str:
+    """Each algorithm's environment steps per second per seed, three seeds in one program, measured side by side
+    by benchmarks/gpu_scaling.py (its JSON), as hours per million steps, and S2AC's cost as a multiple of SAC's."""
+    rates = {row["algo"]: row["per_seed"] for row in read_json(folder / file)["programs"]}
+    parts = [f"{algo.upper()} {rate:.1f} steps/s ({1e6 / rate / 3600:.1f} h per million steps)"
+             for algo, rate in rates.items()]
+    return f"{', '.join(parts)}: S2AC costs {rates['sac'] / rates['s2ac']:.0f}× SAC"
+
+
+@generates(STUDY)
+def study_final_returns(folder: Path) -> str:
+    """The seeds' final evaluation returns of every finished SAC and SQL group, in the agent's default mode (SAC: the
+    mean action; SQL: a sample)."""
+    plan = read_json(folder / "plan.json")
+    lines = ["| task | SAC | SQL |", "|---|---|---|"]
+    for env in plan["envs"]:
+        cells = [nums(returns(folder, f"runs/{env}/{algo}", str(plan["steps"]), mode))
+                 for algo, mode in (("sac", "mean"), ("sql", "sample"))]
+        lines.append(f"| {env} | {' | '.join(cells)} |")
+    return "\n".join(lines)
