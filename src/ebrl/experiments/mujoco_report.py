@@ -151,8 +151,11 @@ def improvement_curve(curves: dict, x: str, y: str) -> dict:
     """P(X > Y) over the tasks at each evaluation step of the study, with its interval: the sample-efficiency view of
     the probability of improvement."""
     steps = next(iter(curves.values()))[x][0]
-    points = [improvement_probability(*(np.stack([curves[env][arm][1][:, i] for env in curves], axis=1)
-                                        for arm in (x, y)), CURVE_REPS) for i in range(len(steps))]
+
+    def at(arm: str, i: int) -> np.ndarray:  # runs × tasks at the i-th evaluation
+        return np.stack([curves[env][arm][1][:, i] for env in curves], axis=1)
+
+    points = [improvement_probability(at(x, i), at(y, i), CURVE_REPS) for i in range(len(steps))]
     return {"steps": steps.tolist(), "probability": [p for p, _ in points], "low": [i[0] for _, i in points],
             "high": [i[1] for _, i in points]}
 

@@ -213,7 +213,7 @@ def throughput_table(folder: Path) -> str:
 STUDY = "mujoco/study-50k/README.md"
 
 
-def study_groups(folder: Path) -> list[tuple[str, str, list[dict]]]:
+def study_groups(folder: Path) -> list[tuple[str, str, list[list[dict]]]]:
     """(task, algorithm, each seed's metrics rows) of every group the study's plan.json names, in plan order."""
     plan = read_json(folder / "plan.json")
     return [(env, algo, [read_csv(run / "metrics.csv") if (run / "metrics.csv").is_file() else []
