@@ -7,6 +7,12 @@ An agent is a bundle of pure functions over one state pytree (see docs/architect
     actions = agent.act(state, obs, key, mode)          # obs (batch, obs_dim) -> actions (batch, act_dim) in [-1, 1]
     state, metrics = agent.update(state, batch, key)    # one gradient step on a Transition batch
     q = agent.q_value(state, obs, actions)              # (batch,), min over the critic ensemble
+
+Every function also takes, as its last argument, `hyper`: the agent's Hyper, the continuous settings that change
+neither shapes nor control flow (learning rates, γ, τ, temperatures, step sizes), by default `agent.hyper`, the
+configuration's values compiled in as constants. A sweep passes each member's Hyper as leaves of the program, so that
+one compiled program trains several settings (DESIGN.md, "Hyperparameters as leaves"); a Hyper's fields that fix the
+program (`struct.field(pytree_node=False)`) must be equal across the members.
 """
 
 import dataclasses
@@ -53,18 +59,20 @@ def started_from(own, source, parts: StateParts, *, optimizer: bool = False, tem
 
 @dataclasses.dataclass(frozen=True)
 class Agent:
-    init: Callable[[jax.Array], Any]
-    act: Callable[[Any, jax.Array, jax.Array, str], jax.Array]
-    update: Callable[[Any, Transition, jax.Array], tuple[Any, dict[str, jax.Array]]]
-    q_value: Callable[[Any, jax.Array, jax.Array], jax.Array]
+    init: Callable[..., Any]  # (key, hyper=hyper) -> state
+    act: Callable[..., jax.Array]  # (state, obs, key, mode, hyper=hyper) -> actions
+    update: Callable[..., tuple[Any, dict[str, jax.Array]]]  # (state, batch, key, hyper=hyper) -> state, metrics
+    q_value: Callable[..., jax.Array]  # (state, obs, actions, hyper=hyper) -> q
     action_modes: tuple[str, ...]
     """Names accepted by `act`; evaluation reports every mode, the first is the default of `ebrl eval`."""
     train_mode: str
     """The mode used to act while collecting training data."""
-    entropy: Callable[[Any, jax.Array, jax.Array], jax.Array] | None = None
+    entropy: Callable[..., jax.Array] | None = None
     """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
     parts: StateParts = StateParts()
     """What the state's fields are, for a run that starts from another run's state (`started_from`)."""
+    hyper: Any = None
+    """The configuration's Hyper (Python numbers), every function's default `hyper`."""
 
     def check_mode(self, mode: str | None, algo: str) -> str:
         """The action mode to use: `mode`, or the first of `action_modes`; ConfigError if the agent (of algorithm
@@ -81,3 +89,5 @@ class Algorithm:
     name: str
     config_type: type
     make_agent: Callable[[Any, int, int], Agent]
+    sweepable: tuple[str, ...] = ()
+    """The config fields that only set the agent's Hyper: a sweep varies them in one compiled program."""

@@ -1,6 +1,7 @@
 """The agent contract every registered algorithm keeps: init, act and update are pure functions of their inputs,
 so that S seeds vmapped into one compiled program equal S single-seed calls (the batched learner relies on it)."""
 
+import dataclasses
 import functools
 
 import jax
@@ -69,3 +70,59 @@ def test_state_parts_name_fields_of_the_state_and_every_optimiser_state(algo):
     assert {*parts.optimizer, *parts.counters, *parts.temperature} <= fields
     assert {name for name in fields if name.endswith("_opt")} == set(parts.optimizer)
     assert all("alpha" in name for name in parts.temperature)
+
+
+SWEPT = {  # base config, and every field of the algorithm's sweepable changed at once
+    "sac": (TINY_CONFIGS["sac"], dict(actor_lr=1e-3, critic_lr=2e-3, alpha_lr=3e-3, gamma=0.9, tau=0.05, alpha=0.3,
+                                      target_entropy=-0.5)),
+    "sql": (TINY_CONFIGS["sql"], dict(q_lr=1e-3, policy_lr=2e-3, gamma=0.9, alpha=0.25)),
+    "sql-reward-scale": (TINY_CONFIGS["sql"], dict(reward_scale=4.0)),
+    "s2ac": (dataclasses.replace(TINY_CONFIGS["s2ac"], autotune_alpha=True),
+             dict(actor_lr=1e-4, critic_lr=2e-4, alpha_lr=3e-3, amortizer_lr=4e-3, gamma=0.9, tau=0.05,
+                  alpha_critic=0.3, alpha_actor=0.3, target_entropy=-0.5, svgd_step_size=0.3, softmax_temperature=0.5)),
+    "s2ac-phi": (dataclasses.replace(TINY_CONFIGS["s2ac"], variant="phi"),
+                 dict(sigma_p0=0.2, alpha_critic=0.4, alpha_actor=0.1, svgd_step_size=0.05)),
+}
+
+
+def test_the_sweeps_cover_every_sweepable_field():
+    for algo, algorithm in ALGORITHMS.items():
+        assert set(algorithm.sweepable) == {name for key, (_, changes) in SWEPT.items() if key.split("-")[0] == algo
+                                            for name in changes}
+
+
+@pytest.mark.parametrize("case", sorted(SWEPT))
+def test_a_sweep_in_one_program_equals_each_setting_alone(case):
+    """Two settings vmapped with their Hypers as leaves (ebrl.core) init, update and act as each configuration does
+    with its values compiled in: every sweepable field reaches the agent through its Hyper, and none changes the
+    state's structure (checkpoints stay as they are)."""
+    algo = case.split("-")[0]
+    base, changes = SWEPT[case]
+    configs = [base, dataclasses.replace(base, **changes)]
+    agents = [ALGORITHMS[algo].make_agent(config, 3, 2) for config in configs]
+    program = agents[0]
+    hypers = jax.tree.map(lambda *values: jnp.asarray(values, jnp.float32), *[agent.hyper for agent in agents])
+    keys = jnp.stack([jax.random.key(0)] * 2)
+    batches = jax.vmap(random_batch)(jnp.stack([jax.random.key(1)] * 2))
+    states = jax.jit(jax.vmap(program.init))(keys, hypers)
+    new_states, metrics = jax.jit(jax.vmap(program.update))(states, batches, keys, hypers)
+    obs = jax.random.normal(jax.random.key(3), (5, 3))
+    actions = {mode: jax.jit(jax.vmap(lambda s, k, h, mode=mode: program.act(s, obs, k, mode, h)))(new_states, keys,
+                                                                                                   hypers)
+               for mode in program.action_modes}
+    assert jax.tree.structure(states) == jax.tree.structure(jax.vmap(agents[1].init)(keys))
+
+    def close(a, b):
+        np.testing.assert_allclose(a, b, rtol=2e-5, atol=2e-6)
+
+    for i, agent in enumerate(agents):
+        member = functools.partial(_index, i)
+        state = jax.jit(agent.init)(keys[i])
+        jax.tree.map(close, state, jax.tree.map(member, states))
+        new_state, alone = jax.jit(agent.update)(state, jax.tree.map(member, batches), keys[i])
+        jax.tree.map(close, new_state, jax.tree.map(member, new_states))
+        jax.tree.map(close, alone, jax.tree.map(member, metrics))
+        for mode, swept in actions.items():
+            close(jax.jit(functools.partial(agent.act, obs=obs, mode=mode))(new_state, key=keys[i]), swept[i])
+    differs = jax.tree.map(lambda leaf: not np.allclose(leaf[0], leaf[1]), new_states)
+    assert any(jax.tree.leaves(differs))  # the settings train different agents

@@ -58,22 +58,24 @@ def run_episodes(policy: Callable[[np.ndarray, int], np.ndarray], envs: list[gym
 
 
 def make_policy(agent, mode: str) -> Callable:
-    """A jitted `(state, obs, key, t) -> actions` for `mode`, the per-step key being fold_in(key, t)."""
+    """A jitted `(state, obs, key, t, hyper=None) -> actions` for `mode`, the per-step key being fold_in(key, t);
+    `hyper`: a sweep member's (see ebrl.core), None the agent's own."""
 
     @jax.jit
-    def policy(state, obs, key, t):
-        return agent.act(state, obs, jax.random.fold_in(key, t), mode)
+    def policy(state, obs, key, t, hyper=None):
+        return agent.act(state, obs, jax.random.fold_in(key, t), mode, agent.hyper if hyper is None else hyper)
 
     return policy
 
 
 def evaluate(agent, state, envs: list[gym.Env], *, mode: str, seed: int, round_index: int,
-             policy: Callable | None = None) -> EvalResult:
-    """Evaluate `mode` on len(envs) episodes whose reset seeds depend only on (seed, round_index, episode)."""
+             policy: Callable | None = None, hyper=None) -> EvalResult:
+    """Evaluate `mode` on len(envs) episodes whose reset seeds depend only on (seed, round_index, episode); `hyper`:
+    a sweep member's, None the agent's own."""
     policy = policy or make_policy(agent, mode)
     key = jax.random.fold_in(jax.random.key(seed), round_index)
     seeds = [episode_seed(seed, EVAL_STREAM, round_index, i) for i in range(len(envs))]
-    return run_episodes(lambda obs, t: np.asarray(policy(state, obs, key, t)), envs, seeds)
+    return run_episodes(lambda obs, t: np.asarray(policy(state, obs, key, t, hyper)), envs, seeds)
 
 
 def evaluate_episodes(agent, state, *, env_id: str, episodes: int, mode: str, seed: int,

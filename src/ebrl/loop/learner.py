@@ -1,9 +1,13 @@
 """The learner: what one seed does, as pure functions of its state, written once and vmapped over seeds.
 
-Per seed, the state is a `SeedState` pytree (agent state, replay buffer, and the two keys every random choice of the
-loop derives from); a group of S seeds is the same pytree with a leading axis S on every leaf. Every random choice
-is a pure function of the seed and a counter: the behaviour action at step t uses fold_in(act_key, t), the updates
-of the chunk that ends at step t use fold_in(update_key, t).
+Per seed, the state is a `SeedState` pytree (agent state, replay buffer, the two keys every random choice of the
+loop derives from, and in a sweep the member's hyperparameters); a group of S seeds is the same pytree with a leading
+axis S on every leaf. Every random choice is a pure function of the seed and a counter: the behaviour action at step
+t uses fold_in(act_key, t), the updates of the chunk that ends at step t use fold_in(update_key, t).
+
+A sweep is a group whose members differ in their settings too: each member's `hyper` (the agent's Hyper, see
+ebrl.core) enters every agent function as an argument, so that one program trains them all. Without it (None), the
+agent's own configuration is compiled in as constants.
 """
 
 import dataclasses
@@ -28,6 +32,8 @@ class SeedState:
     replay: ReplayBuffer
     act_key: jax.Array
     update_key: jax.Array
+    hyper: Any = None
+    """The member's Hyper in a sweep; None: the agent's own. Not checkpointed: each member's config.json holds it."""
 
 
 def seed_keys(seed) -> tuple[jax.Array, jax.Array, jax.Array]:
@@ -60,7 +66,7 @@ def ou_noise_fn(act_dim: int, sigma: float, theta: float) -> Callable | None:
 class Learner:
     """Per-seed pure functions; `batched(learner)` gives their compiled, seed-vmapped forms."""
 
-    init: Callable[[jax.Array], SeedState]  # seed (int32 scalar) -> state
+    init: Callable[[jax.Array, Any], SeedState]  # (seed (int32 scalar), hyper or None) -> state
     behaviour: Callable[[SeedState, jax.Array, jax.Array, jax.Array], jax.Array]  # (state, obs, step, episode_start)
     store: Callable[[SeedState, Transition], SeedState]
     learn: Callable[[SeedState, Transition, jax.Array, int], tuple[SeedState, dict]]  # (state, new, step, updates)
@@ -83,16 +89,20 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
     capacity = replay_capacity(cfg)
     noise = ou_noise_fn(act_dim, cfg.ou_sigma, cfg.ou_theta)
 
-    def init(seed) -> SeedState:
+    def hyper_of(state: SeedState):
+        return agent.hyper if state.hyper is None else state.hyper
+
+    def init(seed, hyper=None) -> SeedState:
         init_key, act_key, update_key = seed_keys(seed)
-        return SeedState(agent.init(init_key), replay_init(capacity, obs_dim, act_dim), act_key, update_key)
+        agent_state = agent.init(init_key, agent.hyper if hyper is None else hyper)
+        return SeedState(agent_state, replay_init(capacity, obs_dim, act_dim), act_key, update_key, hyper)
 
     def behaviour(state: SeedState, obs, step, episode_start):
         act_key, noise_key = jax.random.split(state.act_key)
         key = jax.random.fold_in(act_key, step)
 
         def policy_action():
-            action = agent.act(state.agent, obs[None], key, agent.train_mode)[0]
+            action = agent.act(state.agent, obs[None], key, agent.train_mode, hyper_of(state))[0]
             return action if noise is None else jnp.clip(action + noise(noise_key, step, episode_start), -1.0, 1.0)
 
         return jax.lax.cond(step < cfg.random_steps,
@@ -106,7 +116,8 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
 
         def one_update(agent_state, update_key):
             sample_key, agent_key = jax.random.split(update_key)
-            return agent.update(agent_state, replay_sample(replay, sample_key, cfg.batch_size), agent_key)
+            return agent.update(agent_state, replay_sample(replay, sample_key, cfg.batch_size), agent_key,
+                                hyper_of(state))
 
         keys = jax.random.split(jax.random.fold_in(state.update_key, step), n_updates)
         agent_state, metrics = jax.lax.scan(one_update, state.agent, keys)
@@ -119,7 +130,7 @@ def make_learner(agent: Agent, cfg: TrainConfig, obs_dim: int, act_dim: int) -> 
 class BatchedLearner:
     """The learner's functions over a leading seed axis, compiled; states are donated where they are replaced."""
 
-    init: Callable  # seeds (S,) -> states
+    init: Callable  # (seeds (S,), hypers (leading axis S) or None) -> states
     behaviour: Callable  # (states, obs (S, obs_dim), step, episode_starts (S,)) -> actions (S, act_dim)
     store: Callable  # (states, new (S, n, ...)) -> states
     learn: Callable  # (states, new, step, n_updates) -> states, metrics {name: (S,)}

@@ -80,6 +80,8 @@ class RunStart:
     changes: str = ""
     origin: str = ""
     """Where a new run's agent starts from, if another run (e.g. "runs/pre at step 30000")."""
+    labels: tuple[str, ...] = ()
+    """A sweep's name of each member ("actor_lr=0.001 seed 0"); () where the seeds name them."""
 
 
 class Observer:
@@ -203,10 +205,11 @@ class Trainer:
     """Training of one configuration for several seeds in one program: `Trainer(task, agent, cfg, seeds)` builds the
     learner, the driver and the evaluation environments (from `start`, a GroupSnapshot, where it continues; a new
     group's agents from `agents`, states with a leading seed axis, where given: e.g. another run's trained agents);
-    `run(observer)` trains to `cfg.steps`."""
+    `run(observer)` trains to `cfg.steps`. A sweep trains several settings too: `hypers`, the members' Hypers
+    (see ebrl.core) with a leading axis, one per entry of `seeds` (a seed may repeat, once per setting)."""
 
     def __init__(self, task: Task, agent: Agent, cfg: TrainConfig, seeds: Sequence[int], *, driver: str = "auto",
-                 vector: str = "sync", start: GroupSnapshot | None = None, agents: Any = None):
+                 vector: str = "sync", start: GroupSnapshot | None = None, agents: Any = None, hypers: Any = None):
         self.task, self.agent, self.cfg, self.seeds = task, agent, cfg, list(seeds)
         learner = make_learner(agent, cfg, task.obs_dim, task.act_dim)
         self.learner = batched(learner)
@@ -216,12 +219,13 @@ class Trainer:
                                else GymDriver(task, self.learner, self.seeds, vector=vector, start=saved))
         if start is None:
             self.step = 0
-            self.states = self.learner.init(jnp.asarray(self.seeds))
+            self.states = self.learner.init(jnp.asarray(self.seeds), hypers)
             if agents is not None:
                 self.states = dataclasses.replace(self.states, agent=agents)
             self.logs = [SeedLog() for _ in self.seeds]
-        else:
-            self.step, self.states, self.logs = start.step, start.states, list(start.logs)
+        else:  # a checkpoint holds no hyperparameters: the members' come from their configurations
+            self.step, self.logs = start.step, list(start.logs)
+            self.states = dataclasses.replace(start.states, hyper=hypers)
         self.eval_envs = [task.make() for _ in range(cfg.eval_episodes)]
         self.eval_policies = {mode: make_policy(agent, mode) for mode in agent.action_modes}
         self.columns = metrics_columns(agent, task)
@@ -307,10 +311,10 @@ class Trainer:
             "step": self.step, "time_s": log.elapsed_s, "sps": sps, "train/episodes": log.episodes,
             "train/return_mean": float(np.mean(log.finished_returns)) if log.finished_returns else None}
         row |= {f"update/{name}": value / log.metric_chunks for name, value in log.metric_sums.items()}
-        agent_state = seed_slice(self.states.agent, k)
+        agent_state, hyper = seed_slice(self.states.agent, k), seed_slice(self.states.hyper, k)
         for mode, policy in self.eval_policies.items():
             result = evaluate(self.agent, agent_state, self.eval_envs, mode=mode, seed=self.seeds[k],
-                              round_index=log.eval_round, policy=policy)
+                              round_index=log.eval_round, policy=policy, hyper=hyper)
             row |= {f"eval/{mode}/{name}": value for name, value in flat_statistics(result.summary()).items()
                     if name != "episodes"}
         log.eval_round += 1

@@ -153,86 +153,114 @@ class S2ACState:
     amortizer_opt: optax.OptState
 
 
+@struct.dataclass
+class S2ACHyper:
+    """S2AC's settings that a sweep varies in one program (ebrl.core): leaves, each a number or a member's value."""
+
+    actor_lr: float
+    critic_lr: float
+    alpha_lr: float
+    amortizer_lr: float
+    gamma: float
+    tau: float
+    alpha_critic: float
+    """The initial α_c (init only: the state holds log α_c from then on); likewise alpha_actor."""
+    alpha_actor: float
+    target_entropy: float
+    """H̄ of autotune-alpha, the configured one or −|A|."""
+    svgd_step_size: float
+    sigma_p0: float
+    softmax_temperature: float
+
+
+SWEEPABLE = tuple(f.name for f in dataclasses.fields(S2ACHyper))
+
+
 def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
     networks = make_networks(act_dim, config.actor_hidden, config.critic_hidden, config.activation,
                              config.n_critics, config.amortizer_hidden if config.amortize else None)
-    sample, select = make_actor(networks, config.sampler_settings(), act_dim)
-    target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
-    critic_loss, actor_loss, alpha_loss, amortizer_loss = make_losses(networks, sample, config.gamma,
-                                                                      target_entropy)
-    actor_optimizer = optax.adam(config.actor_lr)
-    critic_optimizer = optax.adam(config.critic_lr)
-    alpha_optimizer = optax.adam(config.alpha_lr)
-    amortizer_optimizer = optax.adam(config.amortizer_lr)
+    own = S2ACHyper(**{name: getattr(config, name) for name in SWEEPABLE if name != "target_entropy"},
+                    target_entropy=-float(act_dim) if config.target_entropy is None else config.target_entropy)
+    settings = config.sampler_settings()
     learns_initial = config.variant == "phi-theta"
     modes = config.action_modes()
 
-    def init(key: jax.Array) -> S2ACState:
+    def actor(hyper: S2ACHyper):
+        """(sample, select) of ebrl.agents.s2ac.actor with the member's step size ε and σ_p0."""
+        return make_actor(networks, dataclasses.replace(settings, step_size=hyper.svgd_step_size,
+                                                        sigma_p0=hyper.sigma_p0), act_dim)
+
+    def init(key: jax.Array, hyper: S2ACHyper = own) -> S2ACState:
         actor_key, critic_key = jax.random.split(key)
         obs, action = jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim))
         actor_params = networks.initial.init(actor_key, obs)
         critic_params = networks.critic.init(critic_key, obs, action)
-        log_alpha_critic = jnp.log(jnp.asarray(config.alpha_critic, jnp.float32))
+        log_alpha_critic = jnp.log(jnp.asarray(hyper.alpha_critic, jnp.float32))
         amortizer_params: Any = {}
         if config.amortize:  # a key of its own, so that the other networks start as without ψ
             amortizer_params = networks.amortizer.init(jax.random.fold_in(key, 1), obs, action)
-        return S2ACState(
+        return S2ACState(  # Adam's state does not depend on its learning rate
             actor_params=actor_params,
             critic_params=critic_params,
             target_critic_params=jax.tree.map(jnp.copy, critic_params),
             log_alpha_critic=log_alpha_critic,
-            log_alpha_actor=jnp.log(jnp.asarray(config.alpha_actor, jnp.float32)),
-            actor_opt=actor_optimizer.init(actor_params),
-            critic_opt=critic_optimizer.init(critic_params),
-            alpha_opt=alpha_optimizer.init(log_alpha_critic),
+            log_alpha_actor=jnp.log(jnp.asarray(hyper.alpha_actor, jnp.float32)),
+            actor_opt=optax.adam(hyper.actor_lr).init(actor_params),
+            critic_opt=optax.adam(hyper.critic_lr).init(critic_params),
+            alpha_opt=optax.adam(hyper.alpha_lr).init(log_alpha_critic),
             amortizer_params=amortizer_params,
-            amortizer_opt=amortizer_optimizer.init(amortizer_params),
+            amortizer_opt=optax.adam(hyper.amortizer_lr).init(amortizer_params),
         )
 
-    def act(state: S2ACState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+    def act(state: S2ACState, obs: jax.Array, key: jax.Array, mode: str, hyper: S2ACHyper = own) -> jax.Array:
         if mode not in modes:
             raise ValueError(f"S2AC has no action mode {mode!r}; use one of {modes}")
         if mode == AMORTIZED:
             return networks.amortized_sample(state.amortizer_params, obs, key, 1)[:, 0]
+        sample, select = actor(hyper)
         sample_key, select_key = jax.random.split(key)
         actions, _ = sample(state.actor_params, state.critic_params, obs, sample_key,
                             jnp.exp(state.log_alpha_actor))
-        return select(state.critic_params, obs, actions, select_key, mode, config.softmax_temperature)
+        return select(state.critic_params, obs, actions, select_key, mode, hyper.softmax_temperature)
 
-    def update(state: S2ACState, batch: Transition, key: jax.Array) -> tuple[S2ACState, dict]:
+    def update(state: S2ACState, batch: Transition, key: jax.Array,
+               hyper: S2ACHyper = own) -> tuple[S2ACState, dict]:
         """Critic step; then, for S2AC(φ,θ), an actor step on the new critics; with amortize, ψ's step toward the
         particles the critic target drew at s'; then the temperature step (autotune-alpha) and Polyak averaging of
         the target critics."""
+        critic_loss, actor_loss, alpha_loss, amortizer_loss = make_losses(networks, actor(hyper)[0], hyper.gamma,
+                                                                          hyper.target_entropy)
         critic_key, actor_key = jax.random.split(key)
         alpha_critic, alpha_actor = jnp.exp(state.log_alpha_critic), jnp.exp(state.log_alpha_actor)
         critic_params, critic_opt, c_loss, (info, next_particles, mean_log_q) = gradient_step(
-            critic_loss, critic_optimizer, state.critic_params, state.critic_opt, state.target_critic_params,
-            state.actor_params, alpha_critic, alpha_actor, batch, critic_key)
+            critic_loss, optax.adam(hyper.critic_lr), state.critic_params, state.critic_opt,
+            state.target_critic_params, state.actor_params, alpha_critic, alpha_actor, batch, critic_key)
         metrics = {"critic_loss": c_loss, "alpha": alpha_critic, **info}
 
         actor_params, actor_opt = state.actor_params, state.actor_opt
         if learns_initial:
             actor_params, actor_opt, metrics["actor_loss"], mean_log_q = gradient_step(
-                actor_loss, actor_optimizer, state.actor_params, state.actor_opt, critic_params, alpha_actor,
-                batch.obs, actor_key)
+                actor_loss, optax.adam(hyper.actor_lr), state.actor_params, state.actor_opt, critic_params,
+                alpha_actor, batch.obs, actor_key)
 
         amortizer_params, amortizer_opt = state.amortizer_params, state.amortizer_opt
         if config.amortize:
             amortizer_params, amortizer_opt, _, amortizer_info = gradient_step(
-                amortizer_loss, amortizer_optimizer, state.amortizer_params, state.amortizer_opt, batch.next_obs,
-                next_particles, jax.random.fold_in(key, 2))
+                amortizer_loss, optax.adam(hyper.amortizer_lr), state.amortizer_params, state.amortizer_opt,
+                batch.next_obs, next_particles, jax.random.fold_in(key, 2))
             metrics.update(amortizer_info)
 
         log_alpha_critic, log_alpha_actor, alpha_opt = state.log_alpha_critic, state.log_alpha_actor, state.alpha_opt
         if config.autotune_alpha:
-            log_alpha_critic, alpha_opt, _, _ = gradient_step(alpha_loss, alpha_optimizer, state.log_alpha_critic,
-                                                               state.alpha_opt, mean_log_q, has_aux=False)
+            log_alpha_critic, alpha_opt, _, _ = gradient_step(alpha_loss, optax.adam(hyper.alpha_lr),
+                                                               state.log_alpha_critic, state.alpha_opt, mean_log_q,
+                                                               has_aux=False)
             log_alpha_actor = log_alpha_critic
 
         new_state = S2ACState(
             actor_params=actor_params,
             critic_params=critic_params,
-            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, config.tau),
+            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, hyper.tau),
             log_alpha_critic=log_alpha_critic,
             log_alpha_actor=log_alpha_actor,
             actor_opt=actor_opt,
@@ -243,15 +271,15 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         )
         return new_state, metrics
 
-    def q_value(state: S2ACState, obs: jax.Array, action: jax.Array) -> jax.Array:
+    def q_value(state: S2ACState, obs: jax.Array, action: jax.Array, hyper: S2ACHyper = own) -> jax.Array:
         return min_q(networks.critic, state.critic_params, obs, action)
 
-    def entropy(state: S2ACState, obs: jax.Array, key: jax.Array) -> jax.Array:
+    def entropy(state: S2ACState, obs: jax.Array, key: jax.Array, hyper: S2ACHyper = own) -> jax.Array:
         """The closed-form estimate H(s) = −(1/m) Σ_i log q(a_i|s) of one sampler run."""
-        _, log_q = sample(state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
+        _, log_q = actor(hyper)[0](state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
         return -log_q.mean(axis=-1)
 
     parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt", "amortizer_opt"),
                        temperature=("log_alpha_critic", "log_alpha_actor"))
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=modes,
-                 train_mode=config.train_selection, entropy=entropy, parts=parts)
+                 train_mode=config.train_selection, entropy=entropy, parts=parts, hyper=own)

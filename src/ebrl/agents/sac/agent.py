@@ -73,32 +73,48 @@ class SACState:
     alpha_opt: optax.OptState
 
 
+@struct.dataclass
+class SACHyper:
+    """SAC's settings that a sweep varies in one program (ebrl.core): leaves, each a number or a member's value."""
+
+    actor_lr: float
+    critic_lr: float
+    alpha_lr: float
+    gamma: float
+    tau: float
+    alpha: float
+    """The initial α (init only: the state holds log α from then on)."""
+    target_entropy: float
+    """H̄, the configured one or −|A|."""
+
+
+SWEEPABLE = tuple(f.name for f in dataclasses.fields(SACHyper))
+
+
 def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
     networks = make_networks(act_dim, config.hidden, config.activation, config.n_critics, config.log_std_min,
                              config.log_std_max)
-    target_entropy = -float(act_dim) if config.target_entropy is None else config.target_entropy
-    critic_loss, actor_loss, alpha_loss = make_losses(networks, config.gamma, target_entropy)
-    actor_optimizer = optax.adam(config.actor_lr)
-    critic_optimizer = optax.adam(config.critic_lr)
-    alpha_optimizer = optax.adam(config.alpha_lr)
+    own = SACHyper(actor_lr=config.actor_lr, critic_lr=config.critic_lr, alpha_lr=config.alpha_lr,
+                   gamma=config.gamma, tau=config.tau, alpha=config.alpha,
+                   target_entropy=-float(act_dim) if config.target_entropy is None else config.target_entropy)
 
-    def init(key: jax.Array) -> SACState:
+    def init(key: jax.Array, hyper: SACHyper = own) -> SACState:
         actor_key, critic_key = jax.random.split(key)
         obs = jnp.zeros((1, obs_dim))
         actor_params = networks.actor.init(actor_key, obs)
         critic_params = networks.critic.init(critic_key, obs, jnp.zeros((1, act_dim)))
-        log_alpha = jnp.log(jnp.asarray(config.alpha, jnp.float32))
-        return SACState(
+        log_alpha = jnp.log(jnp.asarray(hyper.alpha, jnp.float32))
+        return SACState(  # Adam's state does not depend on its learning rate
             actor_params=actor_params,
             critic_params=critic_params,
             target_critic_params=jax.tree.map(jnp.copy, critic_params),  # own buffers, so states can be donated
             log_alpha=log_alpha,
-            actor_opt=actor_optimizer.init(actor_params),
-            critic_opt=critic_optimizer.init(critic_params),
-            alpha_opt=alpha_optimizer.init(log_alpha),
+            actor_opt=optax.adam(hyper.actor_lr).init(actor_params),
+            critic_opt=optax.adam(hyper.critic_lr).init(critic_params),
+            alpha_opt=optax.adam(hyper.alpha_lr).init(log_alpha),
         )
 
-    def act(state: SACState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+    def act(state: SACState, obs: jax.Array, key: jax.Array, mode: str, hyper: SACHyper = own) -> jax.Array:
         mean, log_std = networks.actor.apply(state.actor_params, obs)
         if mode == "mean":
             return jnp.tanh(mean)
@@ -106,26 +122,28 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
             return sample_tanh_gaussian(mean, log_std, key)[0]
         raise ValueError(f"SAC has no action mode {mode!r}; use one of {AGENT_MODES}")
 
-    def update(state: SACState, batch: Transition, key: jax.Array) -> tuple[SACState, dict]:
+    def update(state: SACState, batch: Transition, key: jax.Array, hyper: SACHyper = own) -> tuple[SACState, dict]:
         """Critic step, then actor step on the new critics, then temperature step, then Polyak averaging."""
+        critic_loss, actor_loss, alpha_loss = make_losses(networks, hyper.gamma, hyper.target_entropy)
         critic_key, actor_key = jax.random.split(key)
         alpha = jnp.exp(state.log_alpha)
 
         critic_params, critic_opt, c_loss, c_info = gradient_step(
-            critic_loss, critic_optimizer, state.critic_params, state.critic_opt, state.actor_params,
+            critic_loss, optax.adam(hyper.critic_lr), state.critic_params, state.critic_opt, state.actor_params,
             state.target_critic_params, alpha, batch, critic_key)
         actor_params, actor_opt, a_loss, mean_log_prob = gradient_step(
-            actor_loss, actor_optimizer, state.actor_params, state.actor_opt, critic_params, alpha, batch, actor_key)
+            actor_loss, optax.adam(hyper.actor_lr), state.actor_params, state.actor_opt, critic_params, alpha, batch,
+            actor_key)
 
         log_alpha, alpha_opt = state.log_alpha, state.alpha_opt
         if config.autotune_alpha:
-            log_alpha, alpha_opt, _, _ = gradient_step(alpha_loss, alpha_optimizer, state.log_alpha,
+            log_alpha, alpha_opt, _, _ = gradient_step(alpha_loss, optax.adam(hyper.alpha_lr), state.log_alpha,
                                                        state.alpha_opt, mean_log_prob, has_aux=False)
 
         new_state = SACState(
             actor_params=actor_params,
             critic_params=critic_params,
-            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, config.tau),
+            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, hyper.tau),
             log_alpha=log_alpha,
             actor_opt=actor_opt,
             critic_opt=critic_opt,
@@ -135,17 +153,14 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
                    "entropy": -mean_log_prob, **c_info}
         return new_state, metrics
 
-    def q_value(state: SACState, obs: jax.Array, action: jax.Array) -> jax.Array:
+    def q_value(state: SACState, obs: jax.Array, action: jax.Array, hyper: SACHyper = own) -> jax.Array:
         return min_q(networks.critic, state.critic_params, obs, action)
 
-    def entropy(state: SACState, obs: jax.Array, key: jax.Array) -> jax.Array:
+    def entropy(state: SACState, obs: jax.Array, key: jax.Array, hyper: SACHyper = own) -> jax.Array:
         """−log π(a|s) at one sampled a per state: an unbiased single-draw estimate of the entropy."""
         mean, log_std = networks.actor.apply(state.actor_params, obs)
         return -sample_tanh_gaussian(mean, log_std, key)[1]
 
     parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt"), temperature=("log_alpha",))
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
-                 train_mode="sample", entropy=entropy, parts=parts)
-
-
-
+                 train_mode="sample", entropy=entropy, parts=parts, hyper=own)

@@ -90,42 +90,61 @@ class SQLState:
     updates: jax.Array  # gradient updates done so far, int32 (the schedules' counter)
 
 
+@struct.dataclass
+class SQLHyper:
+    """Soft Q-Learning's settings that a sweep varies in one program (ebrl.core): leaves, each a number or a member's
+    value, but for the temperature in network units, which fixes the program."""
+
+    q_lr: float
+    policy_lr: float
+    gamma: float
+    reward_scale: float
+    """c = 1/α (or the configured reward scale): rewards enter the TD target as c·r; the schedule's start."""
+    temperature: float = struct.field(pytree_node=False)
+    """β = c·α: 1, or 0 for the hard max (another program)."""
+
+
+SWEEPABLE = ("q_lr", "policy_lr", "gamma", "reward_scale", "alpha")  # α sets the reward scale c = 1/α
+
 NOISE_DRAWS_KEY = 0  # the key of the fixed noise draws ξ_1..ξ_K of noise_draws
 
 
 def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
     networks = make_networks(act_dim, config.hidden)
     initial_scale, temperature = config.network_units
+    own = SQLHyper(q_lr=config.q_lr, policy_lr=config.policy_lr, gamma=config.gamma, reward_scale=initial_scale,
+                   temperature=temperature)
     n_fixed = config.kernel_particles - int(config.kernel_particles * config.kernel_update_ratio)
-    q_loss, sampler_loss = make_losses(
-        networks, gamma=config.gamma, temperature=temperature, act_dim=act_dim,
-        value_particles=config.value_particles, kernel_particles=config.kernel_particles, n_fixed=n_fixed)
+
+    def losses(hyper: SQLHyper):
+        return make_losses(networks, gamma=hyper.gamma, temperature=hyper.temperature, act_dim=act_dim,
+                           value_particles=config.value_particles, kernel_particles=config.kernel_particles,
+                           n_fixed=n_fixed)
+
     draws = (None if config.noise_draws is None
              else jax.random.normal(jax.random.key(NOISE_DRAWS_KEY), (config.noise_draws, act_dim)))
 
-    def reward_scale(updates: jax.Array) -> jax.Array:
+    def reward_scale(updates: jax.Array, hyper: SQLHyper) -> jax.Array:
         """c_t = 1/α_t: α annealed log-linearly to alpha_final over anneal_updates updates, or constant."""
         if config.alpha_final is None:
-            return jnp.asarray(initial_scale, jnp.float32)
-        return log_linear(initial_scale, 1.0 / config.alpha_final, updates, config.anneal_updates)
-    q_optimizer = optax.adam(config.q_lr)
-    sampler_optimizer = optax.adam(config.policy_lr)
+            return jnp.asarray(hyper.reward_scale, jnp.float32)
+        return log_linear(hyper.reward_scale, 1.0 / config.alpha_final, updates, config.anneal_updates)
 
-    def init(key: jax.Array) -> SQLState:
+    def init(key: jax.Array, hyper: SQLHyper = own) -> SQLState:
         q_key, sampler_key = jax.random.split(key)
         obs, action = jnp.zeros((1, obs_dim)), jnp.zeros((1, act_dim))
         q_params = networks.q.init(q_key, obs, action)
         sampler_params = networks.sampler.init(sampler_key, obs, action)
-        return SQLState(
+        return SQLState(  # Adam's state does not depend on its learning rate
             q_params=q_params,
             target_q_params=jax.tree.map(jnp.copy, q_params),  # the copy at the start of training
             sampler_params=sampler_params,
-            q_opt=q_optimizer.init(q_params),
-            sampler_opt=sampler_optimizer.init(sampler_params),
+            q_opt=optax.adam(hyper.q_lr).init(q_params),
+            sampler_opt=optax.adam(hyper.policy_lr).init(sampler_params),
             updates=jnp.zeros((), jnp.int32),
         )
 
-    def act(state: SQLState, obs: jax.Array, key: jax.Array, mode: str) -> jax.Array:
+    def act(state: SQLState, obs: jax.Array, key: jax.Array, mode: str, hyper: SQLHyper = own) -> jax.Array:
         """One fresh ξ per action (the sampler has no deterministic mode); with noise_draws, ξ picked uniformly among
         the first K_t of the fixed draws, K_t shrinking linearly to 1."""
         if mode != "sample":
@@ -136,16 +155,17 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
         noise = draws[jax.random.randint(key, (obs.shape[0],), 0, count)]
         return networks.sampler.apply(state.sampler_params, obs, noise)
 
-    def update(state: SQLState, batch: Transition, key: jax.Array) -> tuple[SQLState, dict]:
+    def update(state: SQLState, batch: Transition, key: jax.Array, hyper: SQLHyper = own) -> tuple[SQLState, dict]:
         """The TD step and the SVGD step, both from the same pre-update parameters (the official code runs them in
         one session call); then the hard target copy when the update count reaches a multiple of the interval."""
+        q_loss, sampler_loss = losses(hyper)
         value_key, sampler_key = jax.random.split(key)
-        q_params, q_opt, loss, q_info = gradient_step(q_loss, q_optimizer, state.q_params, state.q_opt,
+        q_params, q_opt, loss, q_info = gradient_step(q_loss, optax.adam(hyper.q_lr), state.q_params, state.q_opt,
                                                       state.target_q_params, batch, value_key,
-                                                      reward_scale(state.updates))
-        sampler_params, sampler_opt, _, s_info = gradient_step(sampler_loss, sampler_optimizer, state.sampler_params,
-                                                               state.sampler_opt, state.q_params, batch.obs,
-                                                               sampler_key)
+                                                      reward_scale(state.updates, hyper))
+        sampler_params, sampler_opt, _, s_info = gradient_step(sampler_loss, optax.adam(hyper.policy_lr),
+                                                               state.sampler_params, state.sampler_opt,
+                                                               state.q_params, batch.obs, sampler_key)
         updates = state.updates + 1
         copy = updates % config.target_update_interval == 0
         target_q_params = jax.tree.map(lambda new, old: jnp.where(copy, new, old), q_params, state.target_q_params)
@@ -154,9 +174,10 @@ def make_agent(config: SQLConfig, obs_dim: int, act_dim: int) -> Agent:
                              q_opt=q_opt, sampler_opt=sampler_opt, updates=updates)
         return new_state, {"q_loss": loss, **q_info, **s_info}
 
-    def q_value(state: SQLState, obs: jax.Array, action: jax.Array) -> jax.Array:
+    def q_value(state: SQLState, obs: jax.Array, action: jax.Array, hyper: SQLHyper = own) -> jax.Array:
         """Q(s, a) in reward units (the network's Q̂ divided by the reward scale)."""
-        return networks.q.apply(state.q_params, obs, action) / reward_scale(state.updates)
+        return networks.q.apply(state.q_params, obs, action) / reward_scale(state.updates, hyper)
 
     return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
-                 train_mode="sample", parts=StateParts(optimizer=("q_opt", "sampler_opt"), counters=("updates",)))
+                 train_mode="sample", parts=StateParts(optimizer=("q_opt", "sampler_opt"), counters=("updates",)),
+                 hyper=own)
