@@ -92,8 +92,9 @@ def _fail(message: str) -> int:
 
 def train_command(args: list[str]) -> int:
     """train an agent: ebrl train --algo sac --env Pendulum-v1 --steps 20000 --seed 0 --out runs/x; several seeds in
-    one program: --seeds 0 1 2 3 --out runs/g; presets of the authors' code apply by (algo, env), --no-preset drops
-    them; continue a run: ebrl train --resume runs/x [--steps N]; start from another run's agent: --init-from runs/x"""
+    one program: --seeds 0 1 2 3 --out runs/g; several settings too: --sweep actor_lr=1e-4,1e-3 --out runs/s;
+    presets of the authors' code apply by (algo, env), --no-preset drops them; continue a run: ebrl train --resume
+    runs/x [--steps N]; start from another run's agent: --init-from runs/x"""
     from ebrl.agents import ALGORITHMS
     from ebrl.console import ConsoleObserver
     from ebrl.presets import describe, find_preset, named_preset, preset_defaults
@@ -140,9 +141,11 @@ def train_command(args: list[str]) -> int:
     require(run.seeds is None or choice.seed is None, "--seed and --seeds exclude each other; give one run's seed "
             "with --seed, or a group's with --seeds 0 1 2")
     wandb = run.wandb_settings()
+    sweep = run.sweep_values()
     if choice.resume is not None:
         for flag, given in (("--out", run.out), ("--overwrite", run.overwrite), ("--driver", run.driver != "auto")):
             require(not given, f"{flag} does not apply to --resume (the run stays where it is, with its driver)")
+        require(sweep is None, "--sweep does not apply to --resume (a sweep continues with the members it has)")
         changes = [{f.name: getattr(new, f.name) for f in dataclasses.fields(new) if getattr(new, f.name) != getattr(
             old, f.name)} for new, old in ((options.train, saved.train), (options.agent, saved.agent))]
         results = resume(choice.resume, seeds=run.seeds, vector=run.vector, train=changes[0], agent=changes[1],
@@ -150,11 +153,12 @@ def train_command(args: list[str]) -> int:
         out = Path(choice.resume)
     else:
         note = f"{describe(preset)}; flags override it, --no-preset drops it" if preset is not None else None
-        results = train(RunSpec(algo, options.train, options.agent), run.seeds, run.out,
+        results = train(RunSpec(algo, options.train, options.agent), run.seeds, run.out, sweep=sweep,
                         existing="overwrite" if run.overwrite else "error", driver=run.driver, vector=run.vector,
                         observers=[ConsoleObserver(console, progress=run.progress, note=note)], wandb=wandb,
                         init_from=init)
-        out = Path(run.out) if run.out else results[0].run_dir if run.seeds is None else results[0].run_dir.parent
+        depth = 2 if sweep else 1 if run.seeds is not None else 0  # OUT/<setting>/seed_<k>, OUT/seed_<k>, OUT
+        out = Path(run.out) if run.out else results[0].run_dir.parents[depth - 1] if depth else results[0].run_dir
     return _report(results, out, run.pictures, console)
 
 

@@ -30,7 +30,8 @@ class ConsoleObserver(Observer):
             self.console.print(f"{start.out} has no checkpoint to continue from; training it again from step 0")
             return
         self.start = start
-        what = f"seed {start.seeds[0]}" if len(start.seeds) == 1 else f"seeds {' '.join(map(str, start.seeds))}"
+        what = (f"a sweep of {len(start.labels)}" if start.labels else f"seed {start.seeds[0]}" if len(start.seeds) == 1
+                else f"seeds {' '.join(map(str, start.seeds))}")
         self.console.print(f"[bold]{start.verb}[/] {start.algo} on {start.env_id} ({what}, {start.driver} driver) -> "
                            f"{start.out}" + (f", from here with {start.changes}" if start.changes else "")
                            + (f", starting from {start.origin}" if start.origin else ""), soft_wrap=True)
@@ -40,9 +41,9 @@ class ConsoleObserver(Observer):
                              TextColumn("{task.fields[sps]:>6} steps/s"), TextColumn("return {task.fields[ret]:>9}"),
                              TimeRemainingColumn(), console=self.console)
         self.bars.start()
-        self.tasks = [self.bars.add_task(f"{start.algo} {start.env_id} seed {seed}", total=start.steps,
+        self.tasks = [self.bars.add_task(f"{start.algo} {start.env_id} {label}", total=start.steps,
                                          completed=start.step, sps="-", ret=_fmt(last))
-                      for seed, last in zip(start.seeds, start.last_returns)]
+                      for label, last in zip(_labels(start), start.last_returns)]
 
     def on_row(self, seed_index, row):
         if self.bars is not None:
@@ -50,7 +51,7 @@ class ConsoleObserver(Observer):
         elif self.start is not None:
             returns = ", ".join(f"{name.split('/')[1]} {value:.1f}" for name, value in row.items()
                                 if name.startswith("eval/") and name.endswith("/return_mean"))
-            self.console.print(f"seed {self.start.seeds[seed_index]}, step {row['step']} of {self.start.steps}, "
+            self.console.print(f"{_labels(self.start)[seed_index]}, step {row['step']} of {self.start.steps}, "
                                f"{row['sps']:.0f} steps/s, evaluation return {returns}", highlight=False,
                                soft_wrap=True)
 
@@ -63,6 +64,11 @@ class ConsoleObserver(Observer):
         if self.bars is not None:
             self.bars.stop()
             self.bars = None
+
+
+def _labels(start: RunStart) -> tuple[str, ...]:
+    """Each member's name: "seed 0", or a sweep's "actor_lr=0.001 seed 0"."""
+    return start.labels or tuple(f"seed {seed}" for seed in start.seeds)
 
 
 def _fmt(value: float | None) -> str:

@@ -90,6 +90,11 @@ class RunOptions:
     runs/<algo>_<env>_s<seed>_<date-time> (runs/<algo>_<env>_<date-time> for a group)."""
     seeds: tuple[int, ...] | None = None
     """Train these seeds as one group, in one compiled program (instead of --seed), e.g. --seeds 0 1 2 3."""
+    sweep: tyro.conf.UseAppendAction[tuple[str, ...]] = ()
+    """FIELD=V1,V2,...: train every combination of these values, for each seed, in the same compiled program (one
+    --sweep per field), e.g. --sweep actor_lr=1e-4,1e-3 --sweep alpha=0.1,0.2 --seeds 0 1; each member is a run
+    directory OUT/<setting>/seed_<k> (OUT/actor_lr=0.0001,alpha=0.1/seed_0). Sweeps the algorithm's continuous
+    settings that change neither shapes nor control flow: learning rates, gamma, tau, temperatures, step sizes."""
     overwrite: bool = False
     """Replace the runs that already exist in --out."""
     driver: Literal["auto", "gym", "jax"] = "auto"
@@ -112,6 +117,21 @@ class RunOptions:
     """W&B group (default: the seed group's folder name)."""
     wandb_name: str | None = None
     """W&B run name (default: the run directory's name)."""
+
+    def sweep_values(self) -> dict[str, list] | None:
+        """--sweep as {field: values}, each value a float where it reads as one (ebrl.runs checks the rest); None
+        without --sweep."""
+        if not self.sweep:
+            return None
+        values: dict[str, list] = {}
+        for text in self.sweep:
+            name, equals, listed = text.partition("=")
+            field = name.strip().replace("-", "_")
+            require(bool(equals and field), f"--sweep takes FIELD=V1,V2,..., got {text!r}; e.g. --sweep "
+                    "actor_lr=0.0001,0.001")
+            require(field not in values, f"--sweep names {field} twice; give its values once, {field}=V1,V2,...")
+            values[field] = [_number(item) for item in listed.split(",")] if listed.strip() else []
+        return values
 
     def wandb_settings(self) -> "WandbSettings | None":
         return WandbSettings(self.wandb_project, self.wandb_entity, self.wandb_group, self.wandb_name) \
@@ -339,6 +359,14 @@ def check_change_types(config_type, changes: dict, flag: str) -> None:
         wrong = kinds is not None and (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds))
         require(not wrong, f"{flag}: {name}={value!r} is not a{'n' if type(default) is int else ''} "
                 f"{type(default).__name__} like its default {default!r}", flag)
+
+
+def _number(text: str) -> float | str:
+    """`text` as a float, or as it is when it does not read as one."""
+    try:
+        return float(text)
+    except ValueError:
+        return text.strip()
 
 
 def _tuples(value):

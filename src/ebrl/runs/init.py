@@ -108,20 +108,25 @@ def _settings_that_change(measure, saved, config) -> list[str]:
     return alone or differ
 
 
-def load_initial_agents(spec: RunSpec, seeds: list[int], task: Task, agent: Agent) -> InitialAgents:
-    """The agent states the seeds of `spec` start from (spec.init): each source's checkpoint, restored and checked,
-    with this run's own counters, optimiser state (unless init.optimizer) and α (with init.alpha_from_config).
-    ConfigError, with nothing written, for a source that is not a run, is being trained, has no such checkpoint,
-    or does not fit (`check_source`)."""
-    init = spec.init
+def load_initial_agents(specs: list[RunSpec], task: Task) -> InitialAgents:
+    """The agent states the members `specs` of a group or a sweep start from (their init): each source's checkpoint,
+    restored and checked, with the member's own counters, optimiser state (unless init.optimizer) and α (with
+    init.alpha_from_config). ConfigError, with nothing written, for a source that is not a run, is being trained,
+    has no such checkpoint, or does not fit (`check_source`)."""
+    init = specs[0].init
     assert init is not None
-    sources = source_runs(init, seeds)
-    for source in dict.fromkeys(sources):
-        check_source(spec, task, agent, source, read_spec(source))
+    sources = source_runs(init, [spec.train.seed for spec in specs])
+    make = ALGORITHMS[specs[0].algo].make_agent
+    agents = [make(spec.agent, task.obs_dim, task.act_dim) for spec in specs]
+    checked: list[tuple] = []
+    for spec, agent, source in zip(specs, agents, sources):
+        if (spec.agent, source) not in checked:  # once per setting and source
+            check_source(spec, task, agent, source, read_spec(source))
+            checked.append((spec.agent, source))
     with lock_runs(list(dict.fromkeys(sources))):  # not while another process writes it
         loaded = {source: load_run(source, init.checkpoint) for source in dict.fromkeys(sources)}
-    own = [agent.init(seed_keys(seed)[0]) for seed in seeds]
-    states = [started_from(mine, loaded[source].state, agent.parts, optimizer=init.optimizer,
+    own = [agent.init(seed_keys(spec.train.seed)[0]) for spec, agent in zip(specs, agents)]
+    states = [started_from(mine, loaded[source].state, agents[0].parts, optimizer=init.optimizer,
                            temperature=not init.alpha_from_config) for mine, source in zip(own, sources)]
     records = [{**dataclasses.asdict(init), "source": str(source), "step": loaded[source].step,
                 "agent_sha256": state_sha256(loaded[source].state)} for source in sources]

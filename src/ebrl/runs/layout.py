@@ -8,6 +8,8 @@
     runs/<name>/figures/      what `ebrl plot` draws
 
 A seed group (`ebrl train --seeds 0 1 2`) is a folder of such run directories, OUT/seed_0, OUT/seed_1, ...
+A sweep (`ebrl train --sweep actor_lr=0.001,0.01 --seeds 0 1`) is a folder of seed groups, one per setting, each
+named by its values: OUT/actor_lr=0.001/seed_0, ...
 """
 
 import contextlib
@@ -59,12 +61,30 @@ def group_seeds(path: Path) -> list[int]:
     return sorted(seeds)
 
 
+def setting_name(setting: dict[str, float]) -> str:
+    """The folder of a sweep's setting: FIELD=VALUE,FIELD=VALUE (actor_lr=0.001,alpha=0.2)."""
+    return ",".join(f"{name}={value!r}" for name, value in setting.items())
+
+
+def sweep_groups(path: Path) -> list[Path]:
+    """The seed groups of the sweep in `path`, one per setting (sorted), or [] if it is not a sweep."""
+    if not path.is_dir() or (path / CONFIG_FILE).exists():
+        return []
+    return sorted(p for p in path.iterdir() if "=" in p.name and group_seeds(p))
+
+
+def sweep_run_dirs(out: Path, settings: list[dict[str, float]], seeds: list[int]) -> list[Path]:
+    """The run directories of a sweep's members, setting by setting: OUT/<setting>/seed_<k>."""
+    return [run_dir for setting in settings for run_dir in seed_run_dirs(out / setting_name(setting), seeds)]
+
+
 def expand_runs(paths: list[Path]) -> list[Path]:
-    """Run directories, with each seed group replaced by its seeds' runs."""
+    """Run directories, with each seed group replaced by its seeds' runs, and each sweep by its members' runs."""
     expanded = []
     for path in paths:
         seeds = [] if (path / CONFIG_FILE).exists() else group_seeds(path)
-        expanded += seed_run_dirs(path, seeds) if seeds else [path]
+        groups = [] if seeds else sweep_groups(path)
+        expanded += (seed_run_dirs(path, seeds) if seeds else expand_runs(groups) if groups else [path])
     return expanded
 
 
@@ -167,6 +187,8 @@ def read_spec(path: Path) -> RunSpec:
         seeds = group_seeds(path)
         raise ConfigError(f"{path} is a group of seeds {seeds}; give one of its runs, e.g. "
                           f"{path / f'{SEED_PREFIX}{seeds[0]}'}")
+    if not config_path.is_file() and sweep_groups(path):
+        raise ConfigError(f"{path} is a sweep; give one of its runs, e.g. {expand_runs([path])[0]}")
     if not config_path.is_file():
         raise ConfigError(f"{path} holds no {CONFIG_FILE}; it is not an ebrl run directory")
     try:

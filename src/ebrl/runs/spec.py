@@ -1,8 +1,13 @@
-"""What a run trains (config.json): RunSpec, the preset-based spec of the command line, what may change on resume."""
+"""What a run trains (config.json): RunSpec, the preset-based spec of the command line, the members of a seed group
+or a sweep, what may change on resume."""
 
 import dataclasses
+import itertools
+import math
+import numbers
 import types
 import typing
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import jax
@@ -122,6 +127,49 @@ def preset_spec(algo: str, env_id: str, *, seed: int = 0, steps: int | None = No
 def seed_specs(spec: RunSpec, seeds: list[int]) -> list[RunSpec]:
     """`spec` once per seed (what each run directory of a group records)."""
     return [dataclasses.replace(spec, train=dataclasses.replace(spec.train, seed=seed)) for seed in seeds]
+
+
+Setting = dict[str, float]  # a sweep's values of the agent fields it varies
+
+
+def sweep_settings(algo: str, sweep: Mapping[str, Sequence[float]]) -> list[Setting]:
+    """The settings of the grid `sweep` ({field: values}), every combination, the first field varying slowest.
+    ConfigError for a field that is not the algorithm's, one that sets shapes or control flow (ebrl tune's
+    business), no values, a value that is not a finite number, a value given twice."""
+    require(len(sweep) > 0, "sweep needs a field and its values, e.g. actor_lr=0.0001,0.001", "sweep")
+    algorithm = ALGORITHMS[algo]
+    agent_fields = {f.name for f in dataclasses.fields(algorithm.config_type)}
+    train_fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    for field, values in sweep.items():
+        require(field in agent_fields | train_fields, f"sweep: {algo} has no setting {field!r}; it sweeps "
+                f"{', '.join(algorithm.sweepable)}", "sweep")
+        require(field in algorithm.sweepable, f"sweep: {field} is compiled into the program (it sets shapes, "
+                f"control flow or a network), so a sweep cannot vary it; train a group per value "
+                f"(--{field.replace('_', '-')} V) instead", "sweep")
+        require(len(values) > 0, f"sweep: {field} has no values; give them as {field}=V1,V2", "sweep")
+        for value in values:
+            require(isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value),
+                    f"sweep: {field} takes numbers, got {value!r}; give them as {field}=V1,V2", "sweep")
+        repeated = sorted({float(v) for v in values if sum(float(w) == float(v) for w in values) > 1})
+        require(not repeated, f"sweep: {field} lists {', '.join(map(repr, repeated))} more than once; give each "
+                "value once", "sweep")
+    return [dict(zip(sweep, map(float, values))) for values in itertools.product(*sweep.values())]
+
+
+def setting_spec(spec: RunSpec, setting: Setting) -> RunSpec:
+    """`spec` with the agent fields of a sweep's setting."""
+    return dataclasses.replace(spec, agent=dataclasses.replace(spec.agent, **setting))
+
+
+def swept_fields(specs: Sequence[RunSpec]) -> list[str]:
+    """The agent fields whose values differ between `specs` (a sweep's members), in the config's order."""
+    return [f.name for f in dataclasses.fields(specs[0].agent)
+            if any(getattr(s.agent, f.name) != getattr(specs[0].agent, f.name) for s in specs)]
+
+
+def setting_of(spec: RunSpec, fields: Sequence[str]) -> Setting:
+    """The values of `fields` in `spec`'s agent config (a member's setting)."""
+    return {name: getattr(spec.agent, name) for name in fields}
 
 
 def spec_changes(old: RunSpec, new: RunSpec) -> dict[str, dict]:
