@@ -9,6 +9,7 @@ import pytest
 
 import ebrl
 from ebrl.cli import main
+from ebrl.results.files import read_csv
 from ebrl.runs import RunLock, load_run, read_metrics
 from tests.conftest import TINY
 from tests.helpers import stamps
@@ -78,7 +79,33 @@ def test_each_member_is_a_run_to_evaluate_export_and_load(sweep, capsys, tmp_pat
     assert main(["export", str(member), "--out", str(tmp_path / "policy.jax")]) == 0
     assert ebrl.load(member, checkpoint="best").predict(np.zeros(3)).shape == (1,)
     fails_cleanly(capsys, ["eval", str(sweep)], "is a sweep", MEMBERS[0])
+
+
+def test_plot_of_a_sweep_writes_its_table_and_a_figure_per_swept_field(sweep, capsys):
     assert main(["plot", str(sweep)]) == 0
+    figures = sweep / "figures"
+    for name in ("learning_curve.png", "sweep_actor_lr.png", "sweep_tau.png"):
+        assert (figures / name).stat().st_size > 10_000
+    rows = read_csv(figures / "sweep.csv")
+    assert [f"actor_lr={row['actor_lr']},tau={row['tau']}" for row in rows] == SETTINGS
+    for row, setting in zip(rows, SETTINGS):
+        finals = [read_metrics(sweep / setting / f"seed_{seed}")[-1]["eval/mean/return_mean"] for seed in (0, 1)]
+        assert (row["seeds"], row["step"], row["mode"]) == ("0 1", "600", "mean")
+        assert float(row["final_mean"]) == pytest.approx(np.mean(finals))
+        assert float(row["iqm"]) == pytest.approx(np.mean(finals))  # the IQM of two seeds is their mean
+        assert float(row["iqm_low"]) <= float(row["iqm"]) <= float(row["iqm_high"])
+    printed = capsys.readouterr().out
+    assert "| actor_lr | tau | seeds |" in printed and printed.count("\n| 0.00") == 4
+
+
+def test_every_member_can_start_from_another_run(tiny_run, tmp_path):
+    out = tmp_path / "from"
+    short = [*TINY[:TINY.index("--steps")], "--steps", "200", *TINY[TINY.index("--steps") + 2:]]
+    assert main(["train", *short, "--sweep", "critic_lr=0.0003,0.001", "--init-from", str(tiny_run), "--out",
+                 str(out)]) == 0
+    for setting in ("critic_lr=0.0003", "critic_lr=0.001"):
+        config = json.loads((out / setting / "seed_0" / "config.json").read_text())
+        assert config["init_from"]["source"] == str(tiny_run) and config["init_from"]["step"] == 600
 
 
 def test_existing_sweep_is_kept_or_overwritten_and_its_members_locked(sweep, capsys, tmp_path):

@@ -247,9 +247,12 @@ def export_command(args: list[str]) -> int:
 
 
 def plot_command(args: list[str]) -> int:
-    """learning curves: ebrl plot runs/x [runs/g ...] [--out curves.png] (a group: mean ± std over seeds)"""
+    """learning curves: ebrl plot runs/x [runs/g ...] [--out curves.png] (a group: mean ± std over seeds); a sweep's
+    folder also gets its table of final returns per setting and a figure of return against each swept field"""
+    from ebrl.experiments.sweep_report import TABLE_FILE, write_sweep_report
     from ebrl.plots import is_multigoal, multigoal_pictures, plot_learning_curves
     from ebrl.runs import expand_runs, load_run, read_spec
+    from ebrl.runs.layout import sweep_groups
 
     options = parse(PlotOptions, args, "ebrl plot")
     require(len(options.run_dirs) > 0, "ebrl plot needs the runs or seed groups to draw, e.g. ebrl plot runs/x")
@@ -266,6 +269,9 @@ def plot_command(args: list[str]) -> int:
         run = load_run(run_dirs[0])
         mode = run.agent.check_mode(options.mode or run.agent.train_mode, run.spec.algo)
         written += multigoal_pictures(run, run_dirs[0] / "figures", options.episodes, mode, options.seed)
+    if len(given) == 1 and sweep_groups(given[0]):
+        figures = out.parent if options.out else given[0] / "figures"
+        return _print_written([*written, *write_sweep_report(given[0], figures)], figures / TABLE_FILE)
     for path in written:
         print(f"wrote {path}")
     return 0

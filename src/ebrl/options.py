@@ -200,10 +200,13 @@ class ExportOptions:
 @dataclasses.dataclass(frozen=True)
 class PlotOptions:
     run_dirs: Annotated[tuple[str, ...], tyro.conf.Positional]
-    """One or more runs or seed groups; runs of the same algorithm and environment are averaged (mean ± std over
-    seeds)."""
+    """One or more runs, seed groups or sweeps; runs of the same algorithm, environment and agent settings are
+    averaged (mean ± std over seeds). A sweep's folder alone also gets sweep.md and sweep.csv (per setting, the
+    final return: mean ± std and IQM with a 95 % interval over seeds) and sweep_<field>.png (that IQM against each
+    swept field)."""
     out: str | None = None
-    """Learning-curve file; default RUN_DIR/figures/learning_curve.png for a single run or group."""
+    """Learning-curve file (a sweep's other files beside it); default RUN_DIR/figures/learning_curve.png for a
+    single run, group or sweep."""
     episodes: int = 100
     """MultiGoal runs: evaluation episodes behind the trajectory plot and the goal histogram."""
     mode: str | None = None

@@ -16,17 +16,22 @@ from ebrl.envs.multigoal import draw_arena
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import evaluate_episodes
 from ebrl.runs import make_dir, read_metrics, read_spec
+from ebrl.runs.layout import setting_name
+from ebrl.runs.spec import setting_of, swept_fields
 
 
 def plot_learning_curves(run_dirs: list[Path], out: Path) -> None:
-    """One panel per evaluation mode; one line per (algorithm, environment), averaged over its runs' seeds.
+    """One panel per evaluation mode; one line per (algorithm, environment, agent settings where they differ, as in a
+    sweep), averaged over its runs' seeds.
 
     Runs of a group are compared at the steps they all logged.
     """
     groups: dict[str, list[list[dict]]] = defaultdict(list)
-    for run_dir in run_dirs:
-        spec = read_spec(run_dir)
-        groups[f"{spec.algo} {spec.train.env}"].append(read_metrics(run_dir))
+    specs = [read_spec(run_dir) for run_dir in run_dirs]
+    for run_dir, spec in zip(run_dirs, specs):  # runs of other agent settings (a sweep's) get lines of their own
+        alike = [s for s in specs if (s.algo, s.train.env) == (spec.algo, spec.train.env)]
+        setting = setting_name(setting_of(spec, swept_fields(alike)))
+        groups[f"{spec.algo} {spec.train.env}" + (f" {setting}" if setting else "")].append(read_metrics(run_dir))
     modes = sorted({k.split("/")[1] for runs in groups.values() for rows in runs for row in rows for k in row
                     if k.startswith("eval/") and k.endswith("/return_mean")})
     fig, axes = plt.subplots(1, max(len(modes), 1), figsize=(5 * max(len(modes), 1), 3.6), squeeze=False)
@@ -47,6 +52,27 @@ def mean_band(ax, x, values: np.ndarray, style: str = "-", **line) -> None:
     mean, std = values.mean(axis=0), values.std(axis=0)
     (drawn,) = ax.plot(x, mean, style, **line)
     ax.fill_between(x, mean - std, mean + std, color=drawn.get_color(), alpha=0.15)
+
+
+def plot_sweep_field(field: str, lines: dict[str, tuple[list[float], np.ndarray, np.ndarray]], *, ylabel: str,
+                     title: str, out: Path) -> None:
+    """A statistic against a swept field's values with its intervals as error bars: `lines` maps a label (the other
+    fields' setting, "" for none) to (values, estimates (n,), intervals (n, 2)). The axis is logarithmic where the
+    values are positive and span a factor of 10 or more."""
+    fig, ax = plt.subplots(figsize=(5, 3.6))
+    for label, (x, estimate, interval) in lines.items():
+        ax.errorbar(x, estimate, yerr=[estimate - interval[:, 0], interval[:, 1] - estimate], marker="o", capsize=3,
+                    label=label or None)
+    values = sorted({v for x, _, _ in lines.values() for v in x})
+    if values[0] > 0 and values[-1] >= 3 * values[0]:
+        ax.set_xscale("log")
+    ax.set_xticks(values, [repr(v) for v in values])  # the swept values, as the sweep's folders name them
+    ax.minorticks_off()
+    ax.set(xlabel=field, ylabel=ylabel, title=title)
+    ax.grid(alpha=0.3)
+    if any(lines):
+        ax.legend(fontsize=8)
+    _save(fig, out)
 
 
 def plot_trajectories(params, trajectories: list[np.ndarray], out: Path, title: str = "") -> None:

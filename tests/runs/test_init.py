@@ -17,7 +17,7 @@ from ebrl.loop.learner import seed_keys, seed_slice
 from ebrl.loop.trainer import Trainer
 from ebrl.runs import RunLock, load_run, read_spec
 from ebrl.runs.init import load_initial_agents, state_sha256
-from ebrl.runs.spec import InitFrom
+from ebrl.runs.spec import InitFrom, seed_specs
 from tests.agents.test_contract import TINY_CONFIGS
 from tests.test_cli import fails_cleanly
 
@@ -81,7 +81,7 @@ def test_before_its_first_update_the_new_agent_acts_as_the_source(source, optimi
                           InitFrom(str(source), optimizer=optimizer, alpha_from_config=alpha_from_config))
     task = describe_task(spec.train.env)
     agent = ALGORITHMS["sac"].make_agent(spec.agent, task.obs_dim, task.act_dim)
-    initial = load_initial_agents(spec, [3], task, agent)
+    initial = load_initial_agents(seed_specs(spec, [3]), task)
     trainer = Trainer(task, agent, spec.train, [3], agents=initial.states)
     try:
         state = seed_slice(trainer.states.agent, 0)
@@ -100,11 +100,10 @@ def test_before_its_first_update_the_new_agent_acts_as_the_source(source, optimi
 def test_a_group_starts_seed_k_from_seed_k_or_every_seed_from_one_run(source, source_group):
     spec = read_spec(source)
     task = describe_task(spec.train.env)
-    agent = ALGORITHMS["sac"].make_agent(spec.agent, task.obs_dim, task.act_dim)
     for init, sources in [(source_group, [source_group / "seed_0", source_group / "seed_1"]),
                           (source, [source, source])]:
-        initial = load_initial_agents(spec.__class__(spec.algo, spec.train, spec.agent, InitFrom(str(init))), [0, 1],
-                                      task, agent)
+        initial = load_initial_agents(seed_specs(spec.__class__(spec.algo, spec.train, spec.agent, InitFrom(str(init))),
+                                                 [0, 1]), task)
         assert [record["source"] for record in initial.records] == [str(s) for s in sources]
         for k, run_dir in enumerate(sources):
             assert _leaves_equal(seed_slice(initial.states, k).actor_params, load_run(run_dir).state.actor_params)
