@@ -193,8 +193,8 @@ def test_ornstein_uhlenbeck_noise_follows_its_recursion():
     from ebrl.core import Agent
     from ebrl.loop.learner import SeedState, make_learner
 
-    still = Agent(init=lambda key: {}, act=lambda state, obs, key, mode: jnp.zeros((obs.shape[0], 2)), update=None,
-                  q_value=None, action_modes=("sample",), train_mode="sample")
+    still = Agent(init=lambda key: {}, act=lambda state, obs, key, mode, hyper=None: jnp.zeros((obs.shape[0], 2)),
+                  update=None, q_value=None, action_modes=("sample",), train_mode="sample")
     sigma, theta, act_key = 0.05, 0.15, jax.random.key(7)
     learner = make_learner(still, TrainConfig(random_steps=0, ou_sigma=sigma, ou_theta=theta), 3, 2)
     state = SeedState({}, None, act_key, act_key)

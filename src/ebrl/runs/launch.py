@@ -153,6 +153,11 @@ def member_hypers(specs: list[RunSpec], task: Task) -> Any:
     return stack_seeds([hypers[setting_name(setting_of(spec, fields))] for spec in specs])
 
 
+def _program(hyper) -> Any:
+    """What of a Hyper is compiled into the program: its tree structure, with the fields that are not leaves."""
+    return jax.tree.structure(hyper)
+
+
 def _checkpoint_steps(run_dir: Path) -> list[int]:
     if not (run_dir / CHECKPOINTS_FOLDER).is_dir():  # orbax would make the folder to list it
         return []
@@ -172,10 +177,6 @@ def _reached(run_dir: Path, checkpoint_steps: list[int], budget: int) -> bool:
     rows = read_metrics_table(run_dir).rows
     return bool(rows) and float(rows[-1]["step"]) >= budget
 
-
-def _program(hyper) -> Any:
-    """What of a Hyper is compiled into the program: its tree structure, with the fields that are not leaves."""
-    return jax.tree.structure(hyper)
 
 
 def train(spec: RunSpec, seeds: Sequence[int] | None = None, out: str | Path | None = None, *,
