@@ -126,6 +126,18 @@ def test_existing_sweep_is_kept_or_overwritten_and_its_members_locked(sweep, cap
     assert [p.name for p in out.iterdir() if "=" in p.name] == ["actor_lr=0.001"]  # the others' folders are gone
 
 
+def test_a_diverging_member_stops_the_sweep_on_its_last_finite_checkpoint(capsys, tmp_path):
+    out = tmp_path / "s"
+    later = [*TINY[:TINY.index("--learning-starts")], "--learning-starts", "400",
+             *TINY[TINY.index("--learning-starts") + 2:]]
+    assert main(["train", *later, "--sweep", "critic_lr=0.0003,1000", "--out", str(out)]) == 3
+    err = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "critic_lr=1000.0 seed 0 diverged by step" in err and f"ebrl train --resume {out}`" in err, err
+    shutil.rmtree(out / "critic_lr=1000.0")  # as the message says: the other settings continue
+    assert main(["train", "--resume", str(out), "--no-progress"]) == 0
+    assert read_metrics(out / "critic_lr=0.0003" / "seed_0")[-1]["step"] == 600
+
+
 @pytest.mark.parametrize("flags, fragments", [
     (["--sweep", "batch_size=16,32"], ["--sweep: batch_size is compiled into the program", "--batch-size V"]),
     (["--sweep", "hidden=16,32"], ["--sweep: hidden is compiled into the program"]),

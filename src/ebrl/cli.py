@@ -61,10 +61,18 @@ def _run(argv: list[str]) -> int:
     except ConfigError as exc:
         return _fail(exc.with_flags())
     except TrainingDiverged as exc:
-        kept = (f"the run stopped and kept its last finite checkpoint (step {exc.last_checkpoint}): continue it with "
-                f"`ebrl train --resume {exc.where}`, e.g. with a smaller learning rate (--critic-lr ...)"
-                if exc.last_checkpoint is not None else "the run stopped before its first checkpoint: train it again "
-                "(--overwrite), e.g. with a smaller learning rate")
+        from ebrl.runs.layout import sweep_groups
+
+        if exc.last_checkpoint is None:
+            kept = ("the run stopped before its first checkpoint: train it again (--overwrite), e.g. with a smaller "
+                    "learning rate")
+        elif exc.where is not None and sweep_groups(exc.where):  # its swept settings cannot change on resume
+            kept = (f"the sweep stopped and kept its last finite checkpoint (step {exc.last_checkpoint}): remove the "
+                    f"diverged setting's folder from {exc.where} and continue the others with `ebrl train --resume "
+                    f"{exc.where}`")
+        else:
+            kept = (f"the run stopped and kept its last finite checkpoint (step {exc.last_checkpoint}): continue it "
+                    f"with `ebrl train --resume {exc.where}`, e.g. with a smaller learning rate (--critic-lr ...)")
         print(f"error: {exc.what}; {kept}", file=sys.stderr)
         return 3
     except EnvironmentFailed as exc:

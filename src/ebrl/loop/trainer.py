@@ -206,11 +206,14 @@ class Trainer:
     learner, the driver and the evaluation environments (from `start`, a GroupSnapshot, where it continues; a new
     group's agents from `agents`, states with a leading seed axis, where given: e.g. another run's trained agents);
     `run(observer)` trains to `cfg.steps`. A sweep trains several settings too: `hypers`, the members' Hypers
-    (see ebrl.core) with a leading axis, one per entry of `seeds` (a seed may repeat, once per setting)."""
+    (see ebrl.core) with a leading axis, one per entry of `seeds` (a seed may repeat, once per setting), and
+    `labels` name the members in messages ("actor_lr=0.001 seed 0"; default "seed 0")."""
 
     def __init__(self, task: Task, agent: Agent, cfg: TrainConfig, seeds: Sequence[int], *, driver: str = "auto",
-                 vector: str = "sync", start: GroupSnapshot | None = None, agents: Any = None, hypers: Any = None):
+                 vector: str = "sync", start: GroupSnapshot | None = None, agents: Any = None, hypers: Any = None,
+                 labels: Sequence[str] = ()):
         self.task, self.agent, self.cfg, self.seeds = task, agent, cfg, list(seeds)
+        self.labels = list(labels) or [f"seed {seed}" for seed in self.seeds]
         learner = make_learner(agent, cfg, task.obs_dim, task.act_dim)
         self.learner = batched(learner)
         kind = start.driver.kind if start is not None else "jax" if driver_functions(task, driver) else "gym"
@@ -295,11 +298,11 @@ class Trainer:
         """What went non-finite in the last chunk, first by seed: an update metric (losses, Q-values), else a
         parameter or optimiser state; None if everything is finite."""
         finite = np.asarray(_finite_per_seed(self.states.agent))
-        for k, seed in enumerate(self.seeds):
+        for k, label in enumerate(self.labels):
             bad = [name for name, values in (metrics or {}).items() if not np.isfinite(values[k])]
             if bad or not finite[k]:
                 what = f"update/{bad[0]} is {float((metrics or {})[bad[0]][k])}" if bad else "a parameter is not finite"
-                return f"seed {seed} diverged by step {self.step}: {what}"
+                return f"{label} diverged by step {self.step}: {what}"
         return None
 
     def _metrics_row(self, k: int, sps: float, observer: Observer) -> dict:

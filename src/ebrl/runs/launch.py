@@ -371,7 +371,8 @@ def _run_group(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, resume:
             start, histories = load_group_snapshot(store, task=task, agent=agent, cfg=spec.train, seeds=seeds,
                                                    columns=metrics_columns(agent, task))
         trainer = Trainer(task, agent, spec.train, seeds, driver=driver, vector=vector, start=start,
-                          agents=None if initial is None else initial.states, hypers=member_hypers(specs, task))
+                          agents=None if initial is None else initial.states, hypers=member_hypers(specs, task),
+                          labels=labels)
     except BaseException:
         store.close()
         raise

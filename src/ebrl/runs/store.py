@@ -376,8 +376,8 @@ class GroupStore(Observer):
 
     @property
     def where(self) -> Path:
-        """The run directory, or the group's folder."""
-        return self.run_dirs[0] if len(self.run_dirs) == 1 else self.run_dirs[0].parent
+        """The run directory, or the folder of the group or the sweep."""
+        return self.run_dirs[0] if len(self.run_dirs) == 1 else Path(os.path.commonpath(self.run_dirs))
 
     def open_metrics(self, columns: list[str], histories: list[list[dict]] | None = None,
                      resume_step: int | None = None) -> None:
