@@ -248,9 +248,13 @@ def study_progress(folder: Path) -> str:
 @generates(STUDY)
 def study_rate(folder: Path, env: str, algo: str) -> str:
     """The group's seconds per step of its three seeds once it learns (metrics.csv's time_s)."""
+    return f"{group_seconds_per_step(folder, env, algo):.2f} s"
+
+
+def group_seconds_per_step(folder: Path, env: str, algo: str) -> float:
+    """`seconds_per_step` of the study's group, read from its seed 0 (a group trains its seeds in one program)."""
     run = folder / "runs" / env / algo / "seed_0"
-    learning_starts = read_json(run / "config.json")["train"]["learning_starts"]
-    return f"{seconds_per_step(read_csv(run / 'metrics.csv'), learning_starts):.2f} s"
+    return seconds_per_step(read_csv(run / "metrics.csv"), read_json(run / "config.json")["train"]["learning_starts"])
 
 
 @generates(STUDY)
@@ -259,8 +263,7 @@ def study_hours_left(folder: Path, env: str, algo: str) -> str:
     × that rate), and the hours seeds 3 and 4 of all nine pairs need (S2AC at that rate, SAC and SQL at the hours
     their finished groups took)."""
     steps = read_json(folder / "plan.json")["steps"]
-    run = folder / "runs" / env / algo / "seed_0"
-    rate = seconds_per_step(read_csv(run / "metrics.csv"), read_json(run / "config.json")["train"]["learning_starts"])
+    rate = group_seconds_per_step(folder, env, algo)
     groups = study_groups(folder)
     left = sum(steps - (int(t[0][-1]["step"]) if t[0] else 0) for _, a, t in groups if a == "s2ac") * rate
     more = sum(steps * rate if a == "s2ac" else float(t[0][-1]["time_s"]) for _, a, t in groups)

@@ -20,6 +20,19 @@ def _verdict(met: bool, detail: str) -> str:
     return f"**{'met' if met else 'not met'}** ({detail})"
 
 
+GOAL_CLAIMS = ("reached", "goal_shares")
+
+
+def goal_claim(r, what: str) -> str:
+    """The goals a MultiGoal group's S2AC runs reach: 'reached' (every seed reaches a goal in at least 90 episodes)
+    or 'goal_shares' (each goal takes at least 10 % of the pooled episodes)."""
+    if what == "reached":
+        return _verdict(r.reached.min() >= 90, nums(r.reached))
+    episodes = int(r.hits.sum() + r.no_goal.sum())
+    total = r.hits.sum(axis=0)
+    return _verdict(total.min() >= 0.1 * episodes, ", ".join(percent(h, episodes) for h in total))
+
+
 @generates(README)
 def fig2_table(folder: Path) -> str:
     """Fig. 2's goal hits: S2AC's random particle per seed and pooled, the other rules and algorithms per seed."""
@@ -52,11 +65,8 @@ def fig2(folder: Path, what: str) -> str:
     s2ac, sac, sql = (runs(goals_csv, g) for g in ("s2ac", "sac", "sql"))
     episodes = int(s2ac.hits.sum() + s2ac.no_goal.sum())
     shares = [left_share(h) for h in s2ac.hits]
-    if what == "reached":
-        return _verdict(s2ac.reached.min() >= 90, nums(s2ac.reached))
-    if what == "goal_shares":
-        total = s2ac.hits.sum(axis=0)
-        return _verdict(total.min() >= 0.1 * episodes, ", ".join(percent(h, episodes) for h in total))
+    if what in GOAL_CLAIMS:
+        return goal_claim(s2ac, what)
     if what == "pooled_left":
         left, reached, _ = left_share(s2ac.hits.sum(axis=0))
         return f"{left} of {reached} goal episodes go left ({num(left / reached, 2)})"
@@ -128,12 +138,8 @@ def hutchinson_table(folder: Path) -> str:
 @generates(README)
 def hutchinson(folder: Path, what: str) -> str:
     r = runs(folder / "multigoal-hutchinson" / "goals.csv", "s2ac")
-    episodes = int(r.hits.sum() + r.no_goal.sum())
-    if what == "reached":
-        return _verdict(r.reached.min() >= 90, nums(r.reached))
-    if what == "goal_shares":
-        total = r.hits.sum(axis=0)
-        return _verdict(total.min() >= 0.1 * episodes, ", ".join(percent(h, episodes) for h in total))
+    if what in GOAL_CLAIMS:
+        return goal_claim(r, what)
     if what == "own_entropy":
         means = [v.mean() for v in r.own_entropy.values()]
         return f"{num(max(means), 1)} to {num(min(means), 1)} nats"
