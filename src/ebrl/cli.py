@@ -32,7 +32,8 @@ from ebrl.options import (
 PICTURE_EPISODES = 100  # evaluation episodes behind the pictures drawn at the end of a MultiGoal run
 AFTER_INTERRUPT = {  # what a command interrupted at once (a second Ctrl-C, or one before any training) leaves to do
     "train": "; a run that started keeps its last checkpoint: continue it with `ebrl train --resume RUN`",
-    "multigoal": "; run the same command again to continue", "mujoco": "; run the same command again to continue"}
+    "multigoal": "; run the same command again to continue", "mujoco": "; run the same command again to continue",
+    "finetune": "; run the same command again to continue"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -328,6 +329,21 @@ def mujoco_command(args: list[str]) -> int:
     return _print_written([], Path(options.out) / "summary.md")
 
 
+def finetune_command(args: list[str]) -> int:
+    """maximum-entropy pretraining, then fine-tuning (the SQL paper's initializer claim): pretrain SQL and SAC on an
+    undirected task, fine-tune each seed on directed ones beside training from scratch: ebrl finetune --out
+    results/finetune [--pretrain-env ebrl/HalfCheetahAnyDirection-v0 --envs ebrl/HalfCheetahForward-v0
+    ebrl/HalfCheetahBackward-v0 --pretrain-steps 30000 --steps 20000]"""
+    from ebrl.experiments.finetune import FinetuneOptions, run_study
+
+    options = parse(FinetuneOptions, args, "ebrl finetune")
+    console = Console(stderr=True)
+    if not run_study(options.study_plan(), Path(options.out), console=console, progress=options.progress):
+        console.print(f"interrupted; run the same command again to continue the study in {options.out}")
+        return 130
+    return _print_written([], Path(options.out) / "summary.md")
+
+
 def vi_command(args: list[str]) -> int:
     """SVGD as variational inference on data, beside NumPyro's NUTS, SVGD and mean-field VI: ebrl vi --datasets
     heart boston --splits 20 --out results/vi [--overwrite]"""
@@ -346,7 +362,7 @@ def _print_written(paths: list[Path], summary: Path | None = None) -> int:
 
 COMMANDS = {"train": train_command, "eval": eval_command, "export": export_command, "plot": plot_command,
             "compare": compare_command, "multigoal": multigoal_command, "entropy": entropy_command,
-            "mujoco": mujoco_command, "vi": vi_command}
+            "mujoco": mujoco_command, "finetune": finetune_command, "vi": vi_command}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -327,7 +327,7 @@ class StudyPlan:
     @classmethod
     def from_json(cls, data: dict) -> "StudyPlan":
         fields = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: _tuples(v) for k, v in data.items() if k in fields})
+        return cls(**{k: as_tuples(v) for k, v in data.items() if k in fields})
 
 
 def parse_arm(arm: str) -> tuple[str, dict]:
@@ -346,7 +346,7 @@ def parse_changes(changes, wrong: str, flag: str) -> dict:
         require(bool(equals and name and text), wrong, flag)
         field = name.replace("-", "_")
         try:
-            overrides[field] = _tuples(json.loads(text))
+            overrides[field] = as_tuples(json.loads(text))
         except json.JSONDecodeError:
             overrides[field] = text
     return overrides
@@ -372,12 +372,12 @@ def _number(text: str) -> float | str:
         return text.strip()
 
 
-def _tuples(value):
+def as_tuples(value):
     """JSON lists back into the tuples the plan and the configs hold, at any depth."""
     if isinstance(value, list):
-        return tuple(_tuples(v) for v in value)
+        return tuple(as_tuples(v) for v in value)
     if isinstance(value, dict):
-        return {k: _tuples(v) for k, v in value.items()}
+        return {k: as_tuples(v) for k, v in value.items()}
     return value
 
 
@@ -407,18 +407,23 @@ class MujocoOptions:
     """Progress bars (in-process execution)."""
 
     def study_plan(self) -> StudyPlan:
-        """The plan, with `loop`'s changes; ConfigError for a change that is not FIELD=VALUE of the loop's config,
-        or of a field the study sets itself."""
-        changes = parse_changes(self.loop, f"loop {' '.join(self.loop)} is not FIELD=VALUE ...; write e.g. "
-                                "--loop learning_starts=1000", "loop")
-        settable = {f.name for f in dataclasses.fields(TrainConfig)} - set(STUDY_SETS)
-        for field in changes:
-            require(field not in STUDY_SETS, f"loop {field}=... is the study's to set; use {STUDY_SETS.get(field)}",
-                    "loop")
-            require(field in settable, f"loop {field}=... names no field of the training loop; choose from "
-                    f"{', '.join(sorted(settable))}", "loop")
-        check_change_types(TrainConfig, changes, "loop")
-        return dataclasses.replace(self.plan, train={**self.plan.train, **changes})
+        """The plan, with `loop`'s changes."""
+        return dataclasses.replace(self.plan, train={**self.plan.train, **loop_changes(self.loop)})
+
+
+def loop_changes(loop: tuple[str, ...]) -> dict:
+    """A study's --loop FIELD=VALUE changes of its groups' training loop; ConfigError for a change that is not
+    FIELD=VALUE of the loop's config, or of a field the study sets itself."""
+    changes = parse_changes(loop, f"loop {' '.join(loop)} is not FIELD=VALUE ...; write e.g. --loop "
+                            "learning_starts=1000", "loop")
+    settable = {f.name for f in dataclasses.fields(TrainConfig)} - set(STUDY_SETS)
+    for field in changes:
+        require(field not in STUDY_SETS, f"loop {field}=... is the study's to set; use {STUDY_SETS.get(field)}",
+                "loop")
+        require(field in settable, f"loop {field}=... names no field of the training loop; choose from "
+                f"{', '.join(sorted(settable))}", "loop")
+    check_change_types(TrainConfig, changes, "loop")
+    return changes
 
 
 # the TrainConfig fields a study's plan sets, and the flags that set them

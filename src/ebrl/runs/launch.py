@@ -234,7 +234,10 @@ def _start(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, existing: s
     spec, seeds, single = specs[0], [s.train.seed for s in specs], run_dirs == [out]
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     driver_functions(task, driver)  # refuses driver jax on a task without a JAX implementation
-    initial = None if spec.init is None else load_initial_agents(specs, task)
+    # the source's agents, checked before anything is written; a group that continues (finished, or resuming from
+    # its checkpoints, as a results folder kept without checkpoints does) does not read its source again
+    continues = existing == "continue" and all(holds_run(d) for d in run_dirs)
+    initial = None if spec.init is None or continues else load_initial_agents(specs, task)
     require(not out.exists() or out.is_dir(), f"out {out} is a file; choose a directory", "out")
     others = [] if single else [d for d in member_run_dirs(out) if d not in run_dirs and d not in (kept or [])]
     # one writer per run directory: every run this call may remove (other members of the group too) is locked
@@ -260,6 +263,8 @@ def _start(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, existing: s
                     observer.on_start(start)
                 return [TrainResult(seed, d, read_metrics(d)[-1], False) for seed, d in zip(seeds, run_dirs)]
             resume = started
+            if not started and spec.init is not None and initial is None:  # stopped before its first checkpoint
+                initial = load_initial_agents(specs, task)
             for run_dir in run_dirs if not started else []:
                 prepare_new_run(run_dir, overwrite=True)
         elif existing == "error" and not single and (present or others):
