@@ -1,5 +1,9 @@
 """Helpers shared by the tests."""
 
+import os
+import subprocess
+import sys
+
 import jax
 import jax.flatten_util
 import jax.numpy as jnp
@@ -49,3 +53,12 @@ def stamps(folder) -> dict:
     """Modification times of everything a run folder holds, except the lock file that every `ebrl train` on it
     takes (to see whether a command changed a run)."""
     return {p: p.stat().st_mtime_ns for p in folder.rglob("*") if p.name != ".lock"}
+
+
+def train_compiled_optimised(args: list[str]) -> None:
+    """`ebrl train ARGS` in a subprocess whose XLA compiles with its default optimisations: a learning test trains
+    for minutes, where the tests' unoptimised compilation (conftest.py) would cost more run time than it saves."""
+    flags = " ".join(f for f in os.environ.get("XLA_FLAGS", "").split() if "optimization_level" not in f)
+    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "train", *args], env={**os.environ, "XLA_FLAGS": flags},
+                          capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr

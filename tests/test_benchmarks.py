@@ -5,9 +5,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 BENCHMARKS = Path(__file__).parents[1] / "benchmarks"
 
 
+@pytest.mark.slow
 def test_gpu_scaling_runs_and_its_aggregates_are_seeds_times_the_per_seed_rate(tmp_path):
     out = tmp_path / "scaling.json"
     done = subprocess.run([sys.executable, str(BENCHMARKS / "gpu_scaling.py"), "--tiny", "--algos", "sac",

@@ -56,6 +56,7 @@ def test_bad_input_is_one_line(capsys, tmp_path, argv, fragments):
     assert not out.exists()  # refused before any work
 
 
+@pytest.mark.slow
 def test_the_entropy_study_refuses_a_critic_that_is_not_s2ac_before_any_part(capsys, tiny_run, tmp_path):
     out = tmp_path / "entropy"
     fails_cleanly(capsys, ["entropy", "--parts", "a", "e", "--critic", str(tiny_run), "--out", str(out)],
@@ -172,6 +173,7 @@ def test_config_errors_name_the_field_in_python_and_the_flag_on_the_command_line
     assert not (tmp_path / "run").exists() and not (tmp_path / "a").exists()
 
 
+@pytest.mark.slow
 def test_a_corrupt_array_in_a_checkpoint_prints_one_line_and_nothing_after(tiny_run, tmp_path):
     """orbax's other reads of a corrupt checkpoint finish after the failed restore, on an asyncio loop it has closed;
     their tracebacks (`Event loop is closed`) used to follow the one-line error in most tries. (A run written before

@@ -41,6 +41,7 @@ S2AC_TINY = ["--algo", "s2ac", "--env", "Pendulum-v1", "--steps", "300", "--acto
              "--no-progress"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo, mode", [("sac", "mean"), ("s2ac", "softmax")])
 def test_an_exported_policy_runs_without_ebrl_and_acts_as_ebrl_eval(capsys, tiny_run, tmp_path, algo, mode):
     run_dir = tiny_run

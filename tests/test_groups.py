@@ -32,6 +32,7 @@ def numeric_rows(run_dir):
                          for row in csv.DictReader(f)])
 
 
+@pytest.mark.slow
 def test_a_group_writes_one_run_directory_per_seed(group):
     runs = sorted(p.name for p in group.iterdir())
     assert runs == ["seed_0", "seed_1", "seed_2"]
@@ -49,6 +50,7 @@ def test_a_seed_in_a_group_trains_as_it_does_alone(group, tiny_run):
     np.testing.assert_allclose(numeric_rows(group / "seed_0")[:3], numeric_rows(tiny_run), rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_group_resume_after_sigkill_equals_uninterrupted(group, tmp_path):
     out = tmp_path / "killed"
     process = start_training(out, *SEEDS)
@@ -61,6 +63,7 @@ def test_group_resume_after_sigkill_equals_uninterrupted(group, tmp_path):
         assert metrics_without_timing(out / f"seed_{seed}") == metrics_without_timing(group / f"seed_{seed}")
 
 
+@pytest.mark.slow
 def test_group_ctrl_c_checkpoints_and_resume_equals_uninterrupted(group, tmp_path):
     out = tmp_path / "interrupted"
     process = start_training(out, *SEEDS)
@@ -81,12 +84,15 @@ def drop_last_checkpoint(out, seeds):
         shutil.rmtree(checkpoints / str(max(int(p.name) for p in checkpoints.iterdir() if p.name.isdigit())))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", ["HalfCheetah-v5", "ebrl/MultiGoal3-v0"])
 def test_resume_without_replay_is_exact(env, tmp_path):
-    """HalfCheetah's episodes last 1000 steps, so its checkpoints fall mid-episode and resume writes the saved
-    simulator state back; MultiGoal3 trains with the on-device driver, whose checkpoints hold the environment."""
+    """HalfCheetah's episodes, cut to 300 steps (evaluations are cheaper), still outlast the 200 steps between
+    checkpoints, which fall mid-episode: resume writes the saved simulator state back; MultiGoal3 trains with the
+    on-device driver, whose checkpoints hold the environment."""
+    episodes = ["--env-kwargs", '{"max_episode_steps": 300}'] if env == "HalfCheetah-v5" else []
     flags = [*TINY[:TINY.index("--env")], "--env", env, *TINY[TINY.index("--env") + 2:], "--steps", "400",
-             "--seeds", "0", "1", "--no-pictures"]
+             "--seeds", "0", "1", "--no-pictures", *episodes]
     full, resumed = tmp_path / "full", tmp_path / "resumed"
     assert main(["train", *flags, "--out", str(full)]) == 0
     shutil.copytree(full, resumed)
@@ -96,6 +102,7 @@ def test_resume_without_replay_is_exact(env, tmp_path):
         assert metrics_without_timing(resumed / f"seed_{seed}") == metrics_without_timing(full / f"seed_{seed}")
 
 
+@pytest.mark.slow
 def test_the_on_device_driver_equals_the_gymnasium_driver(tmp_path):
     """On MultiGoal3 both drivers draw the same actions from the same keys and step the same dynamics (NumPy in
     Gymnasium, jax.numpy on the device): equal metrics up to float rounding."""
@@ -160,6 +167,7 @@ def test_continue_reuses_a_finished_group_and_refuses_other_settings(group, caps
     assert stamps(group) == before
 
 
+@pytest.mark.slow
 def test_a_group_killed_while_its_seeds_wrote_a_checkpoint_resumes(group, tmp_path):
     """Seeds 0 and 1 saved step 1600, seed 2 only orbax's temporary folder: the group resumes from 1400, drops the
     1600 checkpoints it will write again, and ends equal to the uninterrupted group."""

@@ -23,6 +23,7 @@ def multigoal_run(tmp_path_factory):
     return run_dir
 
 
+@pytest.mark.slow
 def test_goal_statistics_are_logged_during_training(multigoal_run):
     with (multigoal_run / "metrics.csv").open() as f:
         rows = list(csv.DictReader(f))
@@ -42,6 +43,7 @@ def test_eval_reports_goal_hits(multigoal_run, capsys):
     assert "reached a goal" in table and "no goal" in table and "G3" in table
 
 
+@pytest.mark.slow
 def test_plot_writes_the_multigoal_pictures(multigoal_run):
     assert main(["plot", str(multigoal_run), "--episodes", "5"]) == 0
     for name in ("learning_curve", "trajectories", "q_landscapes", "goal_histogram"):
@@ -58,6 +60,7 @@ def test_flat_statistics():
     assert np.isclose(flat_statistics({"x": 0.5})["x"], 0.5)
 
 
+@pytest.mark.slow
 def test_compare_on_the_obstacle_layout(multigoal_run, tiny_run, tmp_path, capsys):
     out = tmp_path / "cmp"
     assert main(["compare", str(multigoal_run), "--episodes", "4", "--env", "ebrl/MultiGoal3Obstacle-v0",
@@ -78,6 +81,7 @@ def test_compare_on_the_obstacle_layout(multigoal_run, tiny_run, tmp_path, capsy
     assert "needs MultiGoal runs" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
     """Part (e) of the entropy study at every probe state of the run's task: the random-particle policy's entropy
     (actions in [−1, 1]², so at most log 4 up to the estimator's bias) beside each rule's estimate."""
@@ -99,6 +103,7 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
         assert 0.0 <= row["folded_steps"] <= 1.0 and row["step_norm"] > 0
 
 
+@pytest.mark.slow
 def test_part_e_with_other_svgd_steps_equals_a_run_configured_with_them(multigoal_run, tmp_path):
     """`svgd_steps` (--critic-svgd-steps) measures the run's critic with L SVGD steps: the rows of a copy of the run
     whose config.json names that L instead of the run's 2."""

@@ -1,5 +1,7 @@
 import json
 
+import pytest
+
 from ebrl.cli import main
 from ebrl.presets import SQL_MULTIGOAL, env_family, find_preset, named_preset
 from tests.test_cli import fails_cleanly
@@ -39,6 +41,7 @@ def test_sac_on_mujoco_is_the_published_runs_and_the_authors_baseline_is_named()
     assert dict(authors.agent) == dict(find_preset("sac", "Hopper-v5").agent)
 
 
+@pytest.mark.slow
 def test_train_uses_the_preset_says_so_and_flags_override_it(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", *SHORT, "--batch-size", "16",
@@ -49,6 +52,7 @@ def test_train_uses_the_preset_says_so_and_flags_override_it(tmp_path, capsys):
     assert config["train"]["batch_size"] == 16 and config["train"]["steps"] == 150  # overridden
 
 
+@pytest.mark.slow
 def test_a_preset_chosen_by_name(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--preset", "sac/mujoco", *SHORT, "--batch-size",
@@ -65,6 +69,7 @@ def test_a_preset_chosen_by_name(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_no_preset(tmp_path, capsys):
     out = tmp_path / "run"
     assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--no-preset", *SHORT, "--batch-size", "16",

@@ -27,12 +27,13 @@ def seed_dirs(out, group: bool):
     return [out / "seed_0", out / "seed_1"] if group else [out]
 
 
-@pytest.mark.parametrize("env, group", [("Pendulum-v1", False), ("Pendulum-v1", True),
-                                        ("ebrl/MultiGoal3-v0", False), ("ebrl/MultiGoal3-v0", True)])
+@pytest.mark.slow
+@pytest.mark.parametrize("env, group", [("Pendulum-v1", True), ("ebrl/MultiGoal3-v0", False)])
 def test_extending_a_finished_run_equals_a_run_with_the_longer_budget(env, group, tmp_path):
     """A 200-step run's replay ring is full (capacity min(buffer size, steps) = 200) and its write position has
     wrapped to 0; extended to 400 steps, its transitions must sit where the 400-step run's ring holds them.
-    Pendulum trains with the Gymnasium driver, MultiGoal3 with the on-device one."""
+    Pendulum trains a group with the Gymnasium driver, MultiGoal3 a single run with the on-device one (the other two
+    combinations take the same paths: a group differs from a run in its folders, which test_groups covers)."""
     seeds = ["--seeds", "0", "1"] if group else []
     full, extended = tmp_path / "full", tmp_path / "extended"
     assert main(["train", *with_flags(env, 400, *seeds), "--out", str(full)]) == 0
@@ -66,6 +67,7 @@ def test_resume_refuses_a_metrics_file_that_lost_rows(tiny_run, tmp_path, capsys
     assert {p: p.read_bytes() for p in run_dir.rglob("*") if p.is_file() and p.name != ".lock"} == contents
 
 
+@pytest.mark.slow
 def test_a_row_cut_after_the_checkpoint_is_produced_again(tiny_run, tmp_path):
     """Killed while writing the row of step 600, before its checkpoint: the resume from 400 writes it again."""
     run_dir = tmp_path / "run"
@@ -110,6 +112,7 @@ def test_training_that_would_never_update_is_refused(capsys, tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_overwrite_refuses_while_another_process_trains_the_group(tmp_path, capsys):
     """`--seeds 2 3 --overwrite` would remove seeds 0 and 1 of the group; while another process trains them, the
     whole command is refused, nothing is removed, and that training finishes intact."""
@@ -206,6 +209,7 @@ def one_warning(capsys, *fragments) -> str:
     return out
 
 
+@pytest.mark.slow
 def test_a_damaged_latest_checkpoint_is_named_and_the_previous_one_used(tiny_run, tmp_path, capsys):
     """eval, ebrl.load and a resume of "latest" pass over a checkpoint whose files no longer match their SHA-256
     checksums, in one line; the resume from 400 writes again what the run wrote after it."""
@@ -245,6 +249,7 @@ def test_a_run_without_an_intact_checkpoint_is_refused_in_one_line(tiny_run, tmp
     assert main(["eval", str(run_dir), "--checkpoint", "best", "--episodes", "1"]) == 0  # best is intact
 
 
+@pytest.mark.slow
 def test_a_group_resumes_from_the_latest_step_every_seed_has_intact(tmp_path, capsys):
     out = tmp_path / "g"
     assert main(["train", *with_flags("Pendulum-v1", 600, "--seeds", "0", "1"), "--out", str(out)]) == 0

@@ -18,6 +18,7 @@ from tests.test_cli import fails_cleanly
 from tests.test_train import LONGER, metrics_without_timing, start_training, wait_for_checkpoint
 
 
+@pytest.mark.slow
 def test_a_run_being_trained_refuses_a_second_writer_until_its_process_is_gone(capsys, tmp_path):
     out = tmp_path / "run"
     process = start_training(out)
@@ -39,6 +40,7 @@ DIVERGING = [*TINY[:TINY.index("--steps")], "--steps", "1000", *TINY[TINY.index(
              "--learning-starts", "400", "--actor-lr", "1e3", "--critic-lr", "1e3"]
 
 
+@pytest.mark.slow
 def test_a_diverging_run_stops_on_its_last_finite_checkpoint_and_resumes_with_other_settings(capsys, tmp_path):
     out = tmp_path / "run"
     assert main(["train", *DIVERGING, "--out", str(out)]) == 3  # Adam at a learning rate of 1000: NaN at once
@@ -80,6 +82,7 @@ def test_the_best_checkpoint_is_the_argmax_of_the_logged_returns(capsys, tmp_pat
     fails_cleanly(capsys, ["eval", str(out), "--checkpoint", "7"], "no checkpoint at step 7")
 
 
+@pytest.mark.slow
 def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uninterrupted(uninterrupted, tmp_path):
     """SIGKILL a run again and again and start it again each time (`--resume` once it has a checkpoint): every
     restart succeeds and the finished metrics.csv equals that of a run that was never stopped. The moments are drawn
@@ -122,6 +125,7 @@ def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uni
     assert metrics_without_timing(out) == metrics_without_timing(uninterrupted)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["while the trainer is built", "while a checkpoint is written"])
 def test_an_interrupt_that_cannot_wait_is_one_line_and_the_run_continues(capsys, tmp_path, monkeypatch, where):
     """A Ctrl-C before training starts (e.g. during compilation), or a second one (the first stops at the next

@@ -31,6 +31,7 @@ def sweep(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 def test_a_sweep_writes_one_run_directory_per_member_with_its_values(sweep):
     assert sorted(str(p.relative_to(sweep)) for p in sweep.glob("*/seed_*")) == sorted(MEMBERS)
     for member in MEMBERS:
@@ -43,6 +44,7 @@ def test_a_sweep_writes_one_run_directory_per_member_with_its_values(sweep):
     assert all(not np.array_equal(rows[0], other) for other in rows[1:])  # every member trains something else
 
 
+@pytest.mark.slow
 def test_a_member_trains_as_its_settings_do_alone(sweep, tiny_run, tmp_path):
     """The member with the default settings and seed 0 against the single run, and the member with actor_lr 0.001,
     τ 0.01, seed 1 against seed 1 of a group with those settings: the same data and keys, only the batched
@@ -54,6 +56,7 @@ def test_a_member_trains_as_its_settings_do_alone(sweep, tiny_run, tmp_path):
     np.testing.assert_allclose(numeric_rows(sweep / MEMBERS[-1]), numeric_rows(group / "seed_1"), rtol=1e-3)
 
 
+@pytest.mark.slow
 def test_a_resumed_sweep_equals_the_uninterrupted_one_and_extends(sweep, tmp_path):
     """Each member's settings come back from its config.json (checkpoints hold none)."""
     out = tmp_path / "resumed"
@@ -98,6 +101,7 @@ def test_plot_of_a_sweep_writes_its_table_and_a_figure_per_swept_field(sweep, ca
     assert "| actor_lr | tau | seeds |" in printed and printed.count("\n| 0.00") == 4
 
 
+@pytest.mark.slow
 def test_every_member_can_start_from_another_run(tiny_run, tmp_path):
     out = tmp_path / "from"
     short = [*TINY[:TINY.index("--steps")], "--steps", "200", *TINY[TINY.index("--steps") + 2:]]
@@ -108,6 +112,7 @@ def test_every_member_can_start_from_another_run(tiny_run, tmp_path):
         assert config["init_from"]["source"] == str(tiny_run) and config["init_from"]["step"] == 600
 
 
+@pytest.mark.slow
 def test_existing_sweep_is_kept_or_overwritten_and_its_members_locked(sweep, capsys, tmp_path):
     out = tmp_path / "copy"
     shutil.copytree(sweep, out)
@@ -126,6 +131,7 @@ def test_existing_sweep_is_kept_or_overwritten_and_its_members_locked(sweep, cap
     assert [p.name for p in out.iterdir() if "=" in p.name] == ["actor_lr=0.001"]  # the others' folders are gone
 
 
+@pytest.mark.slow
 def test_a_diverging_member_stops_the_sweep_on_its_last_finite_checkpoint(capsys, tmp_path):
     out = tmp_path / "s"
     later = [*TINY[:TINY.index("--learning-starts")], "--learning-starts", "400",

@@ -38,6 +38,7 @@ def wandb_history(path) -> list[dict]:
     return rows
 
 
+@pytest.mark.slow
 def test_wandb_receives_every_metrics_row_of_every_seed_offline(tmp_path, monkeypatch):
     pytest.importorskip("wandb")
     monkeypatch.setenv("WANDB_MODE", "offline")
@@ -77,6 +78,7 @@ def test_wandb_without_its_package_is_a_one_line_error(capsys, tmp_path, monkeyp
     (None, "--wandb needs a W&B login: run `wandb login`"),  # no API key, no terminal to ask for one
     ("", "WANDB_MODE='' is not a mode of W&B"),
 ])
+@pytest.mark.slow
 def test_wandb_that_cannot_log_is_one_line_before_any_work(tmp_path, mode, fragment):
     """In a fresh process (W&B keeps its settings per process), with a home that holds no W&B login."""
     pytest.importorskip("wandb")

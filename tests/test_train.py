@@ -13,6 +13,7 @@ import pytest
 from ebrl.cli import main
 from ebrl.loop.trainer import TIMING_COLUMNS
 from tests.conftest import LONGER
+from tests.helpers import train_compiled_optimised
 
 
 def metrics_without_timing(run_dir):
@@ -20,6 +21,7 @@ def metrics_without_timing(run_dir):
         return [{k: v for k, v in row.items() if k not in TIMING_COLUMNS} for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics(uninterrupted, tmp_path):
     assert main(["train", *LONGER, "--out", str(tmp_path / "again")]) == 0
     rows = metrics_without_timing(uninterrupted)
@@ -27,6 +29,7 @@ def test_same_seed_same_metrics(uninterrupted, tmp_path):
     assert metrics_without_timing(tmp_path / "again") == rows
 
 
+@pytest.mark.slow
 def test_another_seed_gives_other_metrics(uninterrupted, tmp_path):
     assert main(["train", *LONGER, "--seed", "1", "--out", str(tmp_path / "seed1")]) == 0
     assert metrics_without_timing(tmp_path / "seed1") != metrics_without_timing(uninterrupted)
@@ -50,6 +53,7 @@ def wait_for_checkpoint(run_dir, process, timeout=120):
     raise TimeoutError("no checkpoint appeared")
 
 
+@pytest.mark.slow
 def test_resume_after_sigkill_equals_uninterrupted(uninterrupted, tmp_path):
     run_dir = tmp_path / "killed"
     process = start_training(run_dir)
@@ -62,6 +66,7 @@ def test_resume_after_sigkill_equals_uninterrupted(uninterrupted, tmp_path):
     assert metrics_without_timing(run_dir) == metrics_without_timing(uninterrupted)
 
 
+@pytest.mark.slow
 def test_ctrl_c_checkpoints_and_resume_equals_uninterrupted(uninterrupted, tmp_path):
     run_dir = tmp_path / "interrupted"
     process = start_training(run_dir)
@@ -88,6 +93,7 @@ def test_resume_can_extend_a_finished_run(tiny_run, tmp_path):
     assert config["train"]["steps"] == 600 and config["changes"] == [{"step": 600, "train": {"steps": 800}}]
 
 
+@pytest.mark.slow
 def test_a_resume_that_changes_settings_keeps_the_record(tiny_run, tmp_path, capsys):
     """config.json keeps the settings the run started with and lists each change with the step it took effect;
     the spec in effect (read_spec, a later resume, eval) is those settings with the changes applied in order."""
@@ -158,8 +164,8 @@ def test_sac_solves_pendulum_for_every_seed_of_a_group(tmp_path):
     Seeds 0–4 as one group at 10 000 steps on the 2-vCPU AMD EPYC machine (ebrl 0.4): −179.7, −85.9, −109.5,
     −149.2, −141.9; the threshold is 70 below the worst. Two seeds here, to save CI time."""
     out = tmp_path / "pendulum"
-    assert main(["train", "--algo", "sac", "--env", "Pendulum-v1", "--steps", "10000", "--seeds", "0", "1",
-                 "--no-progress", "--out", str(out)]) == 0
+    train_compiled_optimised(["--algo", "sac", "--env", "Pendulum-v1", "--steps", "10000", "--seeds", "0", "1",
+                              "--no-progress", "--out", str(out)])
     for seed in range(2):
         final = metrics_without_timing(out / f"seed_{seed}")[-1]
         assert final["step"] == "10000"

@@ -26,6 +26,7 @@ from ebrl.options import (
     PlotOptions,
     RunOptions,
     TrainChoice,
+    TuneOptions,
     parse,
 )
 
@@ -344,6 +345,38 @@ def finetune_command(args: list[str]) -> int:
     return _print_written([], Path(options.out) / "summary.md")
 
 
+def tune_command(args: list[str]) -> int:
+    """tune settings with Optuna, each trial a seed group, shape-changing fields too: ebrl tune --algo s2ac --env
+    Pendulum-v1 --space svgd_step_size=log:0.01:1 --space particles=int:4:32 --trials 20 --seeds 0 1 --steps 10000
+    --out runs/tune [any ebrl train option]; the same command continues a killed tuning"""
+    from ebrl.agents import ALGORITHMS
+    from ebrl.presets import find_preset, named_preset, preset_defaults
+    from ebrl.runs import RunSpec
+    from ebrl.tune import read_space, run_tuning
+
+    choice, args = parse(TrainChoice, args, "ebrl tune", unknown=True)
+    for flag, given in (("--resume", choice.resume), ("--init-from", choice.init_from), ("--seed", choice.seed)):
+        require(given is None, f"{flag} does not apply to ebrl tune (each trial is a new seed group: --seeds)")
+    options, args = parse(TuneOptions, args, "ebrl tune", unknown=True)
+    algo = choice.algo or "s2ac"
+    require(algo in ALGORITHMS, f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
+    env = choice.env or TrainConfig().env
+    preset = named_preset(algo, choice.preset) if choice.preset is not None else None if choice.no_preset else \
+        find_preset(algo, env)
+    base = preset_defaults(algo, preset)
+    chosen = {"env": env, **({"env_kwargs": choice.env_kwargs_object()} if choice.env_kwargs is not None else {})}
+    settings_type = tyro.conf.OmitArgPrefixes[dataclasses.make_dataclass(  # type: ignore[misc,valid-type]
+        "TrialOptions", [("train", TrainConfig), ("agent", ALGORITHMS[algo].config_type)], frozen=True)]
+    settings = parse(settings_type, args, f"ebrl tune --algo {algo}",
+                     settings_type(dataclasses.replace(base[0], **chosen), base[1]))
+    space = read_space(options.space, options.space_file)
+    console = Console(stderr=True)
+    written = run_tuning(RunSpec(algo, settings.train, settings.agent), space, list(options.seeds), Path(options.out),
+                         trials=options.trials, storage=options.storage, study_name=options.study_name,
+                         prune_after=options.prune_after, sampler_seed=options.sampler_seed, log=console.print)
+    return _print_written(written, written[-1])
+
+
 def vi_command(args: list[str]) -> int:
     """SVGD as variational inference on data, beside NumPyro's NUTS, SVGD and mean-field VI: ebrl vi --datasets
     heart boston --splits 20 --out results/vi [--overwrite]"""
@@ -362,7 +395,8 @@ def _print_written(paths: list[Path], summary: Path | None = None) -> int:
 
 COMMANDS = {"train": train_command, "eval": eval_command, "export": export_command, "plot": plot_command,
             "compare": compare_command, "multigoal": multigoal_command, "entropy": entropy_command,
-            "mujoco": mujoco_command, "finetune": finetune_command, "vi": vi_command}
+            "mujoco": mujoco_command, "finetune": finetune_command, "tune": tune_command,
+            "vi": vi_command}
 
 if __name__ == "__main__":
     sys.exit(main())

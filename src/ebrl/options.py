@@ -164,6 +164,34 @@ TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
 
 
 @dataclasses.dataclass(frozen=True)
+class TuneOptions:
+    """`ebrl tune`'s own options; --algo, --env, --preset and every option of `ebrl train --algo A` set what each
+    trial trains, beside the searched fields."""
+
+    space: tyro.conf.UseAppendAction[tuple[str, ...]] = ()
+    """FIELD=KIND:...: a searched field of the algorithm's config or of the training loop, shape-changing ones
+    included (one --space per field): FIELD=log:LOW:HIGH, float:LOW:HIGH, int:LOW:HIGH or choice:A|B|..., e.g.
+    --space actor_lr=log:1e-4:1e-2 --space hidden=choice:[64,64]|[256,256]."""
+    space_file: str | None = None
+    """A JSON file of more searched fields, {"FIELD": "KIND:...", ...}."""
+    trials: int = 20
+    """Finished (completed or pruned) trials the study ends with, in all its processes."""
+    seeds: tuple[int, ...] = (0,)
+    """Seeds of every trial (one seed group, one program); its score is their mean evaluation return."""
+    out: str = "runs/tune"
+    """Folder for the trials' runs (OUT/trial_<n>), the study's SQLite file and the report (tune.md, trials.csv,
+    best.json). The same command again continues the tuning."""
+    storage: str | None = None
+    """Optuna storage URL shared by several processes (default sqlite:///OUT/optuna.db)."""
+    study_name: str = "ebrl-tune"
+    """Name of the study in the storage."""
+    prune_after: int | None = None
+    """Steps before the median pruner may stop a trial (default a third of --steps)."""
+    sampler_seed: int = 0
+    """Seed of the TPE sampler."""
+
+
+@dataclasses.dataclass(frozen=True)
 class EvalOptions:
     run_dir: Annotated[str, tyro.conf.Positional]
     """The run to evaluate."""

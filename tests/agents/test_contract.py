@@ -28,6 +28,7 @@ def test_every_algorithm_has_a_tiny_config():
     assert set(TINY_CONFIGS) == set(ALGORITHMS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", sorted(TINY_CONFIGS))
 def test_vmapped_seeds_equal_single_seeds(algo):
     agent = ALGORITHMS[algo].make_agent(TINY_CONFIGS[algo], 3, 2)
@@ -91,6 +92,7 @@ def test_the_sweeps_cover_every_sweepable_field():
                                             for name in changes}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(SWEPT))
 def test_a_sweep_in_one_program_equals_each_setting_alone(case):
     """Two settings vmapped with their Hypers as leaves (ebrl.core) init, update and act as each configuration does

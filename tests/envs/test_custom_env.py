@@ -18,6 +18,7 @@ def with_env(env_id: str) -> list[str]:
     return [*TINY[:i], "--env", env_id, *TINY[i + 2:]]
 
 
+@pytest.mark.slow
 def test_a_custom_environment_trains_and_evaluates_with_its_arguments(capsys, tmp_path):
     out = tmp_path / "run"
     kwargs = {"target": 0.5, "horizon": 7}

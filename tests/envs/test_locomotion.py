@@ -134,6 +134,7 @@ def test_the_statistics_reach_the_evaluation_through_make_env_and_the_task():
     assert describe_task("HalfCheetah-v5").statistics == ()  # Gymnasium's own tasks keep their columns
 
 
+@pytest.mark.slow
 def test_a_run_reports_the_directions_in_metrics_and_in_ebrl_eval(tmp_path, capsys):
     from ebrl.cli import main
 

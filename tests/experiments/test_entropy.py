@@ -25,6 +25,7 @@ def test_mixture_density_integrates_to_one_in_2d():
     assert abs(np.trapezoid(np.trapezoid(density, grid, axis=1), grid) - 1.0) < 1e-3
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, std", [(2, 1.0), (10, 0.5), (100, 2.0)])
 def test_one_component_monte_carlo_entropy_matches_the_gaussian(d, std):
     """The official notebook's normaliser gives 1.98 for a 2-D N(0, I); the truth is log(2πe) = 2.84."""
@@ -51,6 +52,7 @@ def test_gaussian_entropy():
     assert gaussian_entropy(cov) == pytest.approx(0.5 * math.log((2 * math.pi * math.e) ** 2 * np.linalg.det(cov)))
 
 
+@pytest.mark.slow
 def test_quick_study_writes_every_table_and_figure(tmp_path, capsys):
     out = tmp_path / "entropy"
     assert main(["entropy", "--quick", "--n-seeds", "2", "--out", str(out)]) == 0

@@ -54,6 +54,7 @@ def test_the_plan_pretrains_then_fine_tunes_each_seed_from_its_pretrained_seed(t
     assert groups[0].spec.train.steps == 240 and tuned[0].spec.train.steps == 160
 
 
+@pytest.mark.slow
 def test_the_report_recomputes_from_the_runs(study):
     results = json.loads((study / "results.json").read_text())
     for algo in TINY.algos:
@@ -85,6 +86,7 @@ def test_the_report_recomputes_from_the_runs(study):
     assert (study / "finetune_curves.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_run_again_it_reuses_every_group_without_the_pretrained_checkpoints(study, tmp_path, capsys):
     """A committed study keeps config.json and metrics.csv only: the same command reads them, trains nothing and
     writes the same report."""
@@ -118,6 +120,7 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, messag
     assert not out.exists()
 
 
+@pytest.mark.slow
 def test_a_study_folder_holds_one_plan(study, capsys):
     with pytest.raises(ConfigError, match="holds another study \\(steps=160\\)"):
         run_study(FinetunePlan(**{**TINY.__dict__, "steps": 320}), study, progress=False)

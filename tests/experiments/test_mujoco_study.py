@@ -96,6 +96,7 @@ def test_every_s2ac_arm_is_compared_with_every_other_arm():
     assert poi["s2ac@logdet=trace > s2ac"]["probability"] == pytest.approx(0.5)  # 0 loses twice, 5 wins twice
 
 
+@pytest.mark.slow
 def test_the_study_writes_its_tables_per_task_and_algorithm(study):
     results = json.loads((study / "results.json").read_text())
     assert set(results["tasks"]) == set(TINY_STUDY.envs)
@@ -132,6 +133,7 @@ def _metrics(run_dir):
         return list(csv.DictReader(f))
 
 
+@pytest.mark.slow
 def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(study, tmp_path):
     again = tmp_path / "again"
     shutil.copytree(study, again)
@@ -150,6 +152,7 @@ def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(stud
     assert _results(again) == _results(study)
 
 
+@pytest.mark.slow
 def test_a_study_with_more_seeds_trains_only_the_new_ones(study, tmp_path):
     """The same study with seeds 0, 1, 2: seed 2 of every group trains in a program of its own, beside the finished
     seeds 0 and 1, which stay as they were; the report stands on all three. Fewer seeds are refused."""
@@ -241,6 +244,7 @@ def test_normalised_scores_divide_by_sacs_mean_final_return():
     assert poi == pytest.approx((a + b) / 2)
 
 
+@pytest.mark.slow
 def test_the_study_on_a_ray_cluster_with_a_killed_worker_gives_the_same_results(study, tmp_path):
     ray = pytest.importorskip("ray")
     ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)

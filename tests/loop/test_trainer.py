@@ -63,6 +63,7 @@ def whole(request, tmp_path_factory):
     return request.param, trainer, recorder, folder
 
 
+@pytest.mark.slow
 def test_a_group_continued_from_a_snapshot_equals_the_uninterrupted_group(whole):
     env_id, trainer, whole, folder = whole
     assert list(folder.iterdir()) == []  # the trainer writes nothing
@@ -91,6 +92,7 @@ def test_events_come_in_order_and_the_best_is_the_running_maximum(whole):
             assert recorder.events.index(("row", k, step)) == recorder.events.index(best) + 1
 
 
+@pytest.mark.slow
 def test_should_stop_ends_at_the_next_chunk_with_a_snapshot():
     recorder = Recorder()
     calls = []

@@ -48,6 +48,7 @@ def _leaves_equal(a, b) -> bool:
     return all(bool(jnp.array_equal(x, y)) for x, y in zip(jax.tree.leaves(a), jax.tree.leaves(b), strict=True))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("algo", sorted(TINY_CONFIGS))
 def test_started_from_takes_the_networks_and_keeps_its_own_counters_and_optimiser(algo):
     agent = ALGORITHMS[algo].make_agent(TINY_CONFIGS[algo], 3, 2)
@@ -61,6 +62,7 @@ def test_started_from_takes_the_networks_and_keeps_its_own_counters_and_optimise
             assert _leaves_equal(getattr(started, name), getattr(own if kept else source, name)), name
 
 
+@pytest.mark.slow
 def test_a_run_started_from_another_records_it_and_takes_its_settings(source, tmp_path):
     out = tmp_path / "ft"
     assert main(["train", "--init-from", f"{source}@best", *SETTINGS, "--out", str(out)]) == 0
@@ -73,6 +75,7 @@ def test_a_run_started_from_another_records_it_and_takes_its_settings(source, tm
     assert read_spec(out).init == InitFrom(str(source), "best")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("optimizer", "alpha_from_config"), [(False, False), (True, False), (False, True)])
 def test_before_its_first_update_the_new_agent_acts_as_the_source(source, optimizer, alpha_from_config):
     spec = read_spec(source)
@@ -97,6 +100,7 @@ def test_before_its_first_update_the_new_agent_acts_as_the_source(source, optimi
     assert float(state.log_alpha) == pytest.approx(np.log(0.5) if alpha_from_config else float(trained.log_alpha))
 
 
+@pytest.mark.slow
 def test_a_group_starts_seed_k_from_seed_k_or_every_seed_from_one_run(source, source_group):
     spec = read_spec(source)
     task = describe_task(spec.train.env)
@@ -109,6 +113,7 @@ def test_a_group_starts_seed_k_from_seed_k_or_every_seed_from_one_run(source, so
             assert _leaves_equal(seed_slice(initial.states, k).actor_params, load_run(run_dir).state.actor_params)
 
 
+@pytest.mark.slow
 def test_it_resumes_from_its_own_checkpoint_without_the_source(source, tmp_path):
     copy, out = tmp_path / "pre", tmp_path / "ft"
     shutil.copytree(source, copy)

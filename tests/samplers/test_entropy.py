@@ -33,6 +33,7 @@ def test_nearest_neighbour_entropy_of_known_distributions():
     assert knn_entropy(np.zeros((10, 2))) == -math.inf
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, k, low, high", [(1, 1, -0.03, 0.03), (3, 1, -0.05, 0.03), (6, 1, -0.09, 0.0),
                                               (8, 4, -0.08, 0.01), (17, 1, 0.15, 0.45)])
 def test_nearest_neighbour_bias_at_the_dimensions_used(d, k, low, high):
@@ -93,6 +94,7 @@ def test_policy_samples_of_a_sampler_with_a_known_marginal():
     assert abs(estimate - truth) < 0.01
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, steps, m", [(2, 10, 10), (6, 10, 10), (17, 3, 10), (6, 10, 32)])
 def test_exact_tracks_the_policy_entropy_of_svgd_on_gaussians(d, steps, m):
     """On N(µ, diag s²), particles from N(0, 6I), ε = 0.1: `exact`, `trace-self` and `hutchinson` are within the issue's
@@ -117,6 +119,7 @@ def test_exact_tracks_the_policy_entropy_of_svgd_on_gaussians(d, steps, m):
     assert errors["trace"] > errors["exact"] + 0.1
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("d, steps", [(2, 10), (3, 30)])
 def test_self_term_rules_track_the_policy_entropy_of_svgd_on_a_mixture(d, steps):
     """A 4-component mixture of N(µ_k, diag s²), means in [−3, 3]^d (Hessians of log p not diagonal, so the one

@@ -75,6 +75,7 @@ def test_exact_modes_equal_finite_difference_log_determinants(setup, logdet):
         np.testing.assert_allclose(-log_q[i], expected, rtol=1e-3, atol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("logdet", ["trace", "exact", "exact-excluded"])
 @pytest.mark.parametrize("x", [[[-1.0], [1.0]], [[1.0, 0.0], [0.0, 1.0], [-1.0, 0.0], [0.0, -1.0]]])
 def test_a_contracting_step_raises_log_q(logdet, x):

@@ -10,6 +10,7 @@ TINY = ["--datasets", "titanic", "--reference-splits", "0", "--entropy-runs", "0
         "10"]
 
 
+@pytest.mark.slow
 def test_a_tiny_run_writes_its_tables_and_refuses_to_overwrite_them(tmp_path, capsys):
     out = tmp_path / "vi"
     assert main(["vi", *TINY, "--out", str(out)]) == 0

@@ -144,8 +144,8 @@ def sweep_settings(algo: str, sweep: Mapping[str, Sequence[float]]) -> list[Sett
         require(field in agent_fields | train_fields, f"sweep: {algo} has no setting {field!r}; it sweeps "
                 f"{', '.join(algorithm.sweepable)}", "sweep")
         require(field in algorithm.sweepable, f"sweep: {field} is compiled into the program (it sets shapes, "
-                f"control flow or a network), so a sweep cannot vary it; train a group per value "
-                f"(--{field.replace('_', '-')} V) instead", "sweep")
+                f"control flow or a network), so a sweep cannot vary it; search it with ebrl tune (--space "
+                f"{field}=...), or train a group per value (--{field.replace('_', '-')} V)", "sweep")
         require(len(values) > 0, f"sweep: {field} has no values; give them as {field}=V1,V2", "sweep")
         for value in values:
             require(isinstance(value, numbers.Real) and not isinstance(value, bool) and math.isfinite(value),

@@ -9,6 +9,7 @@ import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import optax
+import pytest
 
 from ebrl.agents.s2ac import S2ACConfig, make_agent
 from ebrl.agents.s2ac.actor import make_actor
@@ -83,6 +84,7 @@ def energy_distance(x: np.ndarray, y: np.ndarray) -> float:
     return float(2 * mean_distance(x, y) - mean_distance(x, x) - mean_distance(y, y))
 
 
+@pytest.mark.slow
 def test_amortized_samples_approach_the_svgd_particles_on_a_fixed_critic():
     """On a two-mode critic, ψ trained by its amortized SVGD step (fresh particles of the S2AC(φ) chain at every
     step) moves from an energy distance of about 0.34 to the particles' distribution to about 0.02 (measured on
@@ -122,6 +124,7 @@ def test_amortized_samples_approach_the_svgd_particles_on_a_fixed_critic():
     np.testing.assert_allclose((after[:, 0] > 0).mean(), (particles[:, 0] > 0).mean(), atol=0.1)
 
 
+@pytest.mark.slow
 def test_psi_only_acts():
     """With and without ψ, one update from the same networks gives the same critics, initial distribution and
     targets (ψ enters neither the critic target nor the actor loss); the amortized mode is one network call."""

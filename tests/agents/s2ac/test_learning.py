@@ -1,7 +1,7 @@
 import pytest
 
-from ebrl.cli import main
 from ebrl.runs import read_metrics
+from tests.helpers import train_compiled_optimised
 
 
 @pytest.mark.slow
@@ -15,8 +15,8 @@ def test_s2ac_learns_multigoal3_for_every_seed_of_a_group(tmp_path):
     (10, 8, 1). Thresholds: 0.75 (three episodes of margin) and two goals reached. Two seeds here, to save CI
     time."""
     out = tmp_path / "s2ac"
-    assert main(["train", "--steps", "4000", "--critic-hidden", "128", "128", "--eval-every", "4000",
-                 "--no-pictures", "--no-progress", "--seeds", "0", "1", "--out", str(out)]) == 0
+    train_compiled_optimised(["--steps", "4000", "--critic-hidden", "128", "128", "--eval-every", "4000",
+                              "--no-pictures", "--no-progress", "--seeds", "0", "1", "--out", str(out)])
     for seed in range(2):
         final = read_metrics(out / f"seed_{seed}")[-1]
         hits = [final[f"eval/random/goal_hits_{g}"] for g in range(3)]

@@ -31,6 +31,7 @@ def tiny_parts(config, obs_dim=3, act_dim=2):
     return networks, sample, select, actor_params, critic_params
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variant, pre_tanh, sampler", [("phi", False, {}), ("phi-theta", False, {}),
                                                         ("phi-theta", True, {}),
                                                         ("phi-theta", False, {"logdet": "exact", "step_bound": 0.5}),
@@ -89,6 +90,7 @@ def test_svgd_step_on_a_linear_critic_by_hand(pre_tanh):
     np.testing.assert_allclose(actions[0], expected, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.slow
 def test_actor_loss_gradient_against_finite_differences():
     """Through the truncated-Gaussian start, three SVGD steps (second derivatives of Q) and the log-densities; a
     fixed kernel σ, because the adaptive bandwidth is held constant by design (stop_gradient)."""
@@ -175,6 +177,7 @@ def test_action_selection_rules():
         np.testing.assert_allclose(frequencies, expected, atol=0.015)
 
 
+@pytest.mark.slow
 def test_agent_modes_and_updates():
     agent = make_agent(TINY, 3, 2)
     assert agent.action_modes == ("softmax", "max", "random") and agent.train_mode == "random"
@@ -193,6 +196,7 @@ def test_agent_modes_and_updates():
     assert "actor_loss" not in metrics  # S2AC(φ) trains the critics only
 
 
+@pytest.mark.slow
 def test_autotuned_temperature_moves_both_alphas():
     agent = make_agent(dataclasses.replace(TINY, autotune_alpha=True), 3, 2)
     state, _ = jax.jit(agent.update)(agent.init(jax.random.key(0)), random_batch(jax.random.key(3)),
@@ -215,6 +219,7 @@ def test_bad_configuration(changes, message):
         dataclasses.replace(TINY, **changes).validate()
 
 
+@pytest.mark.slow
 def test_entropy_estimate_is_minus_the_mean_log_q_of_the_sampler():
     agent = make_agent(TINY, 3, 2)
     state = agent.init(jax.random.key(0))

@@ -59,6 +59,7 @@ def test_actions_are_fresh_samples_in_the_box_and_q_is_in_reward_units():
     np.testing.assert_allclose(agent.q_value(state, obs, first), raw / 0.1, rtol=1e-6)
 
 
+@pytest.mark.slow
 def test_an_annealed_alpha_trains_as_the_constant_alpha_of_its_update_count():
     """With alpha_final, update t trains as the constant α_t = α_0^(1 − t/N)·α_N^(t/N) does: α_0 = 1/4 (reward scale
     4), α_N = 1/64, N = 10, t = 5 give α_5 = 1/16."""

@@ -1,7 +1,7 @@
 import pytest
 
-from ebrl.cli import main
 from ebrl.runs import read_metrics
+from tests.helpers import train_compiled_optimised
 
 
 @pytest.mark.slow
@@ -14,9 +14,9 @@ def test_sql_learns_multigoal_for_every_seed_of_a_group(tmp_path):
     Thresholds: 0.5 (three episodes below the lowest seed) and three goals reached. Two seeds here, to save CI
     time."""
     out = tmp_path / "sql"
-    assert main(["train", "--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--steps", "5000", "--eval-every", "5000",
-                 "--eval-episodes", "20", "--no-pictures", "--no-progress", "--seeds", "0", "1",
-                 "--out", str(out)]) == 0
+    train_compiled_optimised(["--algo", "sql", "--env", "ebrl/MultiGoal-v0", "--steps", "5000", "--eval-every", "5000",
+                              "--eval-episodes", "20", "--no-pictures", "--no-progress", "--seeds", "0", "1",
+                              "--out", str(out)])
     for seed in range(2):
         final = read_metrics(out / f"seed_{seed}")[-1]
         hits = [final[f"eval/sample/goal_hits_{g}"] for g in range(4)]

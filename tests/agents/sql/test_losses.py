@@ -52,6 +52,7 @@ def numpy_mlp(params, obs, other, squash):
     return np.tanh(out) if squash else out[..., 0]
 
 
+@pytest.mark.slow
 def test_svgd_parameter_gradient_against_numpy_finite_differences():
     """The sampler's gradient is −Σ_{n,i} (∂a_{n,i}/∂φ)ᵀ Δ_{n,i}; here Δ (score by finite differences of Q and the
     barrier, kernel, bandwidth) and ∂a/∂φ (finite differences of the NumPy sampler) are computed independently.
