@@ -336,14 +336,7 @@ class StudyPlan:
     agent: tyro.conf.Suppress[dict] = dataclasses.field(default_factory=dict)
 
     def validate(self) -> None:
-        require(len(self.envs) > 0, "envs needs at least one task", "envs")
-        require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
-        for arm in self.algos:
-            algo, _ = parse_arm(arm)
-            require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
-        for name, values in (("envs", self.envs), ("algos", self.algos)):
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
+        check_study_lists(self.envs, self.algos)
         check_seeds(self.seeds)
         for name in ("steps", "eval_every", "eval_episodes"):
             require_positive(name, getattr(self, name))
@@ -356,6 +349,18 @@ class StudyPlan:
     def from_json(cls, data: dict) -> "StudyPlan":
         fields = {f.name for f in dataclasses.fields(cls)}
         return cls(**{k: as_tuples(v) for k, v in data.items() if k in fields})
+
+
+def check_study_lists(envs: tuple[str, ...], algos: tuple[str, ...]) -> None:
+    """A study's tasks and algorithms (or arms ALGO@...): at least one of each, known algorithms, none twice."""
+    require(len(envs) > 0, "envs needs at least one task", "envs")
+    require(len(algos) > 0, "algos needs at least one algorithm", "algos")
+    for arm in algos:
+        algo, _ = parse_arm(arm)
+        require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
+    for name, values in (("envs", envs), ("algos", algos)):
+        repeated = sorted({v for v in values if values.count(v) > 1})
+        require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
 
 
 def parse_arm(arm: str) -> tuple[str, dict]:

@@ -28,7 +28,7 @@ import numpy as np
 import tyro
 
 from ebrl.config import ConfigError, check_seeds, require, require_positive
-from ebrl.options import ALGOS, as_tuples, loop_changes
+from ebrl.options import as_tuples, check_study_lists, loop_changes
 
 if TYPE_CHECKING:
     from ebrl.runs import RunSpec
@@ -69,13 +69,9 @@ class FinetunePlan:
     agent: tyro.conf.Suppress[dict] = dataclasses.field(default_factory=dict)
 
     def validate(self) -> None:
-        require(len(self.envs) > 0, "envs needs at least one directed task", "envs")
-        require(len(self.algos) > 0, "algos needs at least one algorithm", "algos")
-        for algo in self.algos:
-            require(algo in ALGOS, f"algos: unknown algorithm {algo!r}; choose from {', '.join(ALGOS)}", "algos")
-        for name, values in (("envs", self.envs), ("algos", self.algos)):
-            repeated = sorted({v for v in values if values.count(v) > 1})
-            require(not repeated, f"{name} lists {', '.join(repeated)} more than once; give each once", name)
+        check_study_lists(self.envs, self.algos)
+        require(all("@" not in algo for algo in self.algos), "algos: a fine-tuning study takes algorithms, not "
+                "variants ALGO@FIELD=VALUE", "algos")
         require(self.pretrain_env not in self.envs, f"envs lists the pretraining task {self.pretrain_env}; fine-tune "
                 "on other tasks", "envs")
         check_seeds(self.seeds)

@@ -60,15 +60,20 @@ def sweep_results(path: Path, reps: int = CURVE_REPS) -> SweepResults:
     return SweepResults(fields, column.split("/")[1], step, settings)
 
 
-def write_sweep_report(path: Path, out: Path) -> list[Path]:
-    """sweep.md, sweep.csv and sweep_<field>.png of the sweep in `path`, written into `out`; returns their paths."""
-    results = sweep_results(path)
-    out.mkdir(parents=True, exist_ok=True)
+def sweep_table(results: SweepResults) -> str:
+    """The markdown table of sweep.md: per setting, its seeds' final return as mean ± std and IQM [95 % CI]."""
     header = [*results.fields, "seeds", f"final return ({results.mode}, step {results.step}): mean ± std",
               "IQM [95 % CI]"]
     rows = [[*(repr(r.setting[f]) for f in results.fields), str(len(r.seeds)), mean_std(r.finals, 1),
              f"{num(r.iqm)} [{num(r.interval[0])}, {num(r.interval[1])}]"] for r in results.settings]
-    (out / TABLE_FILE).write_text(table(header, rows) + "\n")
+    return table(header, rows)
+
+
+def write_sweep_report(path: Path, out: Path) -> list[Path]:
+    """sweep.md, sweep.csv and sweep_<field>.png of the sweep in `path`, written into `out`; returns their paths."""
+    results = sweep_results(path)
+    out.mkdir(parents=True, exist_ok=True)
+    (out / TABLE_FILE).write_text(sweep_table(results) + "\n")
     with (out / CSV_FILE).open("w", newline="") as f:
         writer = csv.writer(f)
         writer.writerow([*results.fields, "seeds", "step", "mode", "final_mean", "final_std", "iqm", "iqm_low",
