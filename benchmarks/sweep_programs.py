@@ -13,7 +13,6 @@ same loop settings; only the learning rate differs.
 
 import dataclasses
 import json
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,6 +31,8 @@ class Options:
     """The swept field."""
     values: tuple[float, ...] = (1e-4, 2e-4, 3e-4, 5e-4, 7e-4, 1e-3, 2e-3, 3e-3)
     steps: int = 2000
+    learning_starts: int = 1000
+    """Random actions until this step, then one update per step."""
     eval_every: int = 1000
     repeats: int = 2
     """Runs of each way, alternating (the medians are reported)."""
@@ -40,7 +41,8 @@ class Options:
 
 
 def loop_flags(options: Options) -> list[str]:
-    return ["--algo", options.algo, "--env", options.env, "--steps", str(options.steps), "--eval-every",
+    return ["--algo", options.algo, "--env", options.env, "--steps", str(options.steps), "--random-steps",
+            str(options.learning_starts), "--learning-starts", str(options.learning_starts), "--eval-every",
             str(options.eval_every), "--eval-episodes", "2", "--no-progress", "--no-pictures"]
 
 
@@ -52,9 +54,10 @@ def watch(processes: list[subprocess.Popen], run_dirs: list[Path], started: floa
             first = time.perf_counter() - started
         time.sleep(0.2)
     wall = time.perf_counter() - started
-    failed = [p.args for p in processes if p.returncode != 0]
+    failed = [f"{' '.join(p.args)}: {p.stderr.read().decode() if p.stderr else ''}" for p in processes
+              if p.returncode != 0]
     if failed:
-        raise RuntimeError(f"failed: {failed}")
+        raise RuntimeError("failed: " + "\n".join(failed))
     return {"first_result_s": first if first is not None else wall, "wall_s": wall}
 
 
@@ -87,6 +90,8 @@ def processes(options: Options, folder: Path) -> dict:
 def main(options: Options) -> dict:
     import jax
 
+    from ebrl.experiments.mujoco import machine
+
     members = len(options.values)
     measured: dict[str, list[dict]] = {"one_program": [], "processes": []}
     for _ in range(options.repeats):
@@ -101,8 +106,7 @@ def main(options: Options) -> dict:
     result = {"options": dataclasses.asdict(options), "members": members, **summary,
               "speedup_wall": summary["processes"]["wall_s"] / summary["one_program"]["wall_s"],
               "speedup_first_result": summary["processes"]["first_result_s"] / summary["one_program"]["first_result_s"],
-              "machine": {"cpu": platform.processor() or platform.machine(), "device": jax.devices()[0].device_kind,
-                          "jax": jax.__version__}}
+              "machine": {**machine(), "jax": jax.__version__}}
     return result
 
 

@@ -23,6 +23,12 @@ def sweep_programs(folder: Path, file: str) -> str:
              f"{data['members']} processes at once"}
     rows = [[names[way], f"{data[way]['first_result_s']:.1f}", f"{data[way]['wall_s']:.1f}",
              f"{data[way]['aggregate_env_steps_per_s']:.0f}"] for way in names]
-    return table(["way", "time to first result (s)", "wall-clock (s)", "aggregate env-steps/s"], rows) + \
+    options, machine = data["options"], data["machine"]
+    setting = (f"{options['algo']} on {options['env']}, {options['steps']:,} steps each ({options['learning_starts']:,}"
+               f" random), {options['field']} ∈ {{{', '.join(f'{v:g}' for v in options['values'])}}}; medians of "
+               f"{options['repeats']} runs of each way, alternating; {machine['cpu']}, {machine['device']}, jax "
+               f"{machine['jax']}.")
+    return setting + "\n\n" + table(["way", "time to first result (s)", "wall-clock (s)", "aggregate env-steps/s"],
+                                     rows) + \
         f"\n\nOne program: {data['speedup_wall']:.2f}× faster to finish, {data['speedup_first_result']:.2f}× to the " \
         "first result."
