@@ -40,3 +40,13 @@ def tiny_run(tmp_path_factory):
     run_dir = tmp_path_factory.mktemp("runs") / "tiny"
     assert main(["train", *TINY, "--out", str(run_dir)]) == 0
     return run_dir
+
+
+# module fixtures that train (10 s to a minute): a test that needs one is slow, however quick its own body
+TRAINING_FIXTURES = {"study", "group", "multigoal_run", "source", "source_group", "sweep", "whole"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if TRAINING_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

@@ -15,10 +15,10 @@ from tests.test_cli import fails_cleanly
 
 # HalfCheetah's tasks with 40-step episodes (a gym.make keyword), tiny networks and budgets
 TINY = FinetunePlan(
-    algos=("sac", "sql"), seeds=(0, 1), pretrain_steps=240, steps=160, eval_every=80, eval_episodes=2,
+    algos=("sql",), seeds=(0, 1), pretrain_steps=240, steps=160, eval_every=80, eval_episodes=2,
     train={"env_kwargs": {"max_episode_steps": 40}, "batch_size": 16, "random_steps": 40, "learning_starts": 40,
            "chunk": 40, "checkpoint_every": 80},
-    agent={"sac": {"hidden": (16, 16)}, "sql": {"hidden": (16, 16)}})
+    agent={"sql": {"hidden": (16, 16)}})
 
 
 @pytest.fixture(scope="module")
@@ -43,14 +43,14 @@ def test_auc_steps_to_threshold_and_directions_by_hand():
 
 def test_the_plan_pretrains_then_fine_tunes_each_seed_from_its_pretrained_seed(tmp_path):
     groups = plan_groups(TINY, tmp_path)
-    assert [(g.env, g.algo, g.start) for g in groups[:2]] == [(TINY.pretrain_env, "sac", None),
-                                                               (TINY.pretrain_env, "sql", None)]
+    assert [(g.env, g.algo, g.start) for g in groups[:1]] == [(TINY.pretrain_env, "sql", None)]
     tuned = [g for g in groups if g.start == "pretrained"]
     assert {(g.env, g.algo) for g in tuned} == {(env, algo) for env in TINY.envs for algo in TINY.algos}
     for group in tuned:
         assert group.init_from == str(tmp_path / "runs" / "pretrain" / group.algo)
         scratch = next(g for g in groups if (g.env, g.algo, g.start) == (group.env, group.algo, "scratch"))
         assert scratch.spec == group.spec and scratch.init_from is None  # the same training but for the start
+    assert len(groups) == 1 + 2 * len(TINY.envs)
     assert groups[0].spec.train.steps == 240 and tuned[0].spec.train.steps == 160
 
 
@@ -78,8 +78,8 @@ def test_the_report_recomputes_from_the_runs(study):
     assert arm["final_returns"] == curves[:, -1].tolist()
     np.testing.assert_allclose(arm["auc"], curves.mean(axis=1))  # two evaluations: the trapezoid is their mean
     assert arm["at_budget"]["0.5"]["step"] == 80 and arm["at_budget"]["1"]["step"] == 160
-    same, other = results["by_direction"]["sac"]["same"], results["by_direction"]["sac"]["other"]
-    went = [d["went"] for d in results["pretraining"]["sac"]["directions"]]
+    same, other = results["by_direction"]["sql"]["same"], results["by_direction"]["sql"]["other"]
+    went = [d["went"] for d in results["pretraining"]["sql"]["directions"]]
     assert same["runs"] + other["runs"] == 2 * sum(w != "both" for w in went)  # each seed: one task each way
     summary = (study / "summary.md").read_text()
     assert "| ebrl/HalfCheetahBackward-v0 | sql | pretrained |" in summary
