@@ -76,7 +76,7 @@ def test_a_tuning_scores_its_trials_from_their_runs_and_continues(tmp_path, caps
     assert "## Best" in (out / "tune.md").read_text()
     capsys.readouterr()
     fails_cleanly(capsys, ["tune", *TRIAL, "--space", "critic_lr=log:1e-4:1e-2", "--trials", "4", "--out", str(out)],
-                  "tunes something else (its space differ)")
+                  "tunes something else (another space)")
 
 
 @pytest.mark.slow

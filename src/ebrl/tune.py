@@ -223,9 +223,9 @@ def _check_same_tuning(study, spec, space: list[Dimension], seeds: list[int]) ->
     if saved is None:
         study.set_user_attr("tuning", described)
         return
-    differing = ", ".join(k for k in described if saved.get(k) != described[k])
-    require(not differing, f"the study {study.study_name} in this storage tunes something else (its {differing} "
-            "differ); repeat its command to continue it, or choose another --out or --study-name", "out")
+    differing = " and ".join(k for k in described if saved.get(k) != described[k])
+    require(not differing, f"the study {study.study_name} in this storage tunes something else (another {differing})"
+            "; repeat its command to continue it, or choose another --out or --study-name", "out")
 
 
 def write_report(study, spec, space: list[Dimension], seeds: list[int], out: Path) -> list[Path]:
@@ -248,12 +248,14 @@ def write_report(study, spec, space: list[Dimension], seeds: list[int], out: Pat
         writer = csv.writer(f)
         writer.writerow(["trial", "state", "score", "last_step", *fields])
         for t in trials:
-            last = max(t.intermediate_values) if t.intermediate_values else ""
-            score = t.value if t.value is not None else t.intermediate_values.get(last, "") if last != "" else ""
-            writer.writerow([t.number, t.state.name, score, last, *[json.dumps(value_of(t, k)) for k in fields]])
+            last, score = _last_score(t)
+            writer.writerow([t.number, t.state.name, "" if score is None else score, "" if last is None else last,
+                             *[json.dumps(value_of(t, k)) for k in fields]])
     best = max(complete, key=lambda t: t.value) if complete else None
-    importances = (optuna.importance.get_param_importances(study) if len(complete) >= 2 and len(fields) >= 1
-                   else {})
+    try:  # fANOVA needs two completed trials whose values differ
+        importances = optuna.importance.get_param_importances(study) if len(complete) >= 2 else {}
+    except (RuntimeError, ValueError):
+        importances = {}
     best_values = {k: value_of(best, k) for k in fields} if best else {}
     written[1].write_text(json.dumps({"algo": spec.algo, "env": spec.train.env, "seeds": list(seeds),
                                       "steps": spec.train.steps, "best_trial": best.number if best else None,
@@ -276,13 +278,19 @@ def write_report(study, spec, space: list[Dimension], seeds: list[int], out: Pat
     lines += ["## Trials", "", f"| trial | state | score | last step | {' | '.join(fields)} |",
               "|---|---|---|---|" + "---|" * len(fields)]
     for t in sorted(trials, key=lambda t: (t.value is None, -(t.value or 0))):
-        last = max(t.intermediate_values) if t.intermediate_values else None
-        score = t.value if t.value is not None else (t.intermediate_values[last] if last is not None else None)
+        last, score = _last_score(t)
         shown = "" if score is None or not math.isfinite(score) else f"{score:.2f}"
         lines.append(f"| {t.number} | {t.state.name.lower()} | {shown} | {last if last is not None else ''} | "
                      + " | ".join(str(value_of(t, k)) for k in fields) + " |")
     written[2].write_text("\n".join(lines) + "\n")
     return written
+
+
+def _last_score(trial) -> tuple[int | None, float | None]:
+    """(the last step it reported, its score): the value of a completed trial, else its last reported score."""
+    last = max(trial.intermediate_values) if trial.intermediate_values else None
+    score = trial.value if trial.value is not None else None if last is None else trial.intermediate_values[last]
+    return last, score
 
 
 def _flag_value(value) -> str:
