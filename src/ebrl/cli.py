@@ -17,6 +17,7 @@ from rich.table import Table
 from ebrl.config import ConfigError, TrainConfig, require, require_episodes, require_non_negative
 from ebrl.options import (
     TRAIN_HELP,
+    TUNE_HELP,
     CompareOptions,
     EntropyOptions,
     EvalOptions,
@@ -357,7 +358,6 @@ def tune_command(args: list[str]) -> int:
     choice, args = parse(TrainChoice, args, "ebrl tune", unknown=True)
     for flag, given in (("--resume", choice.resume), ("--init-from", choice.init_from), ("--seed", choice.seed)):
         require(given is None, f"{flag} does not apply to ebrl tune (each trial is a new seed group: --seeds)")
-    options, args = parse(TuneOptions, args, "ebrl tune", unknown=True)
     algo = choice.algo or "s2ac"
     require(algo in ALGORITHMS, f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
     env = choice.env or TrainConfig().env
@@ -366,9 +366,12 @@ def tune_command(args: list[str]) -> int:
     base = preset_defaults(algo, preset)
     chosen = {"env": env, **({"env_kwargs": choice.env_kwargs_object()} if choice.env_kwargs is not None else {})}
     settings_type = tyro.conf.OmitArgPrefixes[dataclasses.make_dataclass(  # type: ignore[misc,valid-type]
-        "TrialOptions", [("train", TrainConfig), ("agent", ALGORITHMS[algo].config_type)], frozen=True)]
+        "TuneSettings", [("tune", TuneOptions), ("train", TrainConfig), ("agent", ALGORITHMS[algo].config_type)],
+        frozen=True)]
     settings = parse(settings_type, args, f"ebrl tune --algo {algo}",
-                     settings_type(dataclasses.replace(base[0], **chosen), base[1]))
+                     settings_type(TuneOptions(), dataclasses.replace(base[0], **chosen), base[1]),
+                     TUNE_HELP.format(algos=",".join(sorted(ALGORITHMS))))
+    options = settings.tune
     space = read_space(options.space, options.space_file)
     console = Console(stderr=True)
     written = run_tuning(RunSpec(algo, settings.train, settings.agent), space, list(options.seeds), Path(options.out),

@@ -163,6 +163,13 @@ TRAIN_HELP = """Train an agent, or continue a run. Besides the options below:
                          with --init-from: start α from this run's options instead of RUN's trained α"""
 
 
+TUNE_HELP = """Tune an algorithm's settings with Optuna, each trial a seed group. Besides the options below:
+
+  --algo {{{algos}}}  the algorithm (default s2ac); `ebrl tune --algo A --help` lists its own options
+  --env ENV              the task of every trial
+  --no-preset, --preset NAME, --env-kwargs JSON   as in `ebrl train`"""
+
+
 @dataclasses.dataclass(frozen=True)
 class TuneOptions:
     """`ebrl tune`'s own options; --algo, --env, --preset and every option of `ebrl train --algo A` set what each
