@@ -108,7 +108,7 @@ def train_command(args: list[str]) -> int:
     runs/x [--steps N]; start from another run's agent: --init-from runs/x"""
     from ebrl.agents import ALGORITHMS
     from ebrl.console import ConsoleObserver
-    from ebrl.presets import describe, find_preset, named_preset, preset_defaults
+    from ebrl.presets import describe, preset_defaults
     from ebrl.runs import RunSpec, expand_runs, read_spec, resume, train
     from ebrl.runs.spec import InitFrom
 
@@ -132,8 +132,7 @@ def train_command(args: list[str]) -> int:
         algo = choice.algo or (source.algo if source is not None else "s2ac")
         require(algo in ALGORITHMS, f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
         env = choice.env or (source.train.env if source is not None else TrainConfig().env)
-        preset = (named_preset(algo, choice.preset) if choice.preset is not None
-                  else None if choice.no_preset else find_preset(algo, env))
+        preset = _chosen_preset(choice, algo, env)
         base = preset_defaults(algo, preset)
         if source is not None and source.algo == algo:  # the networks the source trained, and its α
             task = {} if choice.env else {"env": env, "env_kwargs": source.train.env_kwargs}  # the source's task
@@ -171,6 +170,14 @@ def train_command(args: list[str]) -> int:
         depth = 2 if sweep else 1 if run.seeds is not None else 0  # OUT/<setting>/seed_<k>, OUT/seed_<k>, OUT
         out = Path(run.out) if run.out else results[0].run_dir.parents[depth - 1] if depth else results[0].run_dir
     return _report(results, out, run.pictures, console)
+
+
+def _chosen_preset(choice: TrainChoice, algo: str, env: str):
+    """The preset --preset names, none with --no-preset, else the preset of (algo, env) if there is one."""
+    from ebrl.presets import find_preset, named_preset
+
+    return (named_preset(algo, choice.preset) if choice.preset is not None
+            else None if choice.no_preset else find_preset(algo, env))
 
 
 def _report(results: list, out: Path, pictures: bool, console: Console) -> int:
@@ -351,7 +358,7 @@ def tune_command(args: list[str]) -> int:
     Pendulum-v1 --space svgd_step_size=log:0.01:1 --space particles=int:4:32 --trials 20 --seeds 0 1 --steps 10000
     --out runs/tune [any ebrl train option]; the same command continues a killed tuning"""
     from ebrl.agents import ALGORITHMS
-    from ebrl.presets import find_preset, named_preset, preset_defaults
+    from ebrl.presets import preset_defaults
     from ebrl.runs import RunSpec
     from ebrl.tune import read_space, run_tuning
 
@@ -361,9 +368,8 @@ def tune_command(args: list[str]) -> int:
     algo = choice.algo or "s2ac"
     require(algo in ALGORITHMS, f"unknown algorithm {algo!r}; choose one of {', '.join(ALGORITHMS)}")
     env = choice.env or TrainConfig().env
-    preset = named_preset(algo, choice.preset) if choice.preset is not None else None if choice.no_preset else \
-        find_preset(algo, env)
-    base = preset_defaults(algo, preset)
+    require(choice.preset is None or not choice.no_preset, "--preset and --no-preset exclude each other; give one")
+    base = preset_defaults(algo, _chosen_preset(choice, algo, env))
     chosen = {"env": env, **({"env_kwargs": choice.env_kwargs_object()} if choice.env_kwargs is not None else {})}
     settings_type = tyro.conf.OmitArgPrefixes[dataclasses.make_dataclass(  # type: ignore[misc,valid-type]
         "TuneSettings", [("tune", TuneOptions), ("train", TrainConfig), ("agent", ALGORITHMS[algo].config_type)],

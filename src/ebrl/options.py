@@ -384,12 +384,16 @@ def parse_changes(changes, wrong: str, flag: str) -> dict:
     for change in changes:
         name, equals, text = change.partition("=")
         require(bool(equals and name and text), wrong, flag)
-        field = name.replace("-", "_")
-        try:
-            overrides[field] = as_tuples(json.loads(text))
-        except json.JSONDecodeError:
-            overrides[field] = text
+        overrides[name.replace("-", "_")] = json_or_text(text)
     return overrides
+
+
+def json_or_text(text: str):
+    """`text` read as JSON where it is JSON (1, 0.5, null, true, [256, 256], lists as tuples), else as it is."""
+    try:
+        return as_tuples(json.loads(text))
+    except json.JSONDecodeError:
+        return text
 
 
 def check_change_types(config_type, changes: dict, flag: str) -> None:

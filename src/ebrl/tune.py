@@ -21,7 +21,7 @@ from typing import Any
 
 from ebrl.config import ConfigError, TrainConfig, require
 from ebrl.loop.trainer import Observer
-from ebrl.options import as_tuples
+from ebrl.options import json_or_text
 
 KINDS = ("float", "log", "int", "choice")
 TUNE_SETS = ("env", "env_kwargs", "seed", "steps")  # the loop fields a tuning fixes for every trial
@@ -51,7 +51,7 @@ class Dimension:
         require(bool(equals and name.strip() and values) and kind in KINDS, usage)
         field = name.strip().replace("-", "_")
         if kind == "choice":
-            choices = tuple(_json_or_text(v) for v in values.split("|"))
+            choices = tuple(json_or_text(v.strip()) for v in values.split("|"))
             require(len(choices) >= 2, f"--space {field}: give two choices or more, e.g. {field}=choice:A|B")
             return Dimension(field, kind, choices=choices)
         bounds = values.split(":")
@@ -78,13 +78,6 @@ class Dimension:
         if self.kind == "int":
             return trial.suggest_int(self.field, int(self.low), int(self.high))
         return trial.suggest_float(self.field, self.low, self.high, log=self.kind == "log")
-
-
-def _json_or_text(text: str):
-    try:
-        return as_tuples(json.loads(text))
-    except json.JSONDecodeError:
-        return text.strip()
 
 
 def read_space(flags: tuple[str, ...], file: str | None) -> list[Dimension]:
