@@ -156,20 +156,20 @@ def test_plot_learning_curves(tiny_run, tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_sac_solves_pendulum_for_every_seed_of_a_group(tmp_path):
-    """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, for every seed
-    of a 2-seed group trained as one program, checked at 10 000 steps (5000 of them learning) to save CI time; the
-    full 20 000-step runs are in docs/results/sac/.
+def test_sac_solves_pendulum(tmp_path):
+    """The canonical sanity check (≥ −250 within 20 000 steps), with SAC's and the loop's defaults, checked at
+    10 000 steps (5000 of them learning) to save CI time; the full 20 000-step runs are in docs/results/sac/.
 
     Seeds 0–4 as one group at 10 000 steps on the 2-vCPU AMD EPYC machine (ebrl 0.4): −179.7, −85.9, −109.5,
-    −149.2, −141.9; the threshold is 70 below the worst. Two seeds here, to save CI time."""
+    −149.2, −141.9; the threshold is 70 below the worst. Seed 0 alone here, to save CI time (same machine and
+    version): −180.2; a group's seed updates as it does alone up to rounding (test_vmapped_seeds_equal_single_seeds),
+    which a few thousand steps amplify."""
     out = tmp_path / "pendulum"
-    train_compiled_optimised(["--algo", "sac", "--env", "Pendulum-v1", "--steps", "10000", "--seeds", "0", "1",
+    train_compiled_optimised(["--algo", "sac", "--env", "Pendulum-v1", "--steps", "10000", "--seeds", "0",
                               "--no-progress", "--out", str(out)])
-    for seed in range(2):
-        final = metrics_without_timing(out / f"seed_{seed}")[-1]
-        assert final["step"] == "10000"
-        assert float(final["eval/mean/return_mean"]) >= -250, seed
+    final = metrics_without_timing(out / "seed_0")[-1]
+    assert final["step"] == "10000"
+    assert float(final["eval/mean/return_mean"]) >= -250
 
 
 def test_eval_video(tiny_run, tmp_path, monkeypatch):
