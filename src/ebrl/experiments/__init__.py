@@ -1,1 +1,0 @@
-"""Paper reproductions: each a function that writes figures and tables."""
