@@ -70,7 +70,7 @@ def one_program(options: Options, folder: Path) -> dict:
     values = ",".join(f"{v:g}" for v in options.values)
     out = folder / "sweep"
     started = time.perf_counter()
-    process = subprocess.Popen([sys.executable, "-m", "ebrl.cli", "train", *loop_flags(options), "--sweep",
+    process = subprocess.Popen([sys.executable, "-m", "ebrl", "train", *loop_flags(options), "--sweep",
                                 f"{options.field}={values}", "--seeds", "0", "--out", str(out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     run_dirs = [out / f"{options.field}={v:g}" / "seed_0" for v in options.values]
@@ -81,7 +81,7 @@ def processes(options: Options, folder: Path) -> dict:
     flag = "--" + options.field.replace("_", "-")
     run_dirs = [folder / f"process_{i}" for i in range(len(options.values))]
     started = time.perf_counter()
-    running = [subprocess.Popen([sys.executable, "-m", "ebrl.cli", "train", *loop_flags(options), flag, f"{v:g}",
+    running = [subprocess.Popen([sys.executable, "-m", "ebrl", "train", *loop_flags(options), flag, f"{v:g}",
                                  "--seed", "0", "--out", str(d)], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
                for v, d in zip(options.values, run_dirs)]
     return watch(running, run_dirs, started)
@@ -90,7 +90,7 @@ def processes(options: Options, folder: Path) -> dict:
 def main(options: Options) -> dict:
     import jax
 
-    from ebrl.experiments.mujoco import machine
+    from ebrl.studies.mujoco.study import machine
 
     members = len(options.values)
     measured: dict[str, list[dict]] = {"one_program": [], "processes": []}

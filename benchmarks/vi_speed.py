@@ -18,8 +18,8 @@ import jax.numpy as jnp
 import numpy as np
 import tyro
 
+from ebrl.studies.vi.benchmark import LOGISTIC, NETWORK, machine
 from ebrl.vi import data, inference, reference
-from ebrl.vi.benchmark import LOGISTIC, NETWORK, machine
 from ebrl.vi.models import bayesian_neural_network, logistic_regression
 
 

@@ -4,13 +4,16 @@ import tempfile
 import jax
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 
 # Tests train tiny networks, whose programs take longer to compile than to run: XLA's CPU backend compiles them
-# without LLVM's optimisation passes (a third less time for the suite; every comparison in a test is between programs
-# compiled alike). Set before JAX starts its CPU client, and inherited by the subprocesses tests start.
-if "--xla_backend_optimization_level" not in os.environ.get("XLA_FLAGS", ""):
-    os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} --xla_backend_optimization_level=0".strip()
+# without LLVM's optimisation passes (a third less time for the suite), and runs each on one thread, since the test
+# files already share the cores between them (a tenth less). Every comparison in a test is between programs compiled
+# and run alike. Set before JAX starts its CPU client, and inherited by the subprocesses tests start.
+for flag in ("--xla_backend_optimization_level=0", "--xla_cpu_multi_thread_eigen=false",
+             "intra_op_parallelism_threads=1"):
+    if flag.split("=")[0] not in os.environ.get("XLA_FLAGS", ""):
+        os.environ["XLA_FLAGS"] = f"{os.environ.get('XLA_FLAGS', '')} {flag}".strip()
 # Many tests train the same tiny programs, in this process and in subprocesses: compile each once.
 os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="ebrl-jax-cache-"))
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")

@@ -59,6 +59,6 @@ def train_compiled_optimised(args: list[str]) -> None:
     """`ebrl train ARGS` in a subprocess whose XLA compiles with its default optimisations: a learning test trains
     for minutes, where the tests' unoptimised compilation (conftest.py) would cost more run time than it saves."""
     flags = " ".join(f for f in os.environ.get("XLA_FLAGS", "").split() if "optimization_level" not in f)
-    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "train", *args], env={**os.environ, "XLA_FLAGS": flags},
+    done = subprocess.run([sys.executable, "-m", "ebrl", "train", *args], env={**os.environ, "XLA_FLAGS": flags},
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr

@@ -8,7 +8,7 @@ import gymnasium as gym
 import numpy as np
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from tests.conftest import TINY
 from tests.helpers import stamps
 
@@ -125,7 +125,7 @@ def test_unknown_eval_mode(capsys, tiny_run):
 def test_the_command_line_starts_without_jax():
     """`ebrl --help` and a mistyped flag answer without loading JAX (a second of start-up): the CLI imports the
     library per command, and `import ebrl` registers the MultiGoal ids without importing their JAX module."""
-    code = "import sys; from ebrl.cli import main; main(['--help']); assert 'jax' not in sys.modules, 'jax loaded'"
+    code = "import sys; from ebrl.commands import main; main(['--help']); assert 'jax' not in sys.modules, 'jax loaded'"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "ebrl train" in done.stdout
@@ -186,7 +186,7 @@ def test_a_corrupt_array_in_a_checkpoint_prints_one_line_and_nothing_after(tiny_
     for path in (run / "checkpoints" / "600" / "agent").glob("ocdbt.process_0/d/*"):
         path.write_bytes(b"garbage")
     for argv in (["eval", str(run)], ["train", "--resume", str(run), "--steps", "800"]) * 2:
-        done = subprocess.run([sys.executable, "-m", "ebrl.cli", *argv], check=False, capture_output=True, text=True,
+        done = subprocess.run([sys.executable, "-m", "ebrl", *argv], check=False, capture_output=True, text=True,
                               timeout=120)
         assert done.returncode == 2
         assert done.stderr.startswith("error: the checkpoint at step 600") and done.stderr.count("\n") == 1, \

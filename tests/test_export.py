@@ -9,7 +9,7 @@ import jax
 import numpy as np
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.envs import episode_seed
 from ebrl.loop.evaluate import EVAL_STREAM
 from ebrl.runs import load_run

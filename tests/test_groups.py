@@ -7,7 +7,7 @@ import signal
 import numpy as np
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from tests.conftest import TINY
 from tests.helpers import stamps
 from tests.test_cli import fails_cleanly

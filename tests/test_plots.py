@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.envs import flat_statistics
 from ebrl.plots import plot_goal_histogram
 
@@ -88,7 +88,7 @@ def test_the_policy_entropy_on_a_trained_critic(multigoal_run):
     import math
 
     from ebrl.envs.layouts import S2AC_PROBES
-    from ebrl.experiments.entropy import study_e
+    from ebrl.studies.entropy.study import study_e
 
     rows = study_e(multigoal_run, chains=1000, runs=50, fold_runs=10,
                    rules=("trace", "hutchinson", "exact", "joint", "trace, bound 1"))
@@ -109,7 +109,7 @@ def test_part_e_with_other_svgd_steps_equals_a_run_configured_with_them(multigoa
     whose config.json names that L instead of the run's 2."""
     import shutil
 
-    from ebrl.experiments.entropy import study_e
+    from ebrl.studies.entropy.study import study_e
 
     copy = tmp_path / "run"
     shutil.copytree(multigoal_run, copy)

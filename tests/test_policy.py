@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import ebrl
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.config import ConfigError
 from ebrl.envs import episode_seed
 from ebrl.loop.evaluate import EVAL_STREAM

@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.presets import SQL_MULTIGOAL, env_family, find_preset, named_preset
 from tests.test_cli import fails_cleanly
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.runs import write_json_atomic
 from tests.conftest import TINY
 from tests.helpers import stamps

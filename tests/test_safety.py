@@ -10,7 +10,7 @@ import jax
 import numpy as np
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.runs import RunLock, load_run, read_metrics
 from tests.conftest import TINY
 from tests.helpers import stamps
@@ -90,7 +90,7 @@ def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uni
     start-up), so they fall inside training however fast the machine is; one kill waits for orbax's temporary
     folder, i.e. a checkpoint in the middle of being written."""
     out, rng = tmp_path / "killed", np.random.default_rng(2026)
-    command = [sys.executable, "-m", "ebrl.cli", "train"]
+    command = [sys.executable, "-m", "ebrl", "train"]
     kinds: list[str] = []
     while True:
         saved = {int(p.name) for p in (out / "checkpoints").glob("*") if p.name.isdigit()}
@@ -131,7 +131,7 @@ def test_an_interrupt_that_cannot_wait_is_one_line_and_the_run_continues(capsys,
     """A Ctrl-C before training starts (e.g. during compilation), or a second one (the first stops at the next
     checkpoint) while a checkpoint is written: one line, exit code 130, and the run continues with --resume."""
     import ebrl.loop.trainer
-    from ebrl.runs.store import CheckpointFolder
+    from ebrl.runs.checkpoints import CheckpointFolder
 
     def interrupt(*args, **kwargs):
         raise KeyboardInterrupt

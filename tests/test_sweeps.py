@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import ebrl
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.results.files import read_csv
 from ebrl.runs import RunLock, load_run, read_metrics
 from tests.conftest import TINY

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.runs import read_metrics
 from tests.conftest import TINY
 
@@ -85,7 +85,7 @@ def test_wandb_that_cannot_log_is_one_line_before_any_work(tmp_path, mode, fragm
     env = {k: v for k, v in os.environ.items() if not k.startswith("WANDB_") and k != "NETRC"}
     env |= {"HOME": str(tmp_path), **({"WANDB_MODE": mode} if mode is not None else {})}
     out = tmp_path / "run"
-    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "train", *TINY, "--out", str(out), "--wandb"],
+    done = subprocess.run([sys.executable, "-m", "ebrl", "train", *TINY, "--out", str(out), "--wandb"],
                           capture_output=True, text=True, env=env, cwd=tmp_path, stdin=subprocess.DEVNULL,
                           timeout=120, check=False)
     assert done.returncode == 2 and done.stderr.startswith(f"error: {fragment}") and done.stderr.count("\n") == 1, \

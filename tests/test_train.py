@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.loop.trainer import TIMING_COLUMNS
 from tests.conftest import LONGER
 from tests.helpers import train_compiled_optimised
@@ -37,7 +37,7 @@ def test_another_seed_gives_other_metrics(uninterrupted, tmp_path):
 
 def start_training(run_dir, *extra):
     env = dict(os.environ, PYTHONUNBUFFERED="1", COLUMNS="1000")  # rich wraps at COLUMNS; keep paths on one line
-    return subprocess.Popen([sys.executable, "-m", "ebrl.cli", "train", *LONGER, "--out", str(run_dir), *extra],
+    return subprocess.Popen([sys.executable, "-m", "ebrl", "train", *LONGER, "--out", str(run_dir), *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
 
 
@@ -180,7 +180,7 @@ def test_eval_video(tiny_run, tmp_path, monkeypatch):
     video = tmp_path / "pendulum.mp4"
     env = {k: v for k, v in os.environ.items()
            if k not in ("DISPLAY", "SDL_VIDEODRIVER", "IMAGEIO_FFMPEG_NO_PREVENT_SIGINT")}
-    done = subprocess.run([sys.executable, "-m", "ebrl.cli", "eval", str(tiny_run), "--episodes", "1", "--video",
+    done = subprocess.run([sys.executable, "-m", "ebrl", "eval", str(tiny_run), "--episodes", "1", "--video",
                            str(video)], capture_output=True, text=True, env=env, timeout=300, check=False)
     assert done.returncode == 0 and done.stderr == "", done.stderr
     monkeypatch.setenv("IMAGEIO_FFMPEG_NO_PREVENT_SIGINT", "1")  # the reader's ffmpeg, from this process, too

@@ -12,7 +12,7 @@ import optuna
 import pytest
 
 from ebrl import tune
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.runs import read_metrics
 from ebrl.tune import Dimension, TrialReporter
 from tests.test_cli import fails_cleanly
@@ -85,7 +85,7 @@ def test_a_killed_tuning_continues_with_the_same_command(tmp_path, monkeypatch):
     stopped) and not counted, and the study ends with the trials asked for."""
     out = tmp_path / "tune"
     command = ["tune", *TRIAL, "--space", "actor_lr=log:1e-4:1e-2", "--trials", "3", "--out", str(out)]
-    process = subprocess.Popen([sys.executable, "-m", "ebrl.cli", *command], stderr=subprocess.DEVNULL)
+    process = subprocess.Popen([sys.executable, "-m", "ebrl", *command], stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while not (out / "trial_1" / "seed_0" / "config.json").exists() and time.monotonic() < deadline:
         time.sleep(0.2)

@@ -135,3 +135,44 @@ def check_seeds(seeds: Sequence[int]) -> list[int]:
     require(not duplicates, f"seeds lists {', '.join(map(str, duplicates))} more than once; give each seed once",
             "seeds")
     return seeds
+
+
+ALGORITHM_NAMES = ("sac", "sql", "s2ac")
+"""The algorithms by name, for what must not import JAX (a command's --help); ebrl.agents.ALGORITHMS has them all."""
+
+
+@dataclasses.dataclass(frozen=True)
+class WandbSettings:
+    project: str = "ebrl"
+    entity: str | None = None
+    group: str | None = None  # default: the seed group's folder name (none for a single run)
+    name: str | None = None  # default: the run directory's name (a group: <folder>/seed_<k>)
+
+
+def json_or_text(text: str):
+    """`text` read as JSON where it is JSON (1, 0.5, null, true, [256, 256], lists as tuples), else as it is."""
+    try:
+        return as_tuples(json.loads(text))
+    except json.JSONDecodeError:
+        return text
+
+
+def check_change_types(config_type, changes: dict, flag: str) -> None:
+    """ConfigError unless each change has the kind of value its field of `config_type` holds (an int for an int
+    field, a number for a float one, true/false for a flag), so that validation compares like with like."""
+    defaults = config_type()
+    for name, value in changes.items():
+        default = getattr(defaults, name, None)
+        kinds = {bool: (bool,), int: (int,), float: (int, float), str: (str,)}.get(type(default))
+        wrong = kinds is not None and (not isinstance(value, kinds) or (isinstance(value, bool) and bool not in kinds))
+        require(not wrong, f"{flag}: {name}={value!r} is not a{'n' if type(default) is int else ''} "
+                f"{type(default).__name__} like its default {default!r}", flag)
+
+
+def as_tuples(value):
+    """JSON lists back into the tuples the plan and the configs hold, at any depth."""
+    if isinstance(value, list):
+        return tuple(as_tuples(v) for v in value)
+    if isinstance(value, dict):
+        return {k: as_tuples(v) for k, v in value.items()}
+    return value

@@ -69,6 +69,9 @@ class Agent:
     """The mode used to act while collecting training data."""
     entropy: Callable[..., jax.Array] | None = None
     """The agent's own single-draw estimate of its policy's entropy, (state, obs, key) -> (batch,), where it has one."""
+    sampler_score: Callable[..., Callable[[jax.Array], jax.Array]] | None = None
+    """Where the policy is a sampler of a target density: (state, obs (obs_dim,), hyper=hyper) -> the score
+    u ↦ ∇_u log p(u|s) its particles follow at that state, at the state's own temperature."""
     parts: StateParts = StateParts()
     """What the state's fields are, for a run that starts from another run's state (`started_from`)."""
     hyper: Any = None

@@ -1,5 +1,7 @@
-"""Figures: learning curves (mean ± std over seeds), and for MultiGoal runs trajectories, Q-landscapes at probe
-states with the actions the agent picks there, and goal-hit histograms."""
+"""Figures of runs: learning curves (mean ± std over seeds), a sweep's return against a swept field, and for
+MultiGoal runs trajectories, Q-landscapes at probe states with the actions the agent picks there (which evaluates
+the agent), and goal-hit histograms. Each study draws its own figures (ebrl.studies.<name>.figures) with these
+helpers."""
 
 from collections import defaultdict
 from pathlib import Path
@@ -44,7 +46,7 @@ def plot_learning_curves(run_dirs: list[Path], out: Path) -> None:
         ax.set(title=f"evaluation, mode {mode}", xlabel="environment steps", ylabel="episode return")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def mean_band(ax, x, values: np.ndarray, style: str = "-", **line) -> None:
@@ -72,7 +74,7 @@ def plot_sweep_field(field: str, lines: dict[str, tuple[list[float], np.ndarray,
     ax.grid(alpha=0.3)
     if any(lines):
         ax.legend(fontsize=8)
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_trajectories(params, trajectories: list[np.ndarray], out: Path, title: str = "") -> None:
@@ -84,7 +86,7 @@ def plot_trajectories(params, trajectories: list[np.ndarray], out: Path, title: 
         ax.plot(path[-1, 0], path[-1, 1], "b.", ms=3)
     ax.plot(*trajectories[0][0], "k+", ms=8)
     ax.set(title=title or f"{len(trajectories)} evaluation episodes", xlabel="x", ylabel="y")
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_q_landscapes(agent, state, probe_states: np.ndarray, out: Path, mode: str, key: jax.Array,
@@ -111,7 +113,7 @@ def plot_q_landscapes(agent, state, probe_states: np.ndarray, out: Path, mode: s
     for ax in axes.ravel()[n:]:
         ax.axis("off")
     fig.suptitle(title or f"Q(s, a) and {n_actions} actions (mode {mode})")
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: str = "") -> None:
@@ -122,7 +124,7 @@ def plot_goal_histogram(goal_hits: list[int], no_goal: int, out: Path, title: st
     bars = ax.bar(labels, counts, color=["tab:blue"] * len(goal_hits) + ["tab:gray"])
     ax.bar_label(bars)
     ax.set(ylabel="episodes", title=title or f"goal hits over {sum(counts)} episodes")
-    _save(fig, out)
+    save_figure(fig, out)
 
 
 def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int = 0) -> list[Path]:
@@ -142,202 +144,18 @@ def multigoal_pictures(run, out_dir: Path, episodes: int, mode: str, seed: int =
     return paths
 
 
-def plot_comparison(groups, params, out: Path, title: str) -> None:
-    """One column per group (ebrl.experiments.multigoal.GroupResult): its first seed's trajectories over the arena,
-    and its goal hits summed over seeds, with the wall outcomes where the arena has walls."""
-    fig, axes = plt.subplots(2, len(groups), figsize=(4 * len(groups), 8.2), squeeze=False,
-                             gridspec_kw={"height_ratios": [4, 2.6]})
-    for column, group in zip(axes.T, groups):
-        draw_arena(column[0], params)
-        for path in group.trajectories:
-            column[0].plot(path[:, 0], path[:, 1], "b-", lw=0.6, alpha=0.5)
-        column[0].set_title(f"{group.label}\n{len(group.trajectories)} episodes of seed 0", fontsize=9)
-        hits = np.sum(group.goal_hits, axis=0)
-        labels = [f"G{g + 1}" for g in range(len(hits))] + ["none"]
-        bars = column[1].bar(labels, [*hits, sum(group.no_goal)], color=["tab:blue"] * len(hits) + ["tab:gray"])
-        column[1].bar_label(bars, fontsize=8)
-        outcomes = "\n".join(f"{k.replace('_', ' ')}: {sum(v)}" for k, v in sorted(group.outcomes.items()))
-        column[1].set_title(f"{len(group.runs)} seed(s), {sum(hits) + sum(group.no_goal)} episodes"
-                            + (f"\n{outcomes}" if outcomes else ""), fontsize=8)
-    fig.suptitle(title)
-    _save(fig, out)
-
-
 def is_multigoal(env_id: str, env_kwargs: dict | None = None) -> bool:
     return describe_task(env_id, env_kwargs).arena is not None
 
 
-def _save(fig, out: Path) -> None:
+def save_figure(fig, out: Path) -> None:
+    """Write `fig` to `out` (its folder made), then close it."""
     try:
         make_dir(out.parent)
         fig.tight_layout()
         fig.savefig(out, dpi=120)
     finally:
         plt.close(fig)
-
-
-SAMPLER_COLOURS = {"SVGD": "tab:blue", "LD": "tab:orange", "DLD": "tab:green", "HMC": "tab:red"}
-LOGDET_STYLES = {"trace": "-", "exact-excluded": "--", "exact": ":"}
-
-
-def plot_entropy_a(paths: dict, truth: float, out: Path) -> Path:
-    """Study (a): entropy estimate against sampler steps, mean ± std over seeds, per initialisation."""
-    inits = sorted({key[0] for key in paths})
-    fig, axes = plt.subplots(1, len(inits), figsize=(6 * len(inits), 4), squeeze=False)
-    for ax, init in zip(axes[0], inits):
-        for (i, sampler, logdet), path in paths.items():
-            if i != init:
-                continue
-            mean_band(ax, np.arange(path.shape[1]), path, LOGDET_STYLES[logdet], color=SAMPLER_COLOURS[sampler],
-                      label=f"{sampler}, {logdet}")
-        ax.axhline(truth, color="black", lw=1.5, label=f"truth {truth:.3f}")
-        ax.set(title=f"2-D Gaussian target, init {init}", xlabel="sampler steps", ylabel="entropy estimate (nats)")
-        ax.set_ylim(truth - 12, truth + 4)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7, ncol=2)
-    _save(fig, out)
-    return out
-
-
-def plot_entropy_long(paths: dict[int, np.ndarray], truth: float, out: Path) -> Path:
-    """SVGD's closed-form estimate far beyond the official horizon, for several particle counts."""
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for m, path in paths.items():
-        mean_band(ax, np.arange(path.shape[1]), path, label=f"m = {m}")
-    ax.axhline(truth, color="black", lw=1.5, label=f"truth {truth:.3f}")
-    ax.axvline(30, color="gray", ls=":", label="official horizon (30 steps)")
-    ax.set(title="SVGD, closed form, 2-D Gaussian, init N(0, 6), step 0.5", xlabel="sampler steps",
-           ylabel="entropy estimate (nats)")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    _save(fig, out)
-    return out
-
-
-def plot_entropy_b(rows: list[dict], out_dir: Path) -> list[Path]:
-    """Study (b): estimate and truth against the number of components (std 1) and the component std (1 component);
-    one panel per (dimension, particles × steps)."""
-    written = []
-    dims = sorted({r["dim"] for r in rows})
-    grid = sorted({(r["particles"], r["steps"]) for r in rows})
-    for sweep, x_key, pick in (("components", "components", lambda r: r["std"] == 1.0),
-                               ("std", "std", lambda r: r["components"] == 1)):
-        fig, axes = plt.subplots(len(dims), len(grid), figsize=(3.4 * len(grid), 2.8 * len(dims)), squeeze=False)
-        for row_axes, d in zip(axes, dims):
-            for ax, (m, steps) in zip(row_axes, grid):
-                cell = [r for r in rows if r["dim"] == d and (r["particles"], r["steps"]) == (m, steps) and pick(r)]
-                for logdet, style in LOGDET_STYLES.items():
-                    line = sorted((r[x_key], r["estimate"], r["estimate_std"]) for r in cell if r["logdet"] == logdet)
-                    if line:
-                        xs, ys, es = map(np.array, zip(*line))
-                        ax.errorbar(xs, ys, es, fmt=style, marker="o", ms=3, capsize=2, label=f"SVGD, {logdet}")
-                truth = sorted({(r[x_key], r["truth"]) for r in cell if r["logdet"] == "trace"})
-                if truth:
-                    xs, ys = map(np.array, zip(*truth))
-                    ax.plot(xs, ys, "k-", lw=1.5, label="truth (MC)")
-                ax.set_title(f"d = {d}, m = {m}, L = {steps}", fontsize=8)
-                if sweep == "std":
-                    ax.set_xscale("log")
-                ax.tick_params(labelsize=7)
-                ax.grid(alpha=0.3)
-        axes[0, 0].legend(fontsize=6)
-        for ax in axes[-1]:
-            ax.set_xlabel("mixture components" if sweep == "components" else "component std")
-        fig.suptitle(f"Gaussian-mixture targets: entropy against {x_key}, init N(0, 6), 5 seeds (mean ± std)")
-        path = out_dir / f"b_mixtures_{sweep}.png"
-        _save(fig, path)
-        written.append(path)
-    return written
-
-
-def plot_entropy_c(rows: list[dict], out: Path) -> Path:
-    """Study (c): SVGD's estimate against a fixed kernel σ, per (particles, steps), per initialisation."""
-    inits = sorted({r["init"] for r in rows})
-    fig, axes = plt.subplots(1, len(inits), figsize=(6 * len(inits), 4), squeeze=False)
-    for ax, init in zip(axes[0], inits):
-        for colour, (m, steps) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"],
-                                      sorted({(r["particles"], r["steps"]) for r in rows})):
-            for logdet in ("trace", "exact-excluded"):
-                line = sorted((r["sigma"], r["estimate"], r["estimate_std"]) for r in rows if r["init"] == init
-                              and (r["particles"], r["steps"]) == (m, steps) and r["logdet"] == logdet)
-                xs, ys, es = map(np.array, zip(*line))
-                ax.errorbar(xs, ys, es, fmt=LOGDET_STYLES[logdet], color=colour, marker="o", ms=3, capsize=2,
-                            label=f"m = {m}, L = {steps}, {logdet}")
-        ax.axhline(rows[0]["truth"], color="black", ls="--", label="truth")
-        ax.set(xscale="log", title=f"N((0, 4), I) target, init {init}", xlabel="fixed kernel σ",
-               ylabel="entropy estimate (nats)")
-        ax.set_ylim(rows[0]["truth"] - 6, rows[0]["truth"] + 6)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=7)
-    _save(fig, out)
-    return out
-
-
-def plot_study_curves(results: dict, out: Path) -> None:
-    """The MuJoCo study's sample efficiency: IQM of the evaluation return and its interval against steps, one panel
-    per task."""
-    envs = list(results["curves"])
-    fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.6), squeeze=False)
-    for ax, env in zip(axes[0], envs):
-        for algo, curve in results["curves"][env].items():
-            (line,) = ax.plot(curve["steps"], curve["iqm"], label=algo)
-            ax.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
-        for r in results["sac_reference"].get(env, []):
-            ax.errorbar(r["step"], r["published_mean"], r["published_std"], fmt="k^", ms=5, capsize=3,
-                        label="published SAC")
-        ax.set(title=env, xlabel="environment steps", ylabel="evaluation return (IQM, 95 % CI)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    _save(fig, out)
-
-
-def plot_study_time(results: dict, times: dict, out: Path) -> None:
-    """The MuJoCo study against wall-clock time: IQM of the evaluation return and its interval against the hours its
-    program had run (runtime.json's hours_at_eval), one panel per task: what a fixed compute budget buys."""
-    envs = list(results["curves"])
-    fig, axes = plt.subplots(1, len(envs), figsize=(4.5 * len(envs), 3.6), squeeze=False)
-    for ax, env in zip(axes[0], envs):
-        for algo, curve in results["curves"][env].items():
-            hours = times[env][algo]["hours_at_eval"]
-            (line,) = ax.plot(hours, curve["iqm"], label=algo)
-            ax.fill_between(hours, curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
-        ax.set(title=env, xlabel="wall-clock hours (median over seeds)", ylabel="evaluation return (IQM, 95 % CI)")
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    _save(fig, out)
-
-
-def plot_study_aggregate(results: dict, out: Path) -> None:
-    """The MuJoCo study's performance profiles of the SAC-normalised scores, the probabilities of improvement at the
-    last step, and at every evaluation step."""
-    profiles = results["performance_profiles"]
-    fig, (left, right, curves) = plt.subplots(1, 3, figsize=(15, 3.6))
-    for algo, profile in profiles.items():
-        if algo == "tau":
-            continue
-        (line,) = left.plot(profiles["tau"], profile["fraction"], label=algo)
-        left.fill_between(profiles["tau"], profile["low"], profile["high"], color=line.get_color(), alpha=0.2)
-    left.set(xlabel="τ (final return / SAC's mean final return)", ylabel="fraction of runs with score > τ",
-             title="performance profiles")
-    left.grid(alpha=0.3)
-    left.legend(fontsize=8)
-    improvement = results["probability_of_improvement"]
-    names = list(improvement)
-    probs = np.array([improvement[n]["probability"] for n in names])
-    lows = probs - np.array([improvement[n]["interval"][0] for n in names])
-    highs = np.array([improvement[n]["interval"][1] for n in names]) - probs
-    right.barh(names, probs, xerr=[lows, highs], capsize=4, color="tab:blue", alpha=0.7)
-    right.axvline(0.5, color="k", ls="--", lw=1)
-    right.set(xlim=(0, 1), xlabel="probability of improvement (95 % CI)", title="P(X > Y)")
-    for name, curve in results["improvement_curves"].items():
-        (line,) = curves.plot(curve["steps"], curve["probability"], label=f"P({name})")
-        curves.fill_between(curve["steps"], curve["low"], curve["high"], color=line.get_color(), alpha=0.2)
-    curves.axhline(0.5, color="k", ls="--", lw=1)
-    curves.set(ylim=(0, 1), xlabel="environment steps", ylabel="probability of improvement (95 % CI)",
-               title="P(X > Y) at each evaluation")
-    curves.grid(alpha=0.3)
-    curves.legend(fontsize=8)
-    _save(fig, out)
 
 
 def plot_finetune_curves(results: dict, out: Path) -> None:
@@ -360,4 +178,4 @@ def plot_finetune_curves(results: dict, out: Path) -> None:
         ax.set(title=title, xlabel="environment steps", ylabel="evaluation return (IQM, 95 % CI)")
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
-    _save(fig, out)
+    save_figure(fig, out)

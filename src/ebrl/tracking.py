@@ -11,9 +11,8 @@ import os
 import secrets
 from pathlib import Path
 
-from ebrl.config import ConfigError
+from ebrl.config import ConfigError, WandbSettings
 from ebrl.loop.trainer import Observer, scalars
-from ebrl.options import WandbSettings
 
 LOCAL_MODES = ("offline", "dryrun", "disabled")  # WANDB_MODE values that log locally or not at all: no login
 

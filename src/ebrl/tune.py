@@ -19,9 +19,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ebrl.config import ConfigError, TrainConfig, require
+from ebrl.config import ConfigError, TrainConfig, check_change_types, json_or_text, require
 from ebrl.loop.trainer import Observer
-from ebrl.options import json_or_text
 
 KINDS = ("float", "log", "int", "choice")
 TUNE_SETS = ("env", "env_kwargs", "seed", "steps")  # the loop fields a tuning fixes for every trial
@@ -112,7 +111,6 @@ def trial_spec(spec, values: dict):
 def check_space(spec, space: list[Dimension], n_seeds: int) -> None:
     """Every check before any work: each field exists and is not one the tuning fixes, and the configuration is
     valid at every bound and choice (ConfigError naming the field and the value)."""
-    from ebrl.options import check_change_types
     from ebrl.runs import check_spec
 
     agent_fields = {f.name for f in dataclasses.fields(spec.agent)}

@@ -13,6 +13,7 @@ from ebrl.agents import ALGORITHMS
 from ebrl.agents.s2ac import S2ACConfig
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
+from ebrl.config import ALGORITHM_NAMES
 from tests.helpers import random_batch
 
 TINY_CONFIGS = {
@@ -84,6 +85,11 @@ SWEPT = {  # base config, and every field of the algorithm's sweepable changed a
     "s2ac-phi": (dataclasses.replace(TINY_CONFIGS["s2ac"], variant="phi"),
                  dict(sigma_p0=0.2, alpha_critic=0.4, alpha_actor=0.1, svgd_step_size=0.05)),
 }
+
+
+def test_the_names_the_commands_offer_are_the_registrys():
+    """config.ALGORITHM_NAMES (what --help and a study's plan list without importing JAX) is the registry's keys."""
+    assert sorted(ALGORITHM_NAMES) == sorted(ALGORITHMS)
 
 
 def test_the_sweeps_cover_every_sweepable_field():

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.runs import read_spec
 from tests.conftest import TINY
 from tests.test_cli import fails_cleanly

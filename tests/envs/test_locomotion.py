@@ -136,7 +136,7 @@ def test_the_statistics_reach_the_evaluation_through_make_env_and_the_task():
 
 @pytest.mark.slow
 def test_a_run_reports_the_directions_in_metrics_and_in_ebrl_eval(tmp_path, capsys):
-    from ebrl.cli import main
+    from ebrl.commands import main
 
     out = tmp_path / "run"
     assert main(["train", "--algo", "sac", "--env", "ebrl/AntAnyDirection-v0", "--env-kwargs",

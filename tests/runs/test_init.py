@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ebrl.agents import ALGORITHMS
-from ebrl.cli import main
+from ebrl.commands import main
 from ebrl.core import started_from
 from ebrl.envs.task import describe_task
 from ebrl.loop.learner import seed_keys, seed_slice

@@ -1,11 +1,13 @@
 import math
+import re
+from typing import get_args
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.samplers import bandwidth_sq, squared_distances, svgd_sample, svgd_step
+from ebrl.samplers import LOGDETS, LogDet, bandwidth_sq, squared_distances, svgd_sample, svgd_step
 
 jax.config.update("jax_enable_x64", False)
 
@@ -304,3 +306,13 @@ def test_scores_come_with_the_hessian_traces(setup):
     got_scores, quadratic = scores_and_hutchinson_traces(score, x, key)
     np.testing.assert_allclose(got_scores, scores, rtol=1e-5, atol=1e-5)
     np.testing.assert_allclose(quadratic, -np.einsum("id,de,ie->i", probes, precision, probes), rtol=1e-5)
+
+
+def test_every_log_density_rule_is_named_in_the_type_and_refused_unknown_names_list_them():
+    assert LOGDETS == get_args(LogDet)
+    x = jnp.zeros((3, 2))
+    with pytest.raises(ValueError, match=re.escape(f"unknown logdet 'traces'; use one of {LOGDETS}")):
+        svgd_step(lambda a: -a, x, jnp.zeros(3), 0.1, logdet="traces")
+    with pytest.raises(ValueError, match="logdet 'hutchinson' draws random probes: pass key"):
+        svgd_step(lambda a: -a, x, jnp.zeros(3), 0.1, logdet="hutchinson")
+

@@ -5,8 +5,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from ebrl.cli import main
-from ebrl.experiments.entropy import (
+from ebrl.commands import main
+from ebrl.studies.entropy.study import (
     StudyConfig,
     gaussian_entropy,
     mixture_entropy,

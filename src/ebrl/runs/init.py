@@ -14,8 +14,9 @@ from ebrl.config import require
 from ebrl.core import Agent, started_from
 from ebrl.envs.task import Task, describe_task
 from ebrl.loop.learner import seed_keys, stack_seeds
-from ebrl.runs.layout import CONFIG_FILE, group_seeds, lock_runs, read_spec, seed_run_dirs
+from ebrl.runs.layout import CONFIG_FILE, group_seeds, read_spec, seed_run_dirs
 from ebrl.runs.load import load_run
+from ebrl.runs.lock import lock_runs
 from ebrl.runs.spec import InitFrom, RunSpec
 
 

@@ -30,6 +30,7 @@ from ebrl.loop.trainer import (
     driver_functions,
     metrics_columns,
 )
+from ebrl.runs.checkpoints import CheckpointFolder
 from ebrl.runs.init import InitialAgents, as_init_from, load_initial_agents
 from ebrl.runs.layout import (
     CHECKPOINTS_FOLDER,
@@ -39,7 +40,6 @@ from ebrl.runs.layout import (
     default_run_dir,
     group_seeds,
     holds_run,
-    lock_runs,
     prepare_new_run,
     read_spec,
     seed_run_dirs,
@@ -50,6 +50,8 @@ from ebrl.runs.layout import (
     write_json_atomic,
 )
 from ebrl.runs.load import LoadedRun
+from ebrl.runs.lock import lock_runs
+from ebrl.runs.metrics import read_metrics, read_metrics_table
 from ebrl.runs.spec import (
     InitFrom,
     RunSpec,
@@ -62,7 +64,7 @@ from ebrl.runs.spec import (
     sweep_settings,
     swept_fields,
 )
-from ebrl.runs.store import CheckpointFolder, GroupStore, load_group_snapshot, read_metrics, read_metrics_table
+from ebrl.runs.store import GroupStore, load_group_snapshot
 from ebrl.tracking import WandbSettings, require_wandb, wandb_observer
 
 EXISTING = ("error", "overwrite", "continue")
@@ -106,23 +108,25 @@ def check_memory(spec: RunSpec, n_seeds: int, obs_dim: int, act_dim: int) -> Non
                           "or train fewer seeds per group", "buffer_size")
 
 
-def check_spec(spec: RunSpec, n_seeds: int) -> None:
-    """ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, a usable task, valid configs,
-    replay buffers that fit in memory. The task comes first, so that an unknown id is reported as such and not as
-    a budget below the default warm-up."""
+def check_spec(spec: RunSpec, n_seeds: int) -> Task:
+    """The task `spec` trains on; ConfigError unless `spec` can train `n_seeds` seeds here: known algorithm, a
+    usable task, valid configs, replay buffers that fit in memory. The task comes first, so that an unknown id is
+    reported as such and not as a budget below the default warm-up."""
     require(spec.algo in ALGORITHMS, f"unknown algorithm {spec.algo!r}; choose one of {', '.join(ALGORITHMS)}")
     task = describe_task(spec.train.env, spec.train.env_kwargs)
     spec.train.validate()
     spec.agent.validate()
     check_memory(spec, n_seeds, task.obs_dim, task.act_dim)
+    return task
 
 
-def check_members(specs: list[RunSpec]) -> None:
-    """`check_spec` of every setting of a group's or a sweep's members (`specs`, one per run directory), and
-    `member_hypers`: ConfigError unless they can train together here."""
-    for spec in _settings(specs):
-        check_spec(spec, len(specs))
-    member_hypers(specs, describe_task(specs[0].train.env, specs[0].train.env_kwargs))
+def check_members(specs: list[RunSpec]) -> Task:
+    """The task of a group's or a sweep's members (`specs`, one per run directory; their settings differ in agent
+    fields only); ConfigError unless every setting passes `check_spec` and `member_hypers` can train them together
+    here."""
+    tasks = [check_spec(spec, len(specs)) for spec in _settings(specs)]
+    member_hypers(specs, tasks[0])
+    return tasks[0]
 
 
 def _settings(specs: list[RunSpec]) -> list[RunSpec]:
@@ -230,9 +234,8 @@ def _start(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, existing: s
     require(vector in VECTOR_MODES, f"vector must be one of {', '.join(VECTOR_MODES)}, got {vector!r}", "vector")
     if wandb is not None:
         require_wandb()
-    check_members(specs)
+    task = check_members(specs)
     spec, seeds, single = specs[0], [s.train.seed for s in specs], run_dirs == [out]
-    task = describe_task(spec.train.env, spec.train.env_kwargs)
     driver_functions(task, driver)  # refuses driver jax on a task without a JAX implementation
     # the source's agents, checked before anything is written; a group that continues (finished, or resuming from
     # its checkpoints, as a results folder kept without checkpoints does) does not read its source again
@@ -283,8 +286,9 @@ def _start(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, existing: s
                 run_dir.mkdir(parents=True, exist_ok=True)
                 record = {} if initial is None else {"init_from": initial.records[k]}
                 write_json_atomic(run_dir / CONFIG_FILE, member.to_json() | record)
-        return _run_group(specs, run_dirs, out, resume=resume, driver=driver, vector=vector, observers=observers,
-                          wandb=wandb, group=not single, initial=None if resume else initial, labels=labels)
+        return _run_group(specs, task, run_dirs, out, resume=resume, driver=driver, vector=vector,
+                          observers=observers, wandb=wandb, group=not single, initial=None if resume else initial,
+                          labels=labels)
 
 
 def member_run_dirs(out: Path) -> list[Path]:
@@ -342,7 +346,7 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
             "it without changing them", *changing_swept)
     train = {**(train or {}), **({"steps": steps} if steps is not None else {})}
     changed = [changed_spec(saved, train, agent or {}) for saved in saved_specs]
-    check_members(changed)
+    task = check_members(changed)
     labels = tuple(f"{d.parent.name} seed {s.train.seed}" for d, s in zip(run_dirs, saved_specs)) if groups else ()
     if not any(_checkpoint_steps(d) for d in run_dirs):
         # stopped before its first checkpoint: nothing to continue, so it starts again from its config.json
@@ -353,20 +357,19 @@ def resume(out: str | Path, *, steps: int | None = None, seeds: Sequence[int] | 
         return _start(changed, run_dirs, out, existing="overwrite", driver="auto", vector=vector,
                       observers=observers, wandb=wandb, labels=labels)
     with lock_runs(run_dirs):
-        return _run_group(changed, run_dirs, out, resume=True, vector=vector, observers=observers, wandb=wandb,
-                          group=not single, changed=spec_changes(base, changed[0]), labels=labels)
+        return _run_group(changed, task, run_dirs, out, resume=True, vector=vector, observers=observers,
+                          wandb=wandb, group=not single, changed=spec_changes(base, changed[0]), labels=labels)
 
 
-def _run_group(specs: list[RunSpec], run_dirs: list[Path], out: Path, *, resume: bool, driver: str = "auto",
-               vector: str, observers: Sequence[Observer], wandb: WandbSettings | None, group: bool,
-               changed: dict[str, dict] | None = None, initial: InitialAgents | None = None,
+def _run_group(specs: list[RunSpec], task: Task, run_dirs: list[Path], out: Path, *, resume: bool,
+               driver: str = "auto", vector: str, observers: Sequence[Observer], wandb: WandbSettings | None,
+               group: bool, changed: dict[str, dict] | None = None, initial: InitialAgents | None = None,
                labels: tuple[str, ...] = ()) -> list[TrainResult]:
-    """Build the trainer of the members `specs` (from the group's checkpoints if `resume`: ConfigError before
-    anything is written if they cannot be continued; else with the `initial` agents where given), then train with
-    the run directories, W&B and `observers` watching. A resume records in each config.json the settings it changes
-    (`changed`, see spec_changes) at the step it continues from."""
+    """Build the trainer of the members `specs` on their `task` (from the group's checkpoints if `resume`:
+    ConfigError before anything is written if they cannot be continued; else with the `initial` agents where given),
+    then train with the run directories, W&B and `observers` watching. A resume records in each config.json the
+    settings it changes (`changed`, see spec_changes) at the step it continues from."""
     spec, seeds = specs[0], [s.train.seed for s in specs]
-    task = describe_task(spec.train.env, spec.train.env_kwargs)
     make = ALGORITHMS[spec.algo].make_agent
     agent = make(spec.agent, task.obs_dim, task.act_dim)
     store = GroupStore(run_dirs)

@@ -13,9 +13,9 @@ from ebrl.config import ConfigError, require
 from ebrl.envs import environment_calls, episode_seed, make_env
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import EVAL_STREAM, evaluate_episodes, make_policy
+from ebrl.runs.checkpoints import CheckpointFolder
 from ebrl.runs.layout import BEST_FOLDER, CHECKPOINTS_FOLDER, read_changes, read_spec
 from ebrl.runs.spec import RunSpec
-from ebrl.runs.store import CheckpointFolder
 
 CHECKPOINT_CHOICES = "best, latest or a step"
 

@@ -37,7 +37,7 @@ On the 2-D Gaussian of the entropy study the two exact modes err by about −1 a
 """
 
 from collections.abc import Callable
-from typing import Literal, get_args
+from typing import Literal, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -45,8 +45,6 @@ import jax.numpy as jnp
 from ebrl.samplers.kernels import bandwidth_sq, rbf, squared_distances
 
 LogDet = Literal["trace", "trace-self", "hutchinson", "exact", "exact-excluded", "joint"]
-LOGDETS: tuple[str, ...] = get_args(LogDet)
-NEEDS_KEY = ("hutchinson",)
 
 
 def anchored_field(x: jax.Array, anchors: jax.Array, scores: jax.Array, weights: jax.Array,
@@ -172,41 +170,90 @@ def trace_self_excluded(x: jax.Array, scores: jax.Array, sq_dists: jax.Array, si
     return jnp.sum(k * (score_term + d / sigma_sq - sq_dists / sigma_sq**2), axis=1) / (m - 1)
 
 
+class StepContext(NamedTuple):
+    """What a log-density rule sees of one SVGD step: the particles x (m, d), their scores g (m, d), what the rule's
+    own score pass computed beside them (`self_term`), the squared distances and the bandwidth σ², the step ε (or
+    the bounded ε'), and the particles' own Jacobians J_i (m, d, d) where the rule or the step bound needs them."""
+
+    score_fn: Callable
+    x: jax.Array
+    scores: jax.Array
+    self_term: jax.Array | None
+    sq_dists: jax.Array
+    sigma_sq: jax.Array
+    step: float | jax.Array
+    jacobians: jax.Array | None
+
+
+def _plain_scores(score_fn: Callable, x: jax.Array, key: jax.Array | None) -> tuple[jax.Array, None]:
+    return jax.vmap(score_fn)(x), None
+
+
+def _first_order_with_self(ctx: StepContext) -> jax.Array:
+    """ε Tr J_i = ε (1/m)[Tr ∇²log p(x_i) + (m − 1) T_i], the Hessian term a value without its own gradient (its
+    derivative needs third derivatives: 5× the cost)."""
+    assert ctx.self_term is not None  # the rule's score pass computes it
+    m = ctx.x.shape[0]
+    self_term = jax.lax.stop_gradient(ctx.self_term)
+    return ctx.step * (self_term + (m - 1) * trace_self_excluded(ctx.x, ctx.scores, ctx.sq_dists, ctx.sigma_sq)) / m
+
+
+def _exact(ctx: StepContext) -> jax.Array:
+    assert ctx.jacobians is not None  # the rule asks for them
+    return _logdets(ctx.jacobians, ctx.step)
+
+
+class LogDensityRule(NamedTuple):
+    """One rule for log q's change in an SVGD step, log q_i ← log q_i − change_i (the module docstring): how the
+    scores are computed (with what the rule needs beside them), the change itself, and whether the rule needs the
+    particles' own Jacobians (with the self term or without) or a key."""
+
+    scores: Callable[..., tuple[jax.Array, jax.Array | None]]  # (score_fn, x, key) -> (g, self_term)
+    change: Callable[[StepContext], jax.Array]
+    jacobians: bool = False
+    include_self: bool = True
+    needs_key: bool = False
+
+
+LOGDET_RULES: dict[str, LogDensityRule] = {
+    "trace": LogDensityRule(_plain_scores, lambda c: c.step * trace_self_excluded(c.x, c.scores, c.sq_dists,
+                                                                                   c.sigma_sq)),
+    "trace-self": LogDensityRule(lambda score_fn, x, key: scores_and_hessian_traces(score_fn, x),
+                                 _first_order_with_self),
+    "hutchinson": LogDensityRule(scores_and_hutchinson_traces, _first_order_with_self, needs_key=True),
+    "exact": LogDensityRule(_plain_scores, _exact, jacobians=True),
+    "exact-excluded": LogDensityRule(_plain_scores, _exact, jacobians=True, include_self=False),
+    "joint": LogDensityRule(_plain_scores, lambda c: joint_logdet(c.score_fn, c.x, jax.lax.stop_gradient(c.sigma_sq),
+                                                                  c.step) / c.x.shape[0]),
+}
+"""The log-density rules by name; a new rule is one entry here (and its name in `LogDet`)."""
+LOGDETS: tuple[str, ...] = tuple(LOGDET_RULES)
+NEEDS_KEY = tuple(name for name, rule in LOGDET_RULES.items() if rule.needs_key)
+
+
 def svgd_step(score_fn: Callable, x: jax.Array, log_q: jax.Array, step_size: float,
               bandwidth: str | float = "mean-half", logdet: LogDet = "trace-self",
               step_bound: float | None = None, key: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
-    """One SVGD update of particles x (m, d) and their log-densities log_q (m,); with `step_bound` b, the step is
-    ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead of ε. `key` draws the probes of "hutchinson"."""
-    if logdet not in LOGDETS:
+    """One SVGD update of particles x (m, d) and their log-densities log_q (m,), log q by the rule `logdet`
+    (LOGDET_RULES); with `step_bound` b, the step is ε' = min(ε, b / max_i ‖J_i‖_F) (`bounded_step_size`) instead
+    of ε. `key` draws the probes of "hutchinson"."""
+    if logdet not in LOGDET_RULES:
         raise ValueError(f"unknown logdet {logdet!r}; use one of {LOGDETS}")
-    if logdet in NEEDS_KEY and key is None:
+    rule = LOGDET_RULES[logdet]
+    if rule.needs_key and key is None:
         raise ValueError(f"logdet {logdet!r} draws random probes: pass key")
-    if logdet == "trace-self":
-        scores, self_term = scores_and_hessian_traces(score_fn, x)
-    elif logdet == "hutchinson":
-        assert key is not None  # checked above
-        scores, self_term = scores_and_hutchinson_traces(score_fn, x, key)
-    else:
-        scores = jax.vmap(score_fn)(x)
+    scores, self_term = rule.scores(score_fn, x, key)
     sq_dists = squared_distances(x)
     sigma_sq = bandwidth_sq(sq_dists, bandwidth)
     phi = update_field(x, scores, rbf(sq_dists, sigma_sq), sigma_sq)
     step: float | jax.Array = step_size
-    if step_bound is not None or logdet.startswith("exact"):
-        jacobians = own_jacobians(score_fn, x, scores, sigma_sq, include_self=logdet != "exact-excluded")
+    jacobians = None
+    if step_bound is not None or rule.jacobians:
+        jacobians = own_jacobians(score_fn, x, scores, sigma_sq, include_self=rule.include_self)
         if step_bound is not None:
             step = bounded_step_size(jacobians, step_size, step_bound)
-        if logdet.startswith("exact"):
-            log_q = log_q - _logdets(jacobians, step)
-    if logdet == "trace":
-        log_q = log_q - step * trace_self_excluded(x, scores, sq_dists, sigma_sq)
-    elif logdet in ("trace-self", "hutchinson"):  # Tr J_i = (1/m)[Tr ∇²log p(x_i) + (m − 1) T_i]
-        m = x.shape[0]
-        self_term = jax.lax.stop_gradient(self_term)  # its derivative: third order, 5× the cost
-        log_q = log_q - step * (self_term + (m - 1) * trace_self_excluded(x, scores, sq_dists, sigma_sq)) / m
-    elif logdet == "joint":
-        log_q = log_q - joint_logdet(score_fn, x, jax.lax.stop_gradient(sigma_sq), step) / x.shape[0]
-    return x + step * phi, log_q
+    change = rule.change(StepContext(score_fn, x, scores, self_term, sq_dists, sigma_sq, step, jacobians))
+    return x + step * phi, log_q - change
 
 
 def svgd_sample(score_fn: Callable, x0: jax.Array, log_q0: jax.Array, *, steps: int, step_size: float,

@@ -1,6 +1,6 @@
 """What a sweep shows, read from its run directories (`ebrl plot SWEEP`): per setting, the final evaluation return of
 its seeds (the agent's default mode, at the last step every member logged) as mean ± std and as the IQM with a 95 %
-stratified bootstrap interval (rliable, fixed seed; see ebrl.experiments.mujoco_report), in sweep.md and
+stratified bootstrap interval (rliable, fixed seed; see ebrl.studies.mujoco.report), in sweep.md and
 sweep.csv; and per swept field, that IQM against the field's values, one line per setting of the other fields."""
 
 import csv
@@ -9,11 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.experiments.mujoco_report import CURVE_REPS, default_eval_column, iqm_interval
 from ebrl.results.files import mean_std, num, table
 from ebrl.runs import read_metrics, read_spec
 from ebrl.runs.layout import group_seeds, seed_run_dirs, setting_name, sweep_groups
 from ebrl.runs.spec import setting_of, swept_fields
+from ebrl.studies.mujoco.report import CURVE_REPS, default_eval_column, iqm_interval
 
 TABLE_FILE, CSV_FILE = "sweep.md", "sweep.csv"
 

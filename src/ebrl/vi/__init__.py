@@ -6,7 +6,7 @@ posterior predictive, and the ELBO E_q[log p(θ, data)] + H(q) with H(q) = −me
     posterior = svgd(model, x, y, SVGDConfig(particles=100, steps=1000), key=jax.random.key(0))
     print(elbo(model, posterior.particles, posterior.log_q, x, y))
 
-Benchmarks against NumPyro (NUTS, SVGD, mean-field VI) on offline data: `ebrl vi` (`ebrl.vi.cli`).
+Benchmarks against NumPyro (NUTS, SVGD, mean-field VI) on offline data: `ebrl vi` (ebrl.studies.vi).
 """
 
 from ebrl.vi.inference import (

@@ -2,6 +2,6 @@
 
 import sys
 
-from ebrl.cli import main
+from ebrl.commands import main
 
 raise SystemExit(main(["vi", *sys.argv[1:]]))

@@ -227,3 +227,18 @@ def test_entropy_estimate_is_minus_the_mean_log_q_of_the_sampler():
     _networks, sample, _, _, _ = tiny_parts(TINY)
     _, log_q = sample(state.actor_params, state.critic_params, obs, jax.random.key(5), 0.2)
     np.testing.assert_allclose(agent.entropy(state, obs, jax.random.key(5)), -log_q.mean(-1), rtol=1e-6)
+
+
+@pytest.mark.parametrize("changes", [{}, {"score_over_alpha": True, "alpha_actor": 0.25}, {"score_pre_tanh": True}])
+def test_the_sampler_score_is_the_gradient_of_the_agents_own_q(changes):
+    """agent.sampler_score(state, s)(u) = ∇_u (1/α if score_over_alpha) min Q(s, tanh u) (of min Q(s, u) with
+    score_pre_tanh), by autodiff of the agent's q_value at the state's own α."""
+    config = dataclasses.replace(TINY, **changes)
+    agent = make_agent(config, 3, 2)
+    state = agent.init(jax.random.key(0))
+    obs, u = jnp.array([0.3, -0.2, 0.5]), jnp.array([0.4, -1.1])
+    squash = (lambda v: v) if config.score_pre_tanh else jnp.tanh
+    scale = 1.0 / jnp.exp(state.log_alpha_actor) if config.score_over_alpha else 1.0
+    expected = jax.grad(lambda v: scale * agent.q_value(state, obs[None], squash(v)[None])[0])(u)
+    assert agent.sampler_score is not None
+    np.testing.assert_allclose(agent.sampler_score(state, obs)(u), expected, rtol=1e-6)

@@ -8,13 +8,13 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.agents.common import gradient_step
-from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor
+from ebrl.agents.common import critic_updated, ensemble_q_value, gradient_step
+from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor, score_fn
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
 from ebrl.core import Agent, StateParts, Transition
-from ebrl.nets import ACTIVATIONS, Activation, min_q
+from ebrl.nets import ACTIVATIONS, Activation
 from ebrl.samplers import BANDWIDTH_RULES, LOGDETS, LogDet
 
 Variant = Literal["phi", "phi-theta"]
@@ -257,29 +257,23 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
                                                                has_aux=False)
             log_alpha_actor = log_alpha_critic
 
-        new_state = S2ACState(
-            actor_params=actor_params,
-            critic_params=critic_params,
-            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, hyper.tau),
-            log_alpha_critic=log_alpha_critic,
-            log_alpha_actor=log_alpha_actor,
-            actor_opt=actor_opt,
-            critic_opt=critic_opt,
-            alpha_opt=alpha_opt,
-            amortizer_params=amortizer_params,
-            amortizer_opt=amortizer_opt,
-        )
+        new_state = critic_updated(state, critic_params, hyper.tau, actor_params=actor_params,
+                                   log_alpha_critic=log_alpha_critic, log_alpha_actor=log_alpha_actor,
+                                   actor_opt=actor_opt, critic_opt=critic_opt, alpha_opt=alpha_opt,
+                                   amortizer_params=amortizer_params, amortizer_opt=amortizer_opt)
         return new_state, metrics
-
-    def q_value(state: S2ACState, obs: jax.Array, action: jax.Array, hyper: S2ACHyper = own) -> jax.Array:
-        return min_q(networks.critic, state.critic_params, obs, action)
 
     def entropy(state: S2ACState, obs: jax.Array, key: jax.Array, hyper: S2ACHyper = own) -> jax.Array:
         """The closed-form estimate H(s) = −(1/m) Σ_i log q(a_i|s) of one sampler run."""
         _, log_q = actor(hyper)[0](state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
         return -log_q.mean(axis=-1)
 
+    def sampler_score(state: S2ACState, obs: jax.Array, hyper: S2ACHyper = own):
+        """u ↦ ∇_u of the SVGD target at one state (ebrl.agents.s2ac.actor.score_fn), at the actor's α."""
+        return score_fn(networks, settings, state.critic_params, obs, jnp.exp(state.log_alpha_actor))
+
     parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt", "amortizer_opt"),
                        temperature=("log_alpha_critic", "log_alpha_actor"))
-    return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=modes,
-                 train_mode=config.train_selection, entropy=entropy, parts=parts, hyper=own)
+    return Agent(init=init, act=act, update=update, q_value=ensemble_q_value(networks.critic), action_modes=modes,
+                 train_mode=config.train_selection, entropy=entropy, sampler_score=sampler_score, parts=parts,
+                 hyper=own)

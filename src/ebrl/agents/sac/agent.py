@@ -7,12 +7,12 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.agents.common import gradient_step
+from ebrl.agents.common import critic_updated, ensemble_q_value, gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
 from ebrl.core import Agent, StateParts, Transition
-from ebrl.nets import ACTIVATIONS, Activation, min_q
+from ebrl.nets import ACTIVATIONS, Activation
 
 AGENT_MODES = ("mean", "sample")
 
@@ -140,21 +140,11 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
             log_alpha, alpha_opt, _, _ = gradient_step(alpha_loss, optax.adam(hyper.alpha_lr), state.log_alpha,
                                                        state.alpha_opt, mean_log_prob, has_aux=False)
 
-        new_state = SACState(
-            actor_params=actor_params,
-            critic_params=critic_params,
-            target_critic_params=optax.incremental_update(critic_params, state.target_critic_params, hyper.tau),
-            log_alpha=log_alpha,
-            actor_opt=actor_opt,
-            critic_opt=critic_opt,
-            alpha_opt=alpha_opt,
-        )
+        new_state = critic_updated(state, critic_params, hyper.tau, actor_params=actor_params, log_alpha=log_alpha,
+                                   actor_opt=actor_opt, critic_opt=critic_opt, alpha_opt=alpha_opt)
         metrics = {"critic_loss": c_loss, "actor_loss": a_loss, "alpha": alpha,
                    "entropy": -mean_log_prob, **c_info}
         return new_state, metrics
-
-    def q_value(state: SACState, obs: jax.Array, action: jax.Array, hyper: SACHyper = own) -> jax.Array:
-        return min_q(networks.critic, state.critic_params, obs, action)
 
     def entropy(state: SACState, obs: jax.Array, key: jax.Array, hyper: SACHyper = own) -> jax.Array:
         """−log π(a|s) at one sampled a per state: an unbiased single-draw estimate of the entropy."""
@@ -162,5 +152,5 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
         return -sample_tanh_gaussian(mean, log_std, key)[1]
 
     parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt"), temperature=("log_alpha",))
-    return Agent(init=init, act=act, update=update, q_value=q_value, action_modes=AGENT_MODES,
+    return Agent(init=init, act=act, update=update, q_value=ensemble_q_value(networks.critic), action_modes=AGENT_MODES,
                  train_mode="sample", entropy=entropy, parts=parts, hyper=own)

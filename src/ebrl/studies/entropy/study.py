@@ -34,11 +34,8 @@ import jax.numpy as jnp
 import numpy as np
 
 from ebrl.agents import ALGORITHMS
-from ebrl.agents.s2ac.actor import score_fn
-from ebrl.agents.s2ac.networks import make_networks
 from ebrl.config import require, require_positive
 from ebrl.envs.task import describe_task
-from ebrl.options import EntropyOptions
 from ebrl.runs import load_run, read_spec, replay_observations, require_fresh_out
 from ebrl.samplers import (
     LogDet,
@@ -351,9 +348,6 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
     agents = {rule: ALGORITHMS["s2ac"].make_agent(dataclasses.replace(config, **CRITIC_RULES[rule]), run.obs_dim,
                                                   run.act_dim) for rule in rules}
     settings = config.sampler_settings()
-    networks = make_networks(run.act_dim, config.actor_hidden, config.critic_hidden, config.activation,
-                             config.n_critics, None)
-    alpha = jnp.exp(run.state.log_alpha_actor)
     rows = []
     for index, (state, label) in enumerate(zip(states, labels)):
         obs = jnp.broadcast_to(jnp.asarray(state, jnp.float32), (chains, run.obs_dim))
@@ -371,7 +365,8 @@ def study_e(critic: Path, *, chains: int = 20_000, runs: int = 1000, fold_runs: 
             row[f"{rule} error"] = row[rule] - policy
         row["folded_steps"] = row["step_norm"] = math.nan
         if config.variant == "phi":
-            score = score_fn(networks, settings, run.state.critic_params, obs[0], alpha)
+            assert policy_agent.sampler_score is not None  # S2AC's policy samples exp(Q)
+            score = policy_agent.sampler_score(run.state, obs[0])
             starts = settings.sigma_p0 * jax.random.normal(jax.random.fold_in(key, 2),
                                                            (fold_runs, settings.particles, run.act_dim))
             folds, norms = jax.vmap(partial(fold_diagnostics, score, steps=settings.steps, step_size=settings.step_size,
@@ -399,20 +394,26 @@ def _row(estimates: np.ndarray, truth, truth_se: float, **fields) -> dict:
 # ------------------------------------------------------------------------------------------------ output
 
 
-def run_command(options: EntropyOptions, log=print) -> list[Path]:
-    """`ebrl entropy`: the study's `options.parts` (the QUICK grid with `options.quick`) into `options.out`."""
-    require_positive("n_seeds", options.n_seeds)
-    out = Path(options.out)
-    require_fresh_out(out, "*.csv", overwrite=options.overwrite)
-    require(all(d > 0 for d in options.policy_dims or ()), "policy_dims must be positive", "policy_dims")
-    if options.critic_svgd_steps is not None:
-        require_positive("critic_svgd_steps", options.critic_svgd_steps)
-    chosen = {name: getattr(options, name) for name in ("policy_dims", "policy_targets")
-              if getattr(options, name) is not None}
-    config = dataclasses.replace(QUICK if options.quick else StudyConfig(), seeds=options.n_seeds, **chosen)
-    return run_study(out, config, log=log, parts=options.parts, critic=Path(options.critic) if options.critic else None,
-                     critic_rules=options.critic_rules or tuple(CRITIC_RULES),
-                     critic_svgd_steps=options.critic_svgd_steps)
+def run_checked(out: Path, *, n_seeds: int = 5, quick: bool = False, parts: tuple[str, ...] = PARTS[:4],
+                critic: Path | None = None, critic_rules: tuple[str, ...] | None = None,
+                critic_svgd_steps: int | None = None, policy_dims: tuple[int, ...] | None = None,
+                policy_targets: tuple[str, ...] | None = None, overwrite: bool = False, log=print) -> list[Path]:
+    """`run_study` of `parts` into `out` (`ebrl entropy`), its arguments checked first (ConfigError, nothing
+    written): `n_seeds` per setting, the QUICK grid with `quick`, part (d) on `policy_dims` and `policy_targets`
+    only where given, part (e) on the S2AC run `critic` with `critic_rules` (default all of CRITIC_RULES) and
+    `critic_svgd_steps`."""
+    require_positive("n_seeds", n_seeds)
+    require_fresh_out(out, "*.csv", overwrite=overwrite)
+    require(all(d > 0 for d in policy_dims or ()), "policy_dims must be positive", "policy_dims")
+    if critic_svgd_steps is not None:
+        require_positive("critic_svgd_steps", critic_svgd_steps)
+    config = dataclasses.replace(QUICK if quick else StudyConfig(), seeds=n_seeds)
+    if policy_dims is not None:
+        config = dataclasses.replace(config, policy_dims=policy_dims)
+    if policy_targets is not None:
+        config = dataclasses.replace(config, policy_targets=policy_targets)
+    return run_study(out, config, log=log, parts=parts, critic=critic,
+                     critic_rules=critic_rules or tuple(CRITIC_RULES), critic_svgd_steps=critic_svgd_steps)
 
 
 def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] = PARTS[:4],
@@ -424,7 +425,12 @@ def run_study(out: Path, config: StudyConfig, log=print, parts: tuple[str, ...] 
             "critic")
     if critic is not None and "e" in parts:
         check_critic(critic, critic_rules)
-    from ebrl.plots import plot_entropy_a, plot_entropy_b, plot_entropy_c, plot_entropy_long  # matplotlib, when drawn
+    from ebrl.studies.entropy.figures import (  # matplotlib, when drawn
+        plot_entropy_a,
+        plot_entropy_b,
+        plot_entropy_c,
+        plot_entropy_long,
+    )
 
     out.mkdir(parents=True, exist_ok=True)
     written = []

@@ -27,8 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import tyro
 
-from ebrl.config import ConfigError, check_seeds, require, require_positive
-from ebrl.options import as_tuples, check_study_lists, loop_changes
+from ebrl.config import ConfigError, as_tuples, check_seeds, require, require_positive
+from ebrl.studies.plans import check_study_lists
 
 if TYPE_CHECKING:
     from ebrl.runs import RunSpec
@@ -87,23 +87,6 @@ class FinetunePlan:
     @classmethod
     def from_json(cls, data: dict) -> "FinetunePlan":
         return cls(**{f.name: as_tuples(data[f.name]) for f in dataclasses.fields(cls) if f.name in data})
-
-
-@dataclasses.dataclass(frozen=True)
-class FinetuneOptions:
-    plan: tyro.conf.OmitArgPrefixes[FinetunePlan] = FinetunePlan()  # type: ignore[valid-type]
-    """What the study trains: tasks, algorithms, seeds, budgets, evaluations."""
-    out: str = "results/finetune"
-    """Study folder: plan.json, results.json, summary.md, the figure and the runs (OUT/runs/...). Running the same
-    command again reuses finished groups and resumes an interrupted one."""
-    loop: tuple[str, ...] = ()
-    """FIELD=VALUE changes of every group's training loop over the presets, e.g. learning_starts=1000
-    random_steps=1000 (as in `ebrl mujoco --loop`)."""
-    progress: bool = True
-    """Progress bars."""
-
-    def study_plan(self) -> FinetunePlan:
-        return dataclasses.replace(self.plan, train={**self.plan.train, **loop_changes(self.loop)})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,8 +211,8 @@ def steps_to(steps: np.ndarray, returns: np.ndarray, level: float) -> list[int |
 def pretrained_directions(run_dirs: list[Path]) -> list[dict]:
     """Per pretrained seed, the shares of its last evaluation's episodes that end with positive and negative
     displacement along x (metrics.csv's eval/<mode>/x_positive and x_negative, in the default mode)."""
-    from ebrl.experiments.mujoco_report import default_eval_column
     from ebrl.runs import read_metrics
+    from ebrl.studies.mujoco.report import default_eval_column
 
     directions = []
     for run_dir in run_dirs:
@@ -246,7 +229,8 @@ def pretrained_directions(run_dirs: list[Path]) -> list[dict]:
 def compute_results(plan: FinetunePlan, study_dir: Path, groups: list[FinetuneGroup]) -> dict:
     """results.json: per (task, algorithm, start) the curves and statistics, the probabilities of improvement, the
     pretrained seeds' directions, and the fine-tuned runs split by the direction their seed went."""
-    from ebrl.experiments.mujoco_report import (
+    from ebrl.runs import seed_run_dirs
+    from ebrl.studies.mujoco.report import (
         CONFIDENCE,
         CURVE_REPS,
         FINAL_REPS,
@@ -255,7 +239,6 @@ def compute_results(plan: FinetunePlan, study_dir: Path, groups: list[FinetuneGr
         iqm_curve,
         iqm_interval,
     )
-    from ebrl.runs import seed_run_dirs
 
     seeds = list(plan.seeds)
     curves = {(g.env, g.algo, g.start): eval_curves(seed_run_dirs(g.run_dir(study_dir), seeds),
@@ -323,7 +306,7 @@ def by_direction(results: dict) -> dict:
 
 def write_report(plan: FinetunePlan, study_dir: Path, groups: list[FinetuneGroup]) -> list[Path]:
     """results.json, summary.md and the figure, from the run directories."""
-    from ebrl.plots import plot_finetune_curves
+    from ebrl.studies.finetune.figures import plot_finetune_curves
 
     results = compute_results(plan, Path(study_dir), groups)
     written = [Path(study_dir) / name for name in (RESULTS_FILE, SUMMARY_FILE, CURVES_FIGURE)]

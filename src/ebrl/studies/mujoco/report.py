@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.options import parse_arm
 from ebrl.presets import env_family
 from ebrl.runs import read_metrics, seed_run_dirs
+from ebrl.studies.plans import parse_arm
 
 MACHINE_FILE = "machine.json"  # in a group's folder: the machine that finished it
 
@@ -189,7 +189,11 @@ def runtime(groups, study_dir: Path, seed_batches: list[tuple[int, ...]]) -> dic
 
 def write_report(plan, study_dir: Path, groups, seed_batches: list[tuple[int, ...]]) -> list[Path]:
     """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
-    from ebrl.plots import plot_study_aggregate, plot_study_curves, plot_study_time  # matplotlib: for a report
+    from ebrl.studies.mujoco.figures import (  # matplotlib: for a report
+        plot_study_aggregate,
+        plot_study_curves,
+        plot_study_time,
+    )
 
     study_dir = Path(study_dir)
     curves: dict[str, dict] = {}

@@ -9,7 +9,7 @@ refused.
 
 Groups run one after another in this process, in `workers` local processes, or as Ray tasks on a cluster (`ray`);
 a group whose worker dies is retried and resumes from its last checkpoint, so the results do not depend on how the
-study was executed. The statistics (ebrl.experiments.mujoco_report) are read from the run directories at the end.
+study was executed. The statistics (ebrl.studies.mujoco.report) are read from the run directories at the end.
 """
 
 import dataclasses
@@ -24,11 +24,12 @@ from pathlib import Path
 import jax
 
 from ebrl.agents import ALGORITHMS
-from ebrl.config import ConfigError, TrainConfig, require, require_positive
+from ebrl.config import ConfigError, TrainConfig, check_change_types, require, require_positive
 from ebrl.console import ConsoleObserver
-from ebrl.experiments.mujoco_report import MACHINE_FILE, write_report
-from ebrl.options import STUDY_SETS, StudyPlan, check_change_types, parse_arm
 from ebrl.runs import RunSpec, check_spec, preset_spec, train, write_json_atomic
+from ebrl.studies.mujoco.plan import StudyPlan
+from ebrl.studies.mujoco.report import MACHINE_FILE, write_report
+from ebrl.studies.plans import STUDY_SETS, parse_arm
 
 PLAN_FILE = "plan.json"
 RUNS_FOLDER = "runs"

@@ -13,6 +13,7 @@ import csv
 import dataclasses
 import math
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 
 import jax
@@ -23,7 +24,6 @@ from ebrl.config import require, require_episodes, require_non_negative, require
 from ebrl.console import ConsoleObserver
 from ebrl.envs.task import describe_task
 from ebrl.loop.evaluate import evaluate_episodes
-from ebrl.options import CompareOptions, MultiGoalOptions
 from ebrl.runs import RunSpec, check_spec, load_run, preset_spec, read_spec, require_fresh_out, train
 from ebrl.samplers import knn_entropy
 
@@ -242,48 +242,48 @@ def require_rule(rule: str) -> None:
     require(rule in RULES, f"rule must be one of {', '.join(RULES)}, got {rule!r}", "rule")
 
 
-def compare(options: CompareOptions, console) -> list[Path]:
-    """`ebrl compare`: evaluate MultiGoal runs side by side and write goals.csv, summary.md and comparison.png
-    into options.out; returns the files written."""
-    from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
+def compare(run_dirs: Sequence[Path], out: Path, *, episodes: int = 100, env: str | None = None, seed: int = 0,
+            rule: str = "train", overwrite: bool = False, log=print) -> list[Path]:
+    """`ebrl compare`: evaluate the MultiGoal runs `run_dirs` side by side (`episodes` each, on their task or on
+    `env`, action mode by `rule`) and write goals.csv, summary.md and comparison.png into `out`; returns the files
+    written."""
+    from ebrl.studies.multigoal.figures import plot_comparison  # matplotlib: loaded when a figure is drawn
 
-    require(len(options.run_dirs) > 0, "ebrl compare needs the MultiGoal runs to compare, e.g. ebrl compare "
+    require(len(run_dirs) > 0, "ebrl compare needs the MultiGoal runs to compare, e.g. ebrl compare "
             "runs/sac runs/sql --out results/mg")
-    require_episodes("episodes", options.episodes)
-    require_non_negative("seed", options.seed)
-    require_rule(options.rule)
-    specs = [read_spec(Path(p)) for p in options.run_dirs]
-    for path, spec in zip(options.run_dirs, specs):
+    require_episodes("episodes", episodes)
+    require_non_negative("seed", seed)
+    require_rule(rule)
+    specs = [read_spec(Path(p)) for p in run_dirs]
+    for path, spec in zip(run_dirs, specs):
         require(describe_task(spec.train.env, spec.train.env_kwargs).arena is not None,
                 f"{path} was trained on {spec.train.env}; ebrl compare needs MultiGoal runs")
-    env_id = options.env or specs[0].train.env
+    env_id = env or specs[0].train.env
     require(describe_task(env_id).arena is not None,  # ConfigError for an unusable id, before anything is written
             f"env {env_id} is not a MultiGoal environment; use one of the ebrl/MultiGoal ids", "env")
-    out = Path(options.out)
-    require_fresh_out(out, "summary.md", overwrite=options.overwrite, what="a comparison")
-    groups = compare_runs([Path(p) for p in options.run_dirs], options.episodes, options.env, options.seed,
-                          options.rule, log=console.print)
+    require_fresh_out(out, "summary.md", overwrite=overwrite, what="a comparison")
+    groups = compare_runs([Path(p) for p in run_dirs], episodes, env, seed, rule, log=log)
     params, probes = arena(env_id)
-    written = write_tables(groups, probes, out, options.rule, params.goals)
+    written = write_tables(groups, probes, out, rule, params.goals)
     plot_comparison(groups, params, out / "comparison.png",
-                    f"{env_id}, {options.episodes} episodes per run, action mode: {options.rule}")
+                    f"{env_id}, {episodes} episodes per run, action mode: {rule}")
     return [*written, out / "comparison.png"]
 
 
-def run_experiment(options: MultiGoalOptions, console) -> list[Path]:
-    """`ebrl multigoal`: train (or reuse) every run of the experiment, then compare them; returns the files
-    written."""
-    from ebrl.plots import plot_comparison  # matplotlib: loaded when a figure is drawn
+def run_experiment(experiment: str, out: Path, *, runs_dir: Path, steps: int = 6000, n_seeds: int = 3,
+                   episodes: int = 100, rule: str = "train", overwrite: bool = False, console) -> list[Path]:
+    """`ebrl multigoal`: train (or reuse) every run of `experiment` (EXPERIMENTS), `steps` each, seeds 0 to
+    `n_seeds` − 1, one seed group per algorithm or temperature in `runs_dir`, then compare them (`episodes` per
+    run, action mode by `rule`) into `out`; returns the files written. `console` (rich) shows the progress."""
+    from ebrl.studies.multigoal.figures import plot_comparison  # matplotlib: loaded when a figure is drawn
 
-    experiment, steps, episodes, rule = options.experiment, options.steps, options.episodes, options.rule
     require(experiment in EXPERIMENTS, f"unknown experiment {experiment!r}; choose one of {', '.join(EXPERIMENTS)}")
-    for name in ("steps", "n_seeds"):
-        require_positive(name, getattr(options, name))
-    require_episodes("episodes", options.episodes)
+    for name, value in (("steps", steps), ("n_seeds", n_seeds)):
+        require_positive(name, value)
+    require_episodes("episodes", episodes)
     require_rule(rule)
-    out, runs_dir = Path(options.out), Path(options.runs_dir)
-    require_fresh_out(out, "summary.md", overwrite=options.overwrite)
-    planned = plan(experiment, steps, options.n_seeds)
+    require_fresh_out(out, "summary.md", overwrite=overwrite)
+    planned = plan(experiment, steps, n_seeds)
     warm_up = max(group.spec.train.learning_starts for group in planned)  # set by the presets, not by this command
     require(steps >= warm_up, f"steps ({steps}) ends before the first update of the {experiment} runs (step "
             f"{warm_up}, from their presets): they would never learn; raise it to at least {warm_up}", "steps")
