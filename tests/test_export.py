@@ -36,9 +36,9 @@ print(json.dumps({"batch": batch.tolist(), "return": total}))
 """
 
 S2AC_TINY = ["--algo", "s2ac", "--env", "Pendulum-v1", "--steps", "300", "--actor-hidden", "16", "16",
-             "--critic-hidden", "16", "16", "--particles", "4", "--batch-size", "32", "--random-steps", "100",
-             "--learning-starts", "100", "--eval-every", "300", "--checkpoint-every", "300", "--eval-episodes", "1",
-             "--no-progress"]
+             "--critic-hidden", "16", "16", "--particles", "4", "--svgd-steps", "2", "--batch-size", "32",
+             "--random-steps", "100", "--learning-starts", "100", "--eval-every", "300", "--checkpoint-every", "300",
+             "--eval-episodes", "1", "--no-progress"]
 
 
 @pytest.mark.slow

@@ -29,7 +29,8 @@ TINY_STUDY = StudyPlan(
     envs=("Pendulum-v1", "InvertedPendulum-v5"), algos=("sac", "s2ac"), seeds=(0, 1), steps=400, eval_every=200,
     eval_episodes=2,
     train={"batch_size": 32, "random_steps": 100, "learning_starts": 100, "chunk": 50, "checkpoint_every": 100},
-    agent={"sac": {"hidden": (32, 32)}, "s2ac": {"actor_hidden": (32, 32), "critic_hidden": (32, 32), "particles": 4}})
+    agent={"sac": {"hidden": (32, 32)}, "s2ac": {"actor_hidden": (32, 32), "critic_hidden": (32, 32), "particles": 4,
+                                                    "svgd_steps": 2}})
 
 
 @pytest.fixture(scope="module", autouse=True)
