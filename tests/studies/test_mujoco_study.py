@@ -19,9 +19,10 @@ from ebrl.config import ConfigError
 from ebrl.presets import S2AC_MUJOCO, SAC_TIANSHOU
 from ebrl.runs import train
 from ebrl.studies.mujoco import report as mujoco_report
+from ebrl.studies.mujoco.groups import plan_groups
 from ebrl.studies.mujoco.plan import StudyPlan
 from ebrl.studies.mujoco.report import compute_results, improvement_probability, iqm_interval, performance_profile
-from ebrl.studies.mujoco.study import plan_groups, run_study
+from ebrl.studies.mujoco.study import run_study
 from tests.test_cli import fails_cleanly
 
 # Two cheap tasks (Pendulum's state is not exposed, InvertedPendulum's MuJoCo state is), tiny networks.

@@ -211,24 +211,25 @@ EXPERIMENTS = {
 
 
 @dataclasses.dataclass(frozen=True)
-class PlannedGroup:
+class MultiGoalGroup:
     name: str
     spec: RunSpec  # of the first seed
     seeds: tuple[int, ...]
 
 
-def plan(experiment: str, steps: int, seeds: int) -> list[PlannedGroup]:
+def plan(experiment: str, steps: int, seeds: int) -> list[MultiGoalGroup]:
     """One seed group per algorithm (or temperature), each as `ebrl train` would build it from the presets (SAC: a
     1000-step warm-up)."""
     seed_list = tuple(range(seeds))
     if experiment == "s2ac-fig2":
-        return [PlannedGroup(algo, preset_spec(algo, FIG2_ENV, steps=steps, train=SAC_LOOP if algo == "sac" else None),
-                             seed_list) for algo in FIG2_ALGOS]
-    return [PlannedGroup(f"alpha_{alpha:g}", preset_spec("sql", SQL_ENV, steps=steps, agent={"alpha": alpha}),
+        return [MultiGoalGroup(algo, preset_spec(algo, FIG2_ENV, steps=steps,
+                                                 train=SAC_LOOP if algo == "sac" else None), seed_list)
+                for algo in FIG2_ALGOS]
+    return [MultiGoalGroup(f"alpha_{alpha:g}", preset_spec("sql", SQL_ENV, steps=steps, agent={"alpha": alpha}),
                          seed_list) for alpha in SQL_TEMPERATURES]
 
 
-def train_planned(group: PlannedGroup, runs_dir: Path, console) -> list[Path]:
+def train_planned(group: MultiGoalGroup, runs_dir: Path, console) -> list[Path]:
     """Train the group into runs_dir/name/seed_<k> (one program for all its seeds); a finished identical group is
     reused, an unfinished one resumed. Returns its run directories."""
     results = train(group.spec, group.seeds, runs_dir / group.name, existing="continue",
