@@ -13,7 +13,7 @@ from ebrl.agents import ALGORITHMS
 from ebrl.agents.s2ac import S2ACConfig
 from ebrl.agents.sac import SACConfig
 from ebrl.agents.sql import SQLConfig
-from ebrl.config import ALGORITHM_NAMES
+from ebrl.config import ALGORITHM_NAMES, ConfigError
 from tests.helpers import random_batch
 
 TINY_CONFIGS = {
@@ -134,3 +134,34 @@ def test_a_sweep_in_one_program_equals_each_setting_alone(case):
             close(jax.jit(functools.partial(agent.act, obs=obs, mode=mode))(new_state, key=keys[i]), swept[i])
     differs = jax.tree.map(lambda leaf: not np.allclose(leaf[0], leaf[1]), new_states)
     assert any(jax.tree.leaves(differs))  # the settings train different agents
+
+
+ANNEALED = {"sac": ("log_alpha",), "s2ac": ("log_alpha_critic", "log_alpha_actor")}  # the fixed temperatures
+
+
+@pytest.mark.parametrize("algo", sorted(ANNEALED))
+def test_an_annealed_alpha_trains_as_the_constant_alpha_of_its_update_count(algo):
+    """With alpha_final, update t trains as the constant α_t = α_0^(1 − t/N)·α_N^(t/N) does, t read from the critics'
+    Adam count: α_0 = 1/4, α_N = 1/64, N = 10, t = 5 give α_5 = 1/16; from t = N on, α_N. Without alpha_final α
+    stays α_0; with autotune-alpha, alpha_final is refused."""
+    import optax
+
+    config = dataclasses.replace(TINY_CONFIGS[algo], autotune_alpha=False, alpha_final=1 / 64, anneal_updates=10)
+    agent = ALGORITHMS[algo].make_agent(config, 3, 2)
+    plain = ALGORITHMS[algo].make_agent(dataclasses.replace(config, alpha_final=None), 3, 2)
+    batch, key = random_batch(jax.random.key(1)), jax.random.key(2)
+
+    def at(updates, alpha):
+        state = agent.init(jax.random.key(0)).replace(**{f: jnp.log(jnp.float32(alpha)) for f in ANNEALED[algo]})
+        return state.replace(critic_opt=optax.tree_utils.tree_set(state.critic_opt, count=jnp.asarray(updates)))
+
+    for updates, alpha in ((5, 1 / 16), (10, 1 / 64), (50, 1 / 64)):
+        annealed, annealed_metrics = jax.jit(agent.update)(at(updates, 0.25), batch, key)
+        constant, constant_metrics = jax.jit(plain.update)(at(updates, alpha), batch, key)
+        np.testing.assert_allclose([annealed_metrics["alpha"], constant_metrics["alpha"]], alpha, rtol=1e-5)
+        jax.tree.map(lambda a, b: np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7),
+                     annealed.replace(**dict.fromkeys(ANNEALED[algo], 0.0)),
+                     constant.replace(**dict.fromkeys(ANNEALED[algo], 0.0)))
+    np.testing.assert_allclose(jax.jit(plain.update)(at(5, 0.25), batch, key)[1]["alpha"], 0.25, rtol=1e-6)
+    with pytest.raises(ConfigError, match="alpha_final anneals"):
+        dataclasses.replace(config, autotune_alpha=True).validate()

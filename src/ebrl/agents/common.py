@@ -5,6 +5,7 @@ from collections.abc import Callable
 import jax
 import optax
 
+from ebrl.agents.schedules import log_linear
 from ebrl.nets import CriticEnsemble, min_q
 
 
@@ -38,3 +39,12 @@ def ensemble_q_value(critic: CriticEnsemble) -> Callable[..., jax.Array]:
         return min_q(critic, state.critic_params, obs, action)
 
     return q_value
+
+
+def annealed(alpha: jax.Array, final: float | None, opt_state, duration: int) -> jax.Array:
+    """A fixed temperature α under the fine-tuning schedule (the SQL paper's App. D.1): α itself without `final`;
+    else α annealed log-linearly to `final` over `duration` updates (schedules.log_linear), the update count read
+    from the Adam state `opt_state` (its `count`: the state's fields, and so its checkpoints, stay as they are)."""
+    if final is None:
+        return alpha
+    return log_linear(alpha, final, optax.tree_utils.tree_get(opt_state, "count"), duration)

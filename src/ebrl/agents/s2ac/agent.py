@@ -8,7 +8,7 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.agents.common import critic_updated, ensemble_q_value, gradient_step
+from ebrl.agents.common import annealed, critic_updated, ensemble_q_value, gradient_step
 from ebrl.agents.s2ac.actor import SELECTIONS, SamplerSettings, make_actor, score_fn
 from ebrl.agents.s2ac.losses import make_losses
 from ebrl.agents.s2ac.networks import make_networks
@@ -73,6 +73,11 @@ class S2ACConfig:
     """α_a, the temperature of the actor loss (equal to α_c with autotune-alpha)."""
     autotune_alpha: bool = False
     """Tune one α = α_c = α_a so that the estimated entropy tracks target-entropy (not in the official code)."""
+    alpha_final: float | None = None
+    """Fine-tuning (the SQL paper's App. D.1): anneal both fixed temperatures log-linearly from their values to this
+    over anneal_updates updates, then keep it; None: constant."""
+    anneal_updates: int = 20_000
+    """N, the updates over which alpha_final acts (counted from this run's first update)."""
     target_entropy: float | None = None
     """Target entropy with autotune-alpha; default −|A|."""
     alpha_lr: float = 3e-4
@@ -99,8 +104,12 @@ class S2ACConfig:
                 "variant")
         require(self.particles >= 2, f"particles must be at least 2, got {self.particles}", "particles")
         for name in ("svgd_steps", "svgd_step_size", "sigma_p0", "softmax_temperature", "alpha_critic",
-                     "alpha_actor", "alpha_lr", "actor_lr", "critic_lr", "amortizer_lr"):
+                     "alpha_actor", "alpha_lr", "actor_lr", "critic_lr", "amortizer_lr", "anneal_updates"):
             require_positive(name, getattr(self, name))
+        require(self.alpha_final is None or self.alpha_final > 0,
+                f"alpha_final must be positive, got {self.alpha_final}", "alpha_final")
+        require(self.alpha_final is None or not self.autotune_alpha, "alpha_final anneals fixed temperatures; drop "
+                "autotune_alpha or alpha_final", "alpha_final", "autotune_alpha")
         require(self.bandwidth in BANDWIDTH_RULES or _is_positive_number(self.bandwidth),
                 f"bandwidth must be one of {', '.join(BANDWIDTH_RULES)} or a positive σ, got {self.bandwidth!r}",
                 "bandwidth")
@@ -212,6 +221,13 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
             amortizer_opt=optax.adam(hyper.amortizer_lr).init(amortizer_params),
         )
 
+    def temperatures(state: S2ACState) -> tuple[jax.Array, jax.Array]:
+        """(α_c, α_a) at the state's update count: the state's, annealed where alpha_final is set."""
+        alpha_critic, alpha_actor = (annealed(jnp.exp(log_alpha), config.alpha_final, state.critic_opt,
+                                              config.anneal_updates)
+                                     for log_alpha in (state.log_alpha_critic, state.log_alpha_actor))
+        return alpha_critic, alpha_actor
+
     def act(state: S2ACState, obs: jax.Array, key: jax.Array, mode: str, hyper: S2ACHyper = own) -> jax.Array:
         if mode not in modes:
             raise ValueError(f"S2AC has no action mode {mode!r}; use one of {modes}")
@@ -219,8 +235,7 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
             return networks.amortized_sample(state.amortizer_params, obs, key, 1)[:, 0]
         sample, select = actor(hyper)
         sample_key, select_key = jax.random.split(key)
-        actions, _ = sample(state.actor_params, state.critic_params, obs, sample_key,
-                            jnp.exp(state.log_alpha_actor))
+        actions, _ = sample(state.actor_params, state.critic_params, obs, sample_key, temperatures(state)[1])
         return select(state.critic_params, obs, actions, select_key, mode, hyper.softmax_temperature)
 
     def update(state: S2ACState, batch: Transition, key: jax.Array,
@@ -231,7 +246,7 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
         critic_loss, actor_loss, alpha_loss, amortizer_loss = make_losses(networks, actor(hyper)[0], hyper.gamma,
                                                                           hyper.target_entropy)
         critic_key, actor_key = jax.random.split(key)
-        alpha_critic, alpha_actor = jnp.exp(state.log_alpha_critic), jnp.exp(state.log_alpha_actor)
+        alpha_critic, alpha_actor = temperatures(state)
         critic_params, critic_opt, c_loss, (info, next_particles, mean_log_q) = gradient_step(
             critic_loss, optax.adam(hyper.critic_lr), state.critic_params, state.critic_opt,
             state.target_critic_params, state.actor_params, alpha_critic, alpha_actor, batch, critic_key)
@@ -265,12 +280,12 @@ def make_agent(config: S2ACConfig, obs_dim: int, act_dim: int) -> Agent:
 
     def entropy(state: S2ACState, obs: jax.Array, key: jax.Array, hyper: S2ACHyper = own) -> jax.Array:
         """The closed-form estimate H(s) = −(1/m) Σ_i log q(a_i|s) of one sampler run."""
-        _, log_q = actor(hyper)[0](state.actor_params, state.critic_params, obs, key, jnp.exp(state.log_alpha_actor))
+        _, log_q = actor(hyper)[0](state.actor_params, state.critic_params, obs, key, temperatures(state)[1])
         return -log_q.mean(axis=-1)
 
     def sampler_score(state: S2ACState, obs: jax.Array, hyper: S2ACHyper = own):
         """u ↦ ∇_u of the SVGD target at one state (ebrl.agents.s2ac.actor.score_fn), at the actor's α."""
-        return score_fn(networks, settings, state.critic_params, obs, jnp.exp(state.log_alpha_actor))
+        return score_fn(networks, settings, state.critic_params, obs, temperatures(state)[1])
 
     parts = StateParts(optimizer=("actor_opt", "critic_opt", "alpha_opt", "amortizer_opt"),
                        temperature=("log_alpha_critic", "log_alpha_actor"))

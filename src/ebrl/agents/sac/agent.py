@@ -7,7 +7,7 @@ import jax.numpy as jnp
 import optax
 from flax import struct
 
-from ebrl.agents.common import critic_updated, ensemble_q_value, gradient_step
+from ebrl.agents.common import annealed, critic_updated, ensemble_q_value, gradient_step
 from ebrl.agents.sac.losses import make_losses
 from ebrl.agents.sac.networks import make_networks, sample_tanh_gaussian
 from ebrl.config import require, require_layers, require_positive, require_unit_interval
@@ -41,6 +41,11 @@ class SACConfig:
     """Initial temperature α (the fixed one with --no-autotune-alpha)."""
     autotune_alpha: bool = True
     """Tune α so that the policy's entropy tracks the target entropy."""
+    alpha_final: float | None = None
+    """Fine-tuning (the SQL paper's App. D.1): anneal the fixed α (--no-autotune-alpha) log-linearly from its value
+    to this over anneal_updates updates, then keep it; None: α constant."""
+    anneal_updates: int = 20_000
+    """N, the updates over which alpha_final acts (counted from this run's first update)."""
     target_entropy: float | None = None
     """Target entropy H̄; default −|A|."""
     log_std_min: float = -20.0
@@ -49,8 +54,12 @@ class SACConfig:
     """Upper clip of the actor's log standard deviation."""
 
     def validate(self) -> None:
-        for name in ("actor_lr", "critic_lr", "alpha_lr", "alpha"):
+        for name in ("actor_lr", "critic_lr", "alpha_lr", "alpha", "anneal_updates"):
             require_positive(name, getattr(self, name))
+        require(self.alpha_final is None or self.alpha_final > 0,
+                f"alpha_final must be positive, got {self.alpha_final}", "alpha_final")
+        require(self.alpha_final is None or not self.autotune_alpha, "alpha_final anneals a fixed α; add "
+                "no_autotune_alpha or drop alpha_final", "alpha_final", "autotune_alpha")
         require_layers("hidden", self.hidden)
         require(self.activation in ACTIVATIONS,
                 f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}", "activation")
@@ -126,7 +135,7 @@ def make_agent(config: SACConfig, obs_dim: int, act_dim: int) -> Agent:
         """Critic step, then actor step on the new critics, then temperature step, then Polyak averaging."""
         critic_loss, actor_loss, alpha_loss = make_losses(networks, hyper.gamma, hyper.target_entropy)
         critic_key, actor_key = jax.random.split(key)
-        alpha = jnp.exp(state.log_alpha)
+        alpha = annealed(jnp.exp(state.log_alpha), config.alpha_final, state.critic_opt, config.anneal_updates)
 
         critic_params, critic_opt, c_loss, c_info = gradient_step(
             critic_loss, optax.adam(hyper.critic_lr), state.critic_params, state.critic_opt, state.actor_params,
