@@ -5,7 +5,8 @@ d-grid/, e-squashed/)."""
 import math
 from pathlib import Path
 
-from ebrl.results.files import num, read_csv, steps, table
+from ebrl.markdown import num, steps, table
+from ebrl.results.files import read_csv
 from ebrl.results.generated import generates
 
 README = "entropy/README.md"

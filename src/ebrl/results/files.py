@@ -1,4 +1,4 @@
-"""Reading the committed raw files of docs/results, and writing their numbers as the READMEs print them."""
+"""Reading the committed raw files of docs/results."""
 
 import csv
 import json
@@ -49,28 +49,3 @@ def metric(run: Path, column: str, step: int) -> float:
 
 def metric_per_seed(group: Path, column: str, step: int, seeds: range | None = None) -> np.ndarray:
     return np.array([metric(run, column, step) for run in seed_dirs(group, seeds)])
-
-
-def num(x: float, digits: int = 1, signed: bool = False) -> str:
-    """x with `digits` decimals, a + when signed, and the minus sign (−) of the READMEs' prose."""
-    return f"{x:{'+' if signed else ''}.{digits}f}".replace("-", "−")
-
-
-def nums(values, digits: int = 0, sep: str = ", ") -> str:
-    return sep.join(num(v, digits) for v in values)
-
-
-def mean_std(values, digits: int = 0) -> str:
-    """mean ± std over seeds (the population std, ddof 0, as every study report here)."""
-    values = np.asarray(values, dtype=float)
-    return f"{num(values.mean(), digits)} ± {num(values.std(), digits)}"
-
-
-def steps(n: int) -> str:
-    """10000 → '10 000' (four digits stay together: 5000)."""
-    return f"{n:,}".replace(",", " ") if n >= 10_000 else str(n)
-
-
-def table(header: list[str], rows: list[list[str]]) -> str:
-    line = lambda cells: "|" + "|".join(f" {c} " if c else " " for c in cells) + "|"  # noqa: E731
-    return "\n".join([line(header), "|" + "---|" * len(header), *map(line, rows)])

@@ -5,7 +5,8 @@ from pathlib import Path
 
 from scipy.stats import trim_mean
 
-from ebrl.results.files import RUN_FILES, mean_std, metric_per_seed, nums, read_csv, read_json, seed_dirs
+from ebrl.markdown import mean_std, nums
+from ebrl.results.files import RUN_FILES, metric_per_seed, read_csv, read_json, seed_dirs
 from ebrl.results.generated import generates
 
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 from scipy.stats import mannwhitneyu, trim_mean, ttest_ind
 
-from ebrl.results.files import mean_std, nums, read_csv, read_json, results_root, steps, table
+from ebrl.markdown import mean_std, nums, steps, table
+from ebrl.results.files import read_csv, read_json, results_root
 from ebrl.results.generated import generates
 from ebrl.results.groups import returns
 

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.results.files import num, read_csv
+from ebrl.markdown import num
+from ebrl.results.files import read_csv
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import numpy as np
 
+from ebrl.markdown import num, nums, steps, table
 from ebrl.results.entropy import STAGE_RULES, errors, span, stage, state
-from ebrl.results.files import metric_per_seed, num, nums, read_csv, read_json, seed_dirs, steps, table
+from ebrl.results.files import metric_per_seed, read_csv, read_json, seed_dirs
 from ebrl.results.generated import generates
 from ebrl.results.multigoal_files import left_share, percent, runs
 

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 
 from ebrl.agents.sql.agent import SQLConfig
-from ebrl.results.files import metric, metric_per_seed, num, nums, read_csv, seed_dirs, steps, table
+from ebrl.markdown import num, nums, steps, table
+from ebrl.results.files import metric, metric_per_seed, read_csv, seed_dirs
 from ebrl.results.generated import generates
 
 SEEDS = range(5)

@@ -3,7 +3,8 @@ and benchmarks.md's sweep-against-processes benchmark (from the JSON benchmarks/
 
 from pathlib import Path
 
-from ebrl.results.files import read_json, table
+from ebrl.markdown import table
+from ebrl.results.files import read_json
 from ebrl.results.generated import generates
 
 

@@ -3,7 +3,8 @@ match filters NAME=VALUE. Errors (a column named '... error' or '..._error') are
 
 from pathlib import Path
 
-from ebrl.results.files import num, read_csv
+from ebrl.markdown import num
+from ebrl.results.files import read_csv
 from ebrl.results.generated import generates
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.results.files import num, read_csv, table
+from ebrl.markdown import num, table
+from ebrl.results.files import read_csv
 from ebrl.results.generated import generates
 
 SPLITS = "vi/german-splits/README.md"

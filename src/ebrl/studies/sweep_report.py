@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ebrl.results.files import mean_std, num, table
+from ebrl.markdown import mean_std, num, table
 from ebrl.runs import read_metrics, read_spec
 from ebrl.runs.layout import group_seeds, seed_run_dirs, setting_name, sweep_groups
 from ebrl.runs.spec import setting_of, swept_fields
