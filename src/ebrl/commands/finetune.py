@@ -9,9 +9,9 @@ from pathlib import Path
 import tyro
 from rich.console import Console
 
-from ebrl.commands.parsing import parse, print_written
+from ebrl.commands.parsing import parse, study_ended
 from ebrl.studies.finetune.study import FinetunePlan
-from ebrl.studies.plans import loop_changes
+from ebrl.studies.plans import with_loop_changes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +28,7 @@ class FinetuneOptions:
     """Progress bars."""
 
     def study_plan(self) -> FinetunePlan:
-        return dataclasses.replace(self.plan, train={**self.plan.train, **loop_changes(self.loop)})
+        return with_loop_changes(self.plan, self.loop)
 
 
 def run(args: list[str]) -> int:
@@ -36,7 +36,5 @@ def run(args: list[str]) -> int:
 
     options = parse(FinetuneOptions, args, "ebrl finetune")
     console = Console(stderr=True)
-    if not run_study(options.study_plan(), Path(options.out), console=console, progress=options.progress):
-        console.print(f"interrupted; run the same command again to continue the study in {options.out}")
-        return 130
-    return print_written([], Path(options.out) / "summary.md")
+    finished = run_study(options.study_plan(), Path(options.out), console=console, progress=options.progress)
+    return study_ended(finished, options.out, console)

@@ -8,9 +8,9 @@ from pathlib import Path
 import tyro
 from rich.console import Console
 
-from ebrl.commands.parsing import parse, print_written
+from ebrl.commands.parsing import parse, study_ended
 from ebrl.studies.mujoco.plan import StudyPlan
-from ebrl.studies.plans import loop_changes
+from ebrl.studies.plans import with_loop_changes
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +40,7 @@ class MujocoOptions:
 
     def study_plan(self) -> StudyPlan:
         """The plan, with `loop`'s changes."""
-        return dataclasses.replace(self.plan, train={**self.plan.train, **loop_changes(self.loop)})
+        return with_loop_changes(self.plan, self.loop)
 
 
 def run(args: list[str]) -> int:
@@ -48,9 +48,7 @@ def run(args: list[str]) -> int:
 
     options = parse(MujocoOptions, args, "ebrl mujoco")
     console = Console(stderr=True)
-    if not run_study(options.study_plan(), Path(options.out), workers=options.workers, ray=options.ray, console=console,
-                     cpus_per_group=options.cpus_per_group, gpus_per_group=options.gpus_per_group,
-                     retries=options.retries, progress=options.progress):
-        console.print(f"interrupted; run the same command again to continue the study in {options.out}")
-        return 130
-    return print_written([], Path(options.out) / "summary.md")
+    finished = run_study(options.study_plan(), Path(options.out), workers=options.workers, ray=options.ray,
+                         console=console, cpus_per_group=options.cpus_per_group,
+                         gpus_per_group=options.gpus_per_group, retries=options.retries, progress=options.progress)
+    return study_ended(finished, options.out, console)

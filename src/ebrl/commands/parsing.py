@@ -55,3 +55,12 @@ def print_written(paths: list[Path], summary: Path | None = None) -> int:
     if summary is not None:
         print(summary.read_text())
     return 0
+
+
+def study_ended(finished: bool, out: str, console) -> int:
+    """The end of a study command (ebrl mujoco, ebrl finetune): its summary, or, when interrupted, how to continue
+    (exit code 130)."""
+    if not finished:
+        console.print(f"interrupted; run the same command again to continue the study in {out}")
+        return 130
+    return print_written([], Path(out) / "summary.md")

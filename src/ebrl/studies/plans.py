@@ -54,3 +54,9 @@ def loop_changes(loop: tuple[str, ...]) -> dict:
                 f"{', '.join(sorted(settable))}", "loop")
     check_change_types(TrainConfig, changes, "loop")
     return changes
+
+
+def with_loop_changes(plan, loop: tuple[str, ...]):
+    """A study's plan (any frozen plan with a `train` dict) with --loop's FIELD=VALUE changes (loop_changes) over
+    its own loop changes."""
+    return dataclasses.replace(plan, train={**plan.train, **loop_changes(loop)})
