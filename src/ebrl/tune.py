@@ -21,6 +21,7 @@ from typing import Any
 
 from ebrl.config import ConfigError, TrainConfig, check_change_types, json_or_text, require
 from ebrl.loop.trainer import Observer
+from ebrl.runs.spec import VERSION_KEYS
 
 KINDS = ("float", "log", "int", "choice")
 TUNE_SETS = ("env", "env_kwargs", "seed", "steps")  # the loop fields a tuning fixes for every trial
@@ -207,7 +208,7 @@ def run_tuning(spec, space: list[Dimension], seeds: list[int], out: Path, *, tri
 
 def _check_same_tuning(study, spec, space: list[Dimension], seeds: list[int]) -> None:
     """A study continued must search the same space over the same training; else one line, nothing trained."""
-    settings = {k: v for k, v in spec.to_json().items() if k not in ("ebrl_version", "jax_version")}
+    settings = {k: v for k, v in spec.to_json().items() if k not in VERSION_KEYS}
     described = json.loads(json.dumps({"spec": settings, "space": [dataclasses.asdict(d) for d in space],
                                        "seeds": list(seeds)}))
     saved = study.user_attrs.get("tuning")

@@ -3,15 +3,17 @@ one batched behaviour call per step (one host-device transfer each way for all s
 
 Episodes of seed k reset with the seed episode_seed(k, TRAIN_STREAM, episode index), so a seed's data does not depend
 on the group it trains in. Resume is exact without replaying the past: a checkpoint holds each copy's current
-observation and return and, for MuJoCo tasks, the simulator's whole state (mjData); other tasks, whose state
-Gymnasium does not expose, are restored by replaying their unfinished episode from its reset seed (at most one
-episode per seed).
+observation and return and, for MuJoCo tasks, the simulator's integration state (`mj_getState` with
+mjSTATE_INTEGRATION: time, positions, velocities, controls, warm start; a few hundred numbers that any MuJoCo version
+reads, and from which stepping on is bit-identical); other tasks, whose state Gymnasium does not expose, are restored
+by replaying their unfinished episode from its reset seed (at most one episode per seed).
 """
 
 import base64
 import copy
 import functools
 import pickle
+import struct
 import zlib
 
 import gymnasium as gym
@@ -19,6 +21,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from ebrl.config import ConfigError
 from ebrl.core import Transition
 from ebrl.envs import environment_calls, episode_seed, make_env
 from ebrl.envs.task import Task
@@ -27,6 +30,9 @@ from ebrl.loop.learner import TRAIN_STREAM, BatchedLearner
 from ebrl.replay import zeros_transitions
 
 VECTOR_MODES = ("sync", "async")
+MUJOCO_STATE = "mujoco-state"
+"""A snapshot's prefix: "mujoco-state:SPEC:BASE64", SPEC the mjtState bit mask, BASE64 the float64 state vector.
+Snapshots without it are the pickled mjData that ebrl 0.4 wrote, which only the MuJoCo that wrote it reads."""
 
 
 def _mujoco_env(env: gym.Env):
@@ -50,11 +56,49 @@ class ResumableEnv(gym.Wrapper):
         return _mujoco_env(self.env) is not None
 
     def snapshot(self) -> str | None:
-        """The simulator's state (MuJoCo: all of mjData), compressed and base64-encoded; None where not exposed."""
+        """The simulator's integration state as "mujoco-state:SPEC:BASE64"; None where the task exposes none."""
         mujoco_env = _mujoco_env(self.env)
         if mujoco_env is None:
             return None
-        return base64.b64encode(zlib.compress(pickle.dumps(mujoco_env.data))).decode()
+        import mujoco
+
+        spec = int(mujoco.mjtState.mjSTATE_INTEGRATION)
+        state = np.empty(mujoco.mj_stateSize(mujoco_env.model, spec))
+        mujoco.mj_getState(mujoco_env.model, mujoco_env.data, state, spec)
+        return f"{MUJOCO_STATE}:{spec}:{base64.b64encode(state.tobytes()).decode()}"
+
+
+def _restore_mujoco(mujoco_env, snapshot: str) -> None:
+    """Write a snapshot's simulator state into a freshly reset MuJoCo task; ConfigError if it cannot be read."""
+    import mujoco
+
+    if snapshot.startswith(MUJOCO_STATE + ":"):
+        _, spec, encoded = snapshot.split(":", 2)
+        state = np.frombuffer(base64.b64decode(encoded), np.float64)
+        size = mujoco.mj_stateSize(mujoco_env.model, int(spec))
+        if state.size != size:
+            raise ConfigError(f"the checkpoint's simulator state has {state.size} numbers where this model has "
+                              f"{size}: it was written for another model; resume it with the task it trained on")
+        mujoco.mj_setState(mujoco_env.model, mujoco_env.data, state, int(spec))
+        return
+    data = zlib.decompress(base64.b64decode(snapshot))
+    try:
+        saved = pickle.loads(data)
+    except ValueError as exc:  # MuJoCo reads only its own version's pickled mjData
+        version = _pickled_mujoco_version(data)
+        wrote, fix = (version, version) if version else ("of another version", "VERSION, the version that wrote it")
+        raise ConfigError(f"the checkpoint's simulator state is a pickled mjData written by MuJoCo {wrote}, which "
+                          f"MuJoCo {mujoco.mj_versionString()} cannot read ({exc}); resume it after "
+                          f"`pip install mujoco=={fix}`") from exc
+    mujoco.mj_copyData(mujoco_env.data, mujoco_env.model, saved)
+
+
+def _pickled_mujoco_version(data: bytes) -> str | None:
+    """The MuJoCo version in a pickled mjData's model header, the fourth int32 from its ID 54321 (4000000 for
+    4.0.0: major·10⁶ + minor·10³ + patch), or None where it is not of that form."""
+    at = data.find(struct.pack("<i", 54321))
+    header = struct.unpack_from("<i", data, at + 12)[0] if 0 <= at <= len(data) - 16 else 0
+    return f"{header // 10**6}.{header // 1000 % 1000}.{header % 1000}" if header >= 10**6 else None
 
 
 def resumed_env(env_id: str, env_kwargs: dict, reset_seed: int, elapsed: int, snapshot: str | None,
@@ -64,11 +108,7 @@ def resumed_env(env_id: str, env_kwargs: dict, reset_seed: int, elapsed: int, sn
     env = make_env(env_id, kwargs=env_kwargs)
     env.reset(seed=reset_seed)
     if snapshot is not None:
-        import mujoco
-
-        mujoco_env = _mujoco_env(env)
-        saved = pickle.loads(zlib.decompress(base64.b64decode(snapshot)))
-        mujoco.mj_copyData(mujoco_env.data, mujoco_env.model, saved)
+        _restore_mujoco(_mujoco_env(env), snapshot)
         time_limit = _time_limit(env)
         if time_limit is not None:
             time_limit._elapsed_steps = elapsed

@@ -2,6 +2,7 @@
 or a sweep, what may change on resume."""
 
 import dataclasses
+import importlib.metadata
 import itertools
 import math
 import numbers
@@ -20,6 +21,8 @@ from ebrl.presets import find_preset, preset_defaults
 
 LEGACY_TRAIN_FIELDS = ("out", "overwrite", "progress", "pictures")  # I/O options kept in config.json before 0.3
 FIXED_ON_RESUME = ("env", "seed", "buffer_size")
+VERSION_KEYS = ("ebrl_version", "jax_version", "gymnasium_version", "mujoco_version")  # what config.json records of
+# the code that ran (mujoco_version null where MuJoCo is not installed): not settings
 SECTIONS = ("train", "agent")  # the parts of config.json that hold settings, and of each of its "changes"
 
 
@@ -63,7 +66,7 @@ class RunSpec:
     def to_json(self) -> dict:
         return {"algo": self.algo, "train": dataclasses.asdict(self.train), "agent": dataclasses.asdict(self.agent),
                 **({"init_from": dataclasses.asdict(self.init)} if self.init is not None else {}),
-                "ebrl_version": ebrl.__version__, "jax_version": jax.__version__}
+                **dict(zip(VERSION_KEYS, (ebrl.__version__, jax.__version__, *_simulator_versions())))}
 
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
@@ -80,6 +83,17 @@ class RunSpec:
         init = data.get("init_from")  # the request, beside which config.json records the source's step and hash
         requested = None if init is None else InitFrom(**{f.name: init[f.name] for f in dataclasses.fields(InitFrom)})
         return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent), requested)
+
+
+def _simulator_versions() -> tuple[str, str | None]:
+    """Gymnasium's version and MuJoCo's (None where it is not installed), from the installed distributions."""
+    versions = []
+    for name in ("gymnasium", "mujoco"):
+        try:
+            versions.append(importlib.metadata.version(name))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append(None)
+    return tuple(versions)
 
 
 def _from_dict(cls, values: dict):
