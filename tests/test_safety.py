@@ -88,7 +88,8 @@ def test_kills_at_random_moments_and_while_checkpointing_leave_the_run_as_if_uni
     restart succeeds and the finished metrics.csv equals that of a run that was never stopped. The moments are drawn
     from a seeded generator relative to the run's progress (a random delay after a random checkpoint, or during
     start-up), so they fall inside training however fast the machine is; one kill waits for orbax's temporary
-    folder, i.e. a checkpoint in the middle of being written."""
+    folder, i.e. a checkpoint in the middle of being written. (A kill after a checkpoint, resumed, is the plain case of
+    SIGKILL; groups: tests/test_groups.py.)"""
     out, rng = tmp_path / "killed", np.random.default_rng(2026)
     command = [sys.executable, "-m", "ebrl", "train"]
     kinds: list[str] = []
