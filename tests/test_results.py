@@ -95,3 +95,21 @@ def test_typed_tables_and_seed_claims_are_found(folder):
     found = problems(readme, folder)
     assert len(found) == 2
     assert "| 3 |" in found[0] and "every seed's" in found[1]
+
+
+def test_a_groups_rate_overall_and_in_its_fastest_interval(tmp_path):
+    """Seconds per step from the first evaluation at or after learning_starts: overall (last − first) and in the
+    fastest interval between two evaluations; the interval before learning starts is left out."""
+    import json
+
+    from ebrl.results.mujoco import group_seconds_per_step
+
+    run = tmp_path / "runs" / "Task" / "s2ac" / "seed_0"
+    run.mkdir(parents=True)
+    (run / "config.json").write_text(json.dumps({"train": {"learning_starts": 1000}}))
+    times = {500: 1.0, 1000: 2.0, 2000: 502.0, 3000: 702.0, 4000: 1602.0}  # 0.002, 0.5, 0.2, 0.9 s per step
+    (run / "metrics.csv").write_text("step,time_s\n" + "".join(f"{s},{t}\n" for s, t in times.items()))
+    assert group_seconds_per_step(tmp_path, "Task", "s2ac") == pytest.approx(1600 / 3000)
+    assert group_seconds_per_step(tmp_path, "Task", "s2ac", "fastest") == pytest.approx(0.2)
+    with pytest.raises(ValueError, match="unknown rate 'idle'"):
+        group_seconds_per_step(tmp_path, "Task", "s2ac", "idle")

@@ -1,6 +1,7 @@
 """Generators of docs/results/mujoco: SAC's baseline runs against Tianshou's published per-seed returns
 (sac-baseline/), and the aggregates of the Hopper study (hopper-50k/results.json, runtime.json)."""
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -222,12 +223,20 @@ def study_groups(folder: Path) -> list[tuple[str, str, list[list[dict]]]]:
             for env in plan["envs"] for algo in plan["algos"]]
 
 
-def seconds_per_step(rows: list[dict], learning_starts: int) -> float:
-    """Wall-clock seconds per environment step of a group's program once it learns: from its first evaluation at or
-    after learning_starts to its last."""
-    learning = [r for r in rows if int(r["step"]) >= learning_starts]
-    first, last = learning[0], learning[-1]
-    return (float(last["time_s"]) - float(first["time_s"])) / (int(last["step"]) - int(first["step"]))
+RATES = ("overall", "fastest")  # a group's seconds per step from its first learning evaluation to its last, or in
+# its fastest interval between two evaluations (the machine least shared with other work)
+
+
+def group_seconds_per_step(folder: Path, env: str, algo: str, rate: str = "overall") -> float:
+    """The study group's wall-clock seconds per environment step once it learns (from its first evaluation at or
+    after learning_starts), read from its seed 0 (a group trains its seeds in one program); `rate` one of RATES."""
+    if rate not in RATES:
+        raise ValueError(f"unknown rate {rate!r}; use one of {RATES}")
+    run = folder / "runs" / env / algo / "seed_0"
+    starts = read_json(run / "config.json")["train"]["learning_starts"]
+    rows = [(int(r["step"]), float(r["time_s"])) for r in read_csv(run / "metrics.csv") if int(r["step"]) >= starts]
+    pairs = [(rows[0], rows[-1])] if rate == "overall" else list(itertools.pairwise(rows))
+    return min((t1 - t0) / (s1 - s0) for (s0, t0), (s1, t1) in pairs)
 
 
 @generates(STUDY)
@@ -247,27 +256,21 @@ def study_progress(folder: Path) -> str:
 
 
 @generates(STUDY)
-def study_rate(folder: Path, env: str, algo: str) -> str:
-    """The group's seconds per step of its three seeds once it learns (metrics.csv's time_s)."""
-    return f"{group_seconds_per_step(folder, env, algo):.2f} s"
-
-
-def group_seconds_per_step(folder: Path, env: str, algo: str) -> float:
-    """`seconds_per_step` of the study's group, read from its seed 0 (a group trains its seeds in one program)."""
-    run = folder / "runs" / env / algo / "seed_0"
-    return seconds_per_step(read_csv(run / "metrics.csv"), read_json(run / "config.json")["train"]["learning_starts"])
+def study_rate(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
+    """The group's seconds per step of its three seeds once it learns (metrics.csv's time_s; RATES)."""
+    return f"{group_seconds_per_step(folder, env, algo, rate):.2f} s"
 
 
 @generates(STUDY)
-def study_hours_left(folder: Path, env: str, algo: str) -> str:
-    """Hours the unfinished S2AC groups still need at the rate of `algo` on `env` (each S2AC group's remaining steps
-    × that rate), and the hours seeds 3 and 4 of all nine pairs need (S2AC at that rate, SAC and SQL at the hours
-    their finished groups took)."""
+def study_hours_left(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
+    """Hours the unfinished S2AC groups still need at `algo`'s rate on `env` (RATES; each S2AC group's remaining
+    steps × that rate), and the hours seeds 3 and 4 of all nine pairs need (S2AC at that rate, SAC and SQL at the
+    hours their finished groups took)."""
     steps = read_json(folder / "plan.json")["steps"]
-    rate = group_seconds_per_step(folder, env, algo)
+    seconds = group_seconds_per_step(folder, env, algo, rate)
     groups = study_groups(folder)
-    left = sum(steps - (int(t[0][-1]["step"]) if t[0] else 0) for _, a, t in groups if a == "s2ac") * rate
-    more = sum(steps * rate if a == "s2ac" else float(t[0][-1]["time_s"]) for _, a, t in groups)
+    left = sum(steps - (int(t[0][-1]["step"]) if t[0] else 0) for _, a, t in groups if a == "s2ac") * seconds
+    more = sum(steps * seconds if a == "s2ac" else float(t[0][-1]["time_s"]) for _, a, t in groups)
     return f"{left / 3600:.0f} hours for seeds 0–2, then about {more / 3600:.0f} hours for seeds 3 and 4"
 
 
