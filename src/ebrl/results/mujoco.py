@@ -286,12 +286,15 @@ def study_cost(folder: Path, file: str) -> str:
 
 @generates(STUDY)
 def study_final_returns(folder: Path) -> str:
-    """The seeds' final evaluation returns of every finished SAC and SQL group, in the agent's default mode (SAC: the
-    mean action; SQL: a sample)."""
+    """The seeds' final evaluation returns of every finished group, in the agent's default mode (SAC: the mean
+    action; SQL: a sample; S2AC: the softmax-selected particle); "-" for a group not finished."""
     plan = read_json(folder / "plan.json")
-    lines = ["| task | SAC | SQL |", "|---|---|---|"]
+    modes = {"sac": "mean", "sql": "sample", "s2ac": "softmax"}
+    finished = {(env, algo) for env, algo, tables in study_groups(folder)
+                if all(t and int(t[-1]["step"]) >= plan["steps"] for t in tables)}
+    lines = ["| task | SAC | SQL | S2AC |", "|---|---|---|---|"]
     for env in plan["envs"]:
         cells = [nums(returns(folder, f"runs/{env}/{algo}", str(plan["steps"]), mode))
-                 for algo, mode in (("sac", "mean"), ("sql", "sample"))]
+                 if (env, algo) in finished else "-" for algo, mode in modes.items()]
         lines.append(f"| {env} | {' | '.join(cells)} |")
     return "\n".join(lines)
