@@ -251,7 +251,7 @@ def test_the_study_on_a_ray_cluster_with_a_killed_worker_gives_the_same_results(
     """The tiny study's S2AC group on InvertedPendulum (its costliest), as a study of its own on Ray: its worker
     killed after the first checkpoint, the group retried from it, every seed's metrics as the in-process study's."""
     ray = pytest.importorskip("ray")
-    ray.init(num_cpus=2, include_dashboard=False, logging_level="ERROR", log_to_driver=False)
+    ray.init(num_cpus=1, include_dashboard=False, logging_level="ERROR", log_to_driver=False)  # one group, one task
     plan = dataclasses.replace(TINY_STUDY, envs=("InvertedPendulum-v5",), algos=("s2ac",))
     try:
         out = tmp_path / "on-ray"

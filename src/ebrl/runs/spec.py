@@ -85,15 +85,16 @@ class RunSpec:
         return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent), requested)
 
 
-def _simulator_versions() -> tuple[str, str | None]:
+def _simulator_versions() -> tuple[str | None, str | None]:
     """Gymnasium's version and MuJoCo's (None where it is not installed), from the installed distributions."""
-    versions = []
-    for name in ("gymnasium", "mujoco"):
-        try:
-            versions.append(importlib.metadata.version(name))
-        except importlib.metadata.PackageNotFoundError:
-            versions.append(None)
-    return tuple(versions)
+    return _installed_version("gymnasium"), _installed_version("mujoco")
+
+
+def _installed_version(distribution: str) -> str | None:
+    try:
+        return importlib.metadata.version(distribution)
+    except importlib.metadata.PackageNotFoundError:
+        return None
 
 
 def _from_dict(cls, values: dict):
