@@ -244,6 +244,8 @@ def test_normalised_scores_divide_by_sacs_mean_final_return():
     a = np.mean([[x > y for y in (100, 200, 300)] for x in (400, 200, 600)]) + 0.5 / 9  # one tie (200, 200)
     b = np.mean([[x > y for y in (10, 10, 10)] for x in (5, 10, 20)]) + 0.5 * 3 / 9
     assert poi == pytest.approx((a + b) / 2)
+    per_task = results["probability_of_improvement_per_task"]
+    assert [per_task[env]["s2ac > sac"]["probability"] for env in ("A", "B")] == pytest.approx([a, b])
 
 
 @pytest.mark.slow

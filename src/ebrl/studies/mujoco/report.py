@@ -143,6 +143,11 @@ def compute_results(plan, curves: dict) -> dict:
     results["probability_of_improvement"] = {
         f"{x} > {y}": dict(zip(("probability", "interval"), improvement_probability(raw[x], raw[y], FINAL_REPS)))
         for x, y in pairs}
+    results["probability_of_improvement_per_task"] = {
+        env: {f"{x} > {y}": dict(zip(("probability", "interval"),
+                                     improvement_probability(raw[x][:, [j]], raw[y][:, [j]], FINAL_REPS)))
+              for x, y in pairs}
+        for j, env in enumerate(curves)}
     results["improvement_curves"] = {f"{x} > {y}": improvement_curve(curves, x, y) for x, y in pairs}
     return results
 
@@ -239,9 +244,14 @@ def summary_markdown(results: dict, times: dict) -> str:
             lo, hi = r["iqm_interval"]
             lines.append(f"| {algo} | {r['iqm']:.2f} [{lo:.2f}, {hi:.2f}] |")
     if results["probability_of_improvement"]:
-        lines += ["", "## Probability of improvement", "", "| comparison | P [95 % CI] |", "|---|---|"]
+        per_task = results.get("probability_of_improvement_per_task", {})
+        lines += ["", "## Probability of improvement", "",
+                  "| comparison | across tasks, P [95 % CI] | " + " | ".join(per_task) + " |",
+                  "|---|---|" + "---|" * len(per_task)]
         for name, r in results["probability_of_improvement"].items():
-            lines.append(f"| P({name}) | {r['probability']:.2f} [{r['interval'][0]:.2f}, {r['interval'][1]:.2f}] |")
+            cells = [r, *(by_pair[name] for by_pair in per_task.values())]
+            lines.append(f"| P({name}) | " + " | ".join(f"{c['probability']:.2f} [{c['interval'][0]:.2f}, "
+                                                         f"{c['interval'][1]:.2f}]" for c in cells) + " |")
         n = len(plan["seeds"])
         lines += ["", (f"P(X > Y): the share of the {n} × {n} pairs of runs (per task) where X's final return is the "
                        f"higher. The interval redraws the same {n} runs of each arm, so with few seeds it understates "
