@@ -56,7 +56,7 @@ def pytest_collection_modifyitems(items):
 
 
 def pytest_xdist_auto_num_workers(config):
-    """`-n auto`: one worker more than the cores, since the suite's tests wait on subprocesses they start (a kill's
-    moment, a resumed run, JAX's start-up in each): two workers kept two cores 95 % busy (user + sys 1464 s in
-    774.5 s)."""
+    """`-n auto`: one worker more than the cores, since the suite's tests wait on the subprocesses they start (a
+    kill's moment, a resumed run, JAX's start-up in each). On 2 cores, .ci/run's suite took 772 s with 3 workers
+    against 866 s with 2 (fresh clones, 2026-12-03)."""
     return (os.cpu_count() or 1) + 1

@@ -155,6 +155,7 @@ def test_a_study_run_again_reuses_its_groups_and_resumes_an_interrupted_one(stud
 
 
 @pytest.mark.slow
+@pytest.mark.filterwarnings("error::UserWarning")  # e.g. matplotlib's empty legend of a study with nothing to compare
 def test_a_study_with_more_seeds_trains_only_the_new_ones(tmp_path):
     """A study (SAC on Pendulum, the tiny study's cheapest group) run again with seeds 0, 1, 2: seed 2 trains in a
     program of its own, beside the finished seeds 0 and 1, which stay as they were; the report stands on all

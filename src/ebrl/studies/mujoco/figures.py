@@ -71,5 +71,9 @@ def plot_study_aggregate(results: dict, out: Path) -> None:
     curves.set(ylim=(0, 1), xlabel="environment steps", ylabel="probability of improvement (95 % CI)",
                title="P(X > Y) at each evaluation")
     curves.grid(alpha=0.3)
-    curves.legend(fontsize=8)
+    if results["improvement_curves"]:
+        curves.legend(fontsize=8)
+    else:  # a study without an S2AC arm compares nothing
+        for axes in (right, curves):
+            axes.text(0.5, 0.5, "no S2AC arm to compare", ha="center", transform=axes.transAxes)
     save_figure(fig, out)
