@@ -19,3 +19,11 @@ def test_pyproject_takes_its_version_from_the_package():
 
 def test_config_json_records_the_code_version():
     assert preset_spec("sac", "Pendulum-v1").to_json()["ebrl_version"] == ebrl.__version__
+
+
+def test_config_json_records_every_version_key():
+    from ebrl.runs.spec import VERSION_KEYS, code_versions
+
+    versions = code_versions()
+    assert tuple(versions) == VERSION_KEYS
+    assert versions["ebrl_version"] == ebrl.__version__ and versions["mujoco_version"] is not None

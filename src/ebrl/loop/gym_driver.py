@@ -73,13 +73,13 @@ def _restore_mujoco(mujoco_env, snapshot: str) -> None:
     import mujoco
 
     if snapshot.startswith(MUJOCO_STATE + ":"):
-        _, spec, encoded = snapshot.split(":", 2)
-        state = np.frombuffer(base64.b64decode(encoded), np.float64)
-        size = mujoco.mj_stateSize(mujoco_env.model, int(spec))
+        _, spec_text, encoded = snapshot.split(":", 2)
+        spec, state = int(spec_text), np.frombuffer(base64.b64decode(encoded), np.float64)
+        size = mujoco.mj_stateSize(mujoco_env.model, spec)
         if state.size != size:
             raise ConfigError(f"the checkpoint's simulator state has {state.size} numbers where this model has "
                               f"{size}: it was written for another model; resume it with the task it trained on")
-        mujoco.mj_setState(mujoco_env.model, mujoco_env.data, state, int(spec))
+        mujoco.mj_setState(mujoco_env.model, mujoco_env.data, state, spec)
         return
     data = zlib.decompress(base64.b64decode(snapshot))
     try:

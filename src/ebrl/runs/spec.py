@@ -66,7 +66,7 @@ class RunSpec:
     def to_json(self) -> dict:
         return {"algo": self.algo, "train": dataclasses.asdict(self.train), "agent": dataclasses.asdict(self.agent),
                 **({"init_from": dataclasses.asdict(self.init)} if self.init is not None else {}),
-                **dict(zip(VERSION_KEYS, (ebrl.__version__, jax.__version__, *_simulator_versions())))}
+                **code_versions()}
 
     @staticmethod
     def from_json(data: dict) -> "RunSpec":
@@ -85,9 +85,10 @@ class RunSpec:
         return RunSpec(data["algo"], _from_dict(TrainConfig, train), _from_dict(config_type, agent), requested)
 
 
-def _simulator_versions() -> tuple[str | None, str | None]:
-    """Gymnasium's version and MuJoCo's (None where it is not installed), from the installed distributions."""
-    return _installed_version("gymnasium"), _installed_version("mujoco")
+def code_versions() -> dict[str, str | None]:
+    """config.json's VERSION_KEYS: ebrl's, JAX's, and the installed Gymnasium's and MuJoCo's (None if absent)."""
+    return {"ebrl_version": ebrl.__version__, "jax_version": jax.__version__,
+            "gymnasium_version": _installed_version("gymnasium"), "mujoco_version": _installed_version("mujoco")}
 
 
 def _installed_version(distribution: str) -> str | None:
