@@ -97,15 +97,20 @@ def test_ant_direction_at_angle_zero_is_ant_v5():
 def test_displacement_is_the_root_position_minus_its_position_at_reset(env_id):
     env = gym.make(env_id)
     env.reset(seed=1)
+    planar = "Ant" in env_id
     start = env.unwrapped.data.qpos[:2].copy()
+    path, before = 0.0, start.copy()
     for _ in range(STEPS):
         info = env.step(env.action_space.sample())[4]
-    planar = "Ant" in env_id
+        after = env.unwrapped.data.qpos[:2].copy()
+        path += math.hypot(*(after - before)) if planar else abs(after[0] - before[0])
+        before = after
     position = env.unwrapped.data.qpos[:2]
     assert info["x_displacement"] == pytest.approx(position[0] - start[0])
     assert ("y_displacement" in info) == planar
     if planar:
         assert info["y_displacement"] == pytest.approx(position[1] - start[1])
+    assert info["path_length"] == pytest.approx(path)  # the distance travelled, step by step
 
 
 def test_angle_is_refused_on_a_task_without_a_direction():
@@ -124,13 +129,24 @@ def test_displacement_statistics_count_directions_and_heading_bins():
     assert displacement_statistics(infos, planar=False) == {"x_positive": 0.5, "x_negative": 0.5}
 
 
+def test_straightness_is_the_mean_of_net_displacement_over_path_length():
+    infos = [{"x_displacement": 3.0, "path_length": 3.0},  # one way throughout: 1
+             {"x_displacement": -1.0, "path_length": 4.0},  # back and forth: 1/4
+             {"x_displacement": 0.0, "path_length": 0.0}]  # did not move: 0
+    assert displacement_statistics(infos, planar=False, straightness=True)["straightness"] == pytest.approx(
+        (1 + 0.25 + 0) / 3)
+    planar = [{"x_displacement": 3.0, "y_displacement": 4.0, "path_length": 10.0}]  # ‖(3, 4)‖ = 5 over 10
+    assert displacement_statistics(planar, planar=True, straightness=True)["straightness"] == pytest.approx(0.5)
+    assert displacement_statistics([], planar=False, straightness=True)["straightness"] == 0.0
+
+
 def test_the_statistics_reach_the_evaluation_through_make_env_and_the_task():
     env = make_env("ebrl/HalfCheetahBackward-v0")  # RescaleAction around the task's own wrapper
     env.reset(seed=0)
     info = env.step(np.zeros(6))[4]
-    assert environment_statistics(env, [info, info]).keys() == {"x_positive", "x_negative"}
+    assert environment_statistics(env, [info, info]).keys() == {"x_positive", "x_negative", "straightness"}
     assert describe_task("ebrl/AntAnyDirection-v0").statistics == (
-        "x_positive", "x_negative", *[f"heading_{k}" for k in range(8)])
+        "x_positive", "x_negative", *[f"heading_{k}" for k in range(8)], "straightness")
     assert describe_task("HalfCheetah-v5").statistics == ()  # Gymnasium's own tasks keep their columns
 
 
@@ -145,11 +161,13 @@ def test_a_run_reports_the_directions_in_metrics_and_in_ebrl_eval(tmp_path, caps
                  "--eval-episodes", "4", "--no-progress", "--out", str(out)]) == 0
     with (out / "metrics.csv").open() as f:
         header = f.readline().strip().split(",")
-    assert {"eval/mean/x_positive", "eval/mean/x_negative", "eval/sample/heading_7"} <= set(header)
+    assert {"eval/mean/x_positive", "eval/mean/x_negative", "eval/sample/heading_7",
+            "eval/sample/straightness"} <= set(header)
     capsys.readouterr()
     assert main(["eval", str(out), "--episodes", "8", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["x_positive"] + report["x_negative"] == 1.0 and sum(report["heading"]) == pytest.approx(1.0)
+    assert 0 < report["straightness"] <= 1
     assert main(["eval", str(out), "--episodes", "2"]) == 0
     printed = capsys.readouterr().out
-    assert "x > 0" in printed and "315°" in printed
+    assert "x > 0" in printed and "315°" in printed and "straightness" in printed

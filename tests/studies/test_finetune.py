@@ -17,6 +17,7 @@ from tests.test_cli import fails_cleanly
 # HalfCheetah's tasks with 40-step episodes (a gym.make keyword), tiny networks and budgets
 TINY = FinetunePlan(
     algos=("sql",), seeds=(0, 1), pretrain_steps=240, steps=160, eval_every=80, eval_episodes=2,
+    finetune_learning_starts=40,
     train={"env_kwargs": {"max_episode_steps": 40}, "batch_size": 16, "random_steps": 40, "learning_starts": 40,
            "chunk": 40, "checkpoint_every": 80},
     agent={"sql": {"hidden": (16, 16)}})
@@ -53,6 +54,15 @@ def test_the_plan_pretrains_then_fine_tunes_each_seed_from_its_pretrained_seed(t
         assert scratch.spec == group.spec and scratch.init_from is None  # the same training but for the start
     assert len(groups) == 1 + 2 * len(TINY.envs)
     assert groups[0].spec.train.steps == 240 and tuned[0].spec.train.steps == 160
+    # pretraining keeps the loop it is given; fine-tuning and scratch collect with their policy from the first step
+    assert (groups[0].spec.train.random_steps, groups[0].spec.train.learning_starts) == (40, 40)
+    assert all((g.spec.train.random_steps, g.spec.train.learning_starts) == (0, 40) for g in groups[1:])
+
+
+def test_fine_tuning_takes_the_plans_start_over_the_presets_random_steps(tmp_path):
+    groups = plan_groups(FinetunePlan(algos=("sac",)), tmp_path)
+    assert (groups[0].spec.train.random_steps, groups[0].spec.train.learning_starts) == (10_000, 10_000)  # sac/tianshou
+    assert all((g.spec.train.random_steps, g.spec.train.learning_starts) == (0, 1000) for g in groups[1:])
 
 
 @pytest.mark.slow
@@ -113,6 +123,7 @@ def test_run_again_it_reuses_every_group_without_the_pretrained_checkpoints(stud
     (["--algos", "ppo"], "--algos: unknown algorithm 'ppo'"),
     (["--checkpoint", "last"], "--checkpoint 'last' is not latest, best or a step"),
     (["--threshold", "2"], "--threshold must be in (0, 1], got 2.0"),
+    (["--finetune-random-steps", "-1"], "--finetune-random-steps must be at least 0, got -1"),
     (["--loop", "steps=5"], "--loop steps=... is the study's to set"),
 ])
 def test_bad_input_is_one_line_and_writes_nothing(tmp_path, capsys, args, message):

@@ -58,7 +58,9 @@ def run(args: list[str]) -> int:
                                                               "reached a goal": f"{report['goal_fraction']:.0%}"}))
     if "x_positive" in report:
         console.print(_table("episodes by the sign of their displacement along x",
-                             {"x > 0": f"{report['x_positive']:.0%}", "x < 0": f"{report['x_negative']:.0%}"}))
+                             {"x > 0": f"{report['x_positive']:.0%}", "x < 0": f"{report['x_negative']:.0%}",
+                              **({"straightness": f"{report['straightness']:.2f}"} if "straightness" in report
+                                 else {})}))
     if "heading" in report:
         console.print(_table("episodes by the direction of their displacement (within ±22.5°)",
                              {f"{45 * k}°": f"{share:.0%}" for k, share in enumerate(report["heading"])}))

@@ -52,51 +52,65 @@ def speed(kind: str, velocity: np.ndarray, angle: float) -> float:
     return float(velocity[0] * math.cos(theta) + velocity[1] * math.sin(theta))
 
 
-def displacement_statistics(final_infos: list[dict], planar: bool) -> dict:
+def displacement_statistics(final_infos: list[dict], planar: bool, straightness: bool = False) -> dict:
     """Which ways a policy goes, from the episodes' last infos (their `x_displacement`, `y_displacement`): the
     fractions of episodes ending with positive and with negative x displacement, and where the task moves in the
-    plane, `heading`, the fraction whose displacement angle atan2(Δy, Δx) lies within ±22.5° of k·45°, k = 0..7."""
+    plane, `heading`, the fraction whose displacement angle atan2(Δy, Δx) lies within ±22.5° of k·45°, k = 0..7.
+    With `straightness`, from the infos' `path_length` L (the distance the root travelled, along x or in the plane):
+    the episodes' mean of ‖Δ‖ / L, 1 for a policy that keeps one way, near 0 for one that rocks in place (0 where
+    L = 0, and without episodes)."""
     n = max(len(final_infos), 1)
     dx = np.array([info["x_displacement"] for info in final_infos], float)
     stats: dict = {"x_positive": float(np.sum(dx > 0)) / n, "x_negative": float(np.sum(dx < 0)) / n}
+    dy = np.array([info["y_displacement"] for info in final_infos], float) if planar else np.zeros_like(dx)
     if planar:
-        dy = np.array([info["y_displacement"] for info in final_infos], float)
         bins = np.round(np.arctan2(dy, dx) / (2 * np.pi / HEADING_BINS)).astype(int) % HEADING_BINS
         stats["heading"] = [float(np.sum(bins == k)) / n for k in range(HEADING_BINS)]
+    if straightness:
+        path = np.array([info["path_length"] for info in final_infos], float)
+        ratios = np.divide(np.hypot(dx, dy), path, out=np.zeros_like(path), where=path > 0)
+        stats["straightness"] = float(np.mean(ratios)) if len(ratios) else 0.0
     return stats
 
 
 class VelocityReward(gym.Wrapper):
     """A Gymnasium v5 locomotion task with r' = w·f(v) + (r − r_forward): its forward term r_forward = w·v_x
     (info["reward_forward"]) replaced by w·f(v), v = (info["x_velocity"], info["y_velocity"] or 0); info's
-    reward_forward becomes w·f(v), and x_displacement (y_displacement for planar tasks) is the root's position
-    minus its position at reset."""
+    reward_forward becomes w·f(v), x_displacement (y_displacement for planar tasks) is the root's position minus its
+    position at reset, and path_length the distance it travelled since, Σ_t |Δx_t| (planar: Σ_t ‖(Δx_t, Δy_t)‖)."""
 
     def __init__(self, env: gym.Env, kind: str, weight: float, angle: float, planar: bool):
         super().__init__(env)
         self.kind, self.weight, self.angle, self.planar = kind, weight, angle, planar
-        self._start = np.zeros(2)
+        self._start, self._position, self._path = np.zeros(2), np.zeros(2), 0.0
 
     def reset(self, **kwargs):
         obs, info = self.env.reset(**kwargs)
-        self._start = np.array([info["x_position"], info.get("y_position", 0.0)], float)
+        self._start = self._position = self._root(info)
+        self._path = 0.0
         return obs, self._with_displacement(info)
+
+    def _root(self, info: dict) -> np.ndarray:
+        return np.array([info["x_position"], info["y_position"] if self.planar else 0.0], float)
 
     def step(self, action):
         obs, reward, terminated, truncated, info = self.env.step(action)
         velocity = np.array([info["x_velocity"], info.get("y_velocity", 0.0)], float)
         forward = self.weight * speed(self.kind, velocity, self.angle)
         reward = forward + (float(reward) - float(info["reward_forward"]))
+        position = self._root(info)
+        self._path += float(np.hypot(*(position - self._position)))
+        self._position = position
         return obs, reward, terminated, truncated, self._with_displacement({**info, "reward_forward": forward})
 
     def _with_displacement(self, info: dict) -> dict:
-        info = {**info, "x_displacement": float(info["x_position"] - self._start[0])}
+        info = {**info, "x_displacement": float(info["x_position"] - self._start[0]), "path_length": self._path}
         if self.planar:
             info["y_displacement"] = float(info["y_position"] - self._start[1])
         return info
 
     def episode_statistics(self, final_infos: list[dict]) -> dict:
-        return displacement_statistics(final_infos, self.planar)
+        return displacement_statistics(final_infos, self.planar, straightness=True)
 
 
 def make_locomotion(base: str, speed_kind: str, angle: float | None = None, forward_reward_weight: float = 1.0,

@@ -4,6 +4,7 @@ recomputes them all. `python -m ebrl.results docs/results/FOLDER` rewrites a fol
 
 from ebrl.results import (  # noqa: F401  (they register the generators)
     entropy,
+    finetune,
     groups,
     mujoco,
     s2ac,

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import matplotlib.pyplot as plt
+from matplotlib.ticker import EngFormatter, MaxNLocator
 
 from ebrl.plots import save_figure
 
@@ -25,6 +26,8 @@ def plot_finetune_curves(results: dict, out: Path) -> None:
             ax.plot(curve["steps"], curve["iqm"], style, color=color, label=label)
             ax.fill_between(curve["steps"], curve["low"], curve["high"], color=color, alpha=0.15)
         ax.set(title=title, xlabel="environment steps", ylabel="evaluation return (IQM, 95 % CI)")
+        ax.xaxis.set_major_locator(MaxNLocator(5))
+        ax.xaxis.set_major_formatter(EngFormatter(sep=""))  # 10000 -> 10k
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     save_figure(fig, out)

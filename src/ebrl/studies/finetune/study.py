@@ -56,6 +56,12 @@ class FinetunePlan:
     """Environment steps of pretraining."""
     steps: int = 20_000
     """Environment steps of fine-tuning, and of training from scratch."""
+    finetune_random_steps: int = 0
+    """Uniform random actions at the start of every fine-tuning and scratch run (pretraining keeps its preset's,
+    e.g. SAC's 10 000): a pretrained run collects with its own policy from its first step, and scratch trains the
+    same way (as in the paper, where the arms differ only by their start)."""
+    finetune_learning_starts: int = 1_000
+    """Steps before the first update of every fine-tuning and scratch run (pretraining keeps its preset's)."""
     eval_every: int = 2_000
     """Evaluate every run after this many steps."""
     eval_episodes: int = 5
@@ -75,8 +81,10 @@ class FinetunePlan:
         require(self.pretrain_env not in self.envs, f"envs lists the pretraining task {self.pretrain_env}; fine-tune "
                 "on other tasks", "envs")
         check_seeds(self.seeds)
-        for name in ("pretrain_steps", "steps", "eval_every", "eval_episodes"):
+        for name in ("pretrain_steps", "steps", "eval_every", "eval_episodes", "finetune_learning_starts"):
             require_positive(name, getattr(self, name))
+        require(self.finetune_random_steps >= 0, f"finetune_random_steps must be at least 0, got "
+                f"{self.finetune_random_steps}", "finetune_random_steps")
         require(self.checkpoint in ("latest", "best") or self.checkpoint.isdigit(),
                 f"checkpoint {self.checkpoint!r} is not latest, best or a step", "checkpoint")
         require(0 < self.threshold <= 1, f"threshold must be in (0, 1], got {self.threshold}", "threshold")
@@ -115,15 +123,17 @@ def plan_groups(plan: FinetunePlan, study_dir: Path) -> list[FinetuneGroup]:
     from ebrl.runs import preset_spec
 
     loop = {**plan.train, "eval_every": plan.eval_every, "eval_episodes": plan.eval_episodes}
+    tuning = {**loop, "random_steps": plan.finetune_random_steps, "learning_starts": plan.finetune_learning_starts}
 
-    def spec(algo: str, env: str, steps: int):
-        return preset_spec(algo, env, seed=plan.seeds[0], steps=steps, train=loop, agent=plan.agent.get(algo, {}))
+    def spec(algo: str, env: str, steps: int, train: dict):
+        return preset_spec(algo, env, seed=plan.seeds[0], steps=steps, train=train, agent=plan.agent.get(algo, {}))
 
-    pretraining = [FinetuneGroup(plan.pretrain_env, algo, None, spec(algo, plan.pretrain_env, plan.pretrain_steps),
-                                 None) for algo in plan.algos]
+    pretraining = [FinetuneGroup(plan.pretrain_env, algo, None,
+                                 spec(algo, plan.pretrain_env, plan.pretrain_steps, loop), None)
+                   for algo in plan.algos]
     suffix = "" if plan.checkpoint == "latest" else f"@{plan.checkpoint}"
     return pretraining + [
-        FinetuneGroup(env, group.algo, start, spec(group.algo, env, plan.steps),
+        FinetuneGroup(env, group.algo, start, spec(group.algo, env, plan.steps, tuning),
                       f"{group.run_dir(study_dir)}{suffix}" if start == "pretrained" else None)
         for env in plan.envs for group in pretraining for start in STARTS]
 
@@ -328,20 +338,38 @@ def summary_markdown(results: dict) -> str:
               f"steps, fine-tuning and scratch {plan['steps']:,}; evaluation of {plan['eval_episodes']} episodes every "
               f"{plan['eval_every']:,} steps in each agent's default mode. Fine-tuned seed k starts from pretrained "
               f"seed k's {plan['checkpoint']} checkpoint. IQM with its {results['confidence']:.0%} stratified "
-              "bootstrap interval (rliable)."), "",
-             "## Which way the pretrained policies go", "",
-             "Shares of the last pretraining evaluation's episodes ending with positive / negative displacement along "
-             "x, per seed.", "", "| algorithm | mode | final return IQM | per seed: x > 0 / x < 0 |",
+              "bootstrap interval (rliable).")]
+    for name, (heading, _) in SECTIONS.items():
+        lines += ["", f"## {heading}", "", summary_section(results, name)]
+    lines += ["", f"Figure: [{CURVES_FIGURE}]({CURVES_FIGURE})", ""]
+    return "\n".join(lines)
+
+
+def summary_section(results: dict, name: str) -> str:
+    """One section of summary.md, by its name in SECTIONS: its explanation and table."""
+    if name not in SECTIONS:
+        raise ValueError(f"no section {name!r} of summary.md; choose one of {', '.join(SECTIONS)}")
+    return "\n".join(SECTIONS[name][1](results))
+
+
+def _directions_lines(results: dict) -> list[str]:
+    lines = ["Shares of the last pretraining evaluation's episodes ending with positive / negative displacement "
+             "along x, per seed.", "", "| algorithm | mode | final return IQM | per seed: x > 0 / x < 0 |",
              "|---|---|---|---|"]
     for algo, p in results["pretraining"].items():
         per_seed = ", ".join(f"{d['seed']}: {d['x_positive']:.0%} / {d['x_negative']:.0%}" for d in p["directions"])
         lines.append(f"| {algo} | {p['mode']} | {p['curve']['iqm'][-1]:.0f} | {per_seed} |")
+    return lines
+
+
+def _tasks_lines(results: dict) -> list[str]:
+    plan = results["plan"]
+    n = len(plan["seeds"])
     fractions = [f"{f:g}" for f in BUDGET_FRACTIONS]
-    lines += ["", "## Fine-tuning against training from scratch", "",
-              "Return IQM [95 % CI] at fractions of the budget; AUC: the mean evaluation return over training; steps "
-              "to the threshold: median over the seeds that reach it (how many did).", "",
-              "| task | algorithm | start | " + " | ".join(f"return at {float(f):.0%}" for f in fractions) +
-              " | AUC | steps to threshold |", "|---|---|---|" + "---|" * (len(fractions) + 2)]
+    lines = ["Return IQM [95 % CI] at fractions of the budget; AUC: the mean evaluation return over training; steps "
+             "to the threshold: median over the seeds that reach it (how many did).", "",
+             "| task | algorithm | start | " + " | ".join(f"return at {float(f):.0%}" for f in fractions) +
+             " | AUC | steps to threshold |", "|---|---|---|" + "---|" * (len(fractions) + 2)]
     for env, task in results["tasks"].items():
         for algo, arms in task["algos"].items():
             for start in STARTS:
@@ -354,23 +382,35 @@ def summary_markdown(results: dict) -> str:
                              f"{_ci(arm['auc_iqm']['interval'])} | {to} |")
         lines.append(f"| {env} | | threshold | {task['threshold']:.0f}: {plan['threshold']:.0%} of the way from the "
                      "first evaluations to the best final IQM | | | | |")
-    lines += ["", "## Probability of improvement, pretrained over scratch", "",
-              "| task | algorithm | P(final return) | P(AUC) |", "|---|---|---|---|"]
+    return lines
+
+
+def _improvement_lines(results: dict) -> list[str]:
+    n = len(results["plan"]["seeds"])
+    lines = ["| task | algorithm | P(final return) | P(AUC) |", "|---|---|---|---|"]
     for env, task in results["tasks"].items():
         for algo, arms in task["algos"].items():
             final, auc = arms["improvement"]["final"], arms["improvement"]["auc"]
             lines.append(f"| {env} | {algo} | {final['probability']:.2f} {_ci(final['interval'], 2)} | "
                          f"{auc['probability']:.2f} {_ci(auc['interval'], 2)} |")
-    lines += ["", (f"P(X > Y): the share of the {n} × {n} pairs of runs where X's is the higher; with few seeds its "
-                   "interval understates the uncertainty."), "",
-              "## The direction pretraining picked", "",
-              "Fine-tuned runs on the directed tasks, by whether the task goes the way their pretrained seed went: "
-              "the mean gain over scratch's mean on the same task.", "",
-              "| algorithm | task goes | runs | final return gain | AUC gain |", "|---|---|---|---|---|"]
+    return [*lines, "", f"P(X > Y): the share of the {n} × {n} pairs of runs where X's is the higher; with few seeds "
+            "its interval understates the uncertainty."]
+
+
+def _by_direction_lines(results: dict) -> list[str]:
+    lines = ["Fine-tuned runs on the directed tasks, by whether the task goes the way their pretrained seed went: the "
+             "mean gain over scratch's mean on the same task.", "",
+             "| algorithm | task goes | runs | final return gain | AUC gain |", "|---|---|---|---|---|"]
     for algo, relations in results["by_direction"].items():
         for relation, r in relations.items():
             gains = ("—", "—") if not r["runs"] else (f"{r['final_gain_mean']:+.0f}", f"{r['auc_gain_mean']:+.0f}")
             lines.append(f"| {algo} | {'the same way' if relation == 'same' else 'the other way'} | {r['runs']} | "
                          f"{gains[0]} | {gains[1]} |")
-    lines += ["", f"Figure: [{CURVES_FIGURE}]({CURVES_FIGURE})", ""]
-    return "\n".join(lines)
+    return lines
+
+
+SECTIONS = {"directions": ("Which way the pretrained policies go", _directions_lines),
+            "tasks": ("Fine-tuning against training from scratch", _tasks_lines),
+            "improvement": ("Probability of improvement, pretrained over scratch", _improvement_lines),
+            "by_direction": ("The direction pretraining picked", _by_direction_lines)}
+"""summary.md's sections: name -> (heading, its lines from results.json)."""
