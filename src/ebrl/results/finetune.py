@@ -94,7 +94,7 @@ def group_times(folder: Path) -> list[tuple[str, int, float]]:
 
 @generates(README)
 def finetune_times(folder: Path) -> str:
-    """Per group: steps, minutes and environment steps per second (of all its seeds together); the total hours."""
+    """Per group: steps, minutes, and environment steps per second of each seed and of all its seeds together."""
     times = group_times(folder)
     seeds = len(read_json(folder / "plan.json")["seeds"])
     rows = [[group, f"{steps:,}", f"{seconds / 60:.1f}", f"{steps / seconds:.0f}", f"{seeds * steps / seconds:.0f}"]

@@ -242,16 +242,22 @@ def group_seconds_per_step(folder: Path, env: str, algo: str, rate: str = "overa
 @generates(STUDY)
 def study_progress(folder: Path) -> str:
     """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours its program has run (seed
-    0's clock), and for a group in progress the step of its committed checkpoint."""
+    0's clock), for a group in progress the step of its committed checkpoint, and the processor of the machine that
+    finished it (its machine.json)."""
+    from ebrl.studies.mujoco.report import MACHINE_FILE
+
     steps = read_json(folder / "plan.json")["steps"]
-    lines = ["| task | algorithm | seeds at step | hours | state |", "|---|---|---|---|---|"]
+    lines = ["| task | algorithm | seeds at step | hours | state | finished on |", "|---|---|---|---|---|---|"]
     for env, algo, tables in study_groups(folder):
+        machine_file = folder / "runs" / env / algo / MACHINE_FILE
+        machine = read_json(machine_file)["cpu"].replace("(R)", "").removesuffix(" Processor") if (
+            machine_file.exists()) else "-"
         reached = [int(t[-1]["step"]) if t else 0 for t in tables]
         hours = f"{float(tables[0][-1]['time_s']) / 3600:.1f}" if tables[0] else "-"
         saved = sorted(int(p.name) for p in (folder / "runs" / env / algo / "seed_0" / "checkpoints").glob("[0-9]*"))
         state = ("finished" if min(reached) >= steps else "not started" if max(reached) == 0
                  else f"in progress, checkpoint at step {saved[-1]:,} committed" if saved else "in progress")
-        lines.append(f"| {env} | {algo} | {', '.join(f'{r:,}' for r in reached)} | {hours} | {state} |")
+        lines.append(f"| {env} | {algo} | {', '.join(f'{r:,}' for r in reached)} | {hours} | {state} | {machine} |")
     return "\n".join(lines)
 
 
