@@ -21,7 +21,14 @@ from ebrl.runs import train
 from ebrl.studies.mujoco import report as mujoco_report
 from ebrl.studies.mujoco.groups import plan_groups
 from ebrl.studies.mujoco.plan import StudyPlan
-from ebrl.studies.mujoco.report import compute_results, improvement_probability, iqm_interval, performance_profile
+from ebrl.studies.mujoco.report import (
+    compute_results,
+    improvement,
+    improvement_probability,
+    iqm,
+    iqm_interval,
+    performance_profile,
+)
 from ebrl.studies.mujoco.study import run_study
 from tests.test_cli import fails_cleanly
 
@@ -209,21 +216,40 @@ def _results(study_dir):
 def test_statistics_are_rliables_on_fixed_inputs():
     rng = np.random.default_rng(7)
     x, y = rng.normal(3.0, 1.0, size=(8, 2)), rng.normal(2.0, 1.0, size=(8, 2))
-    iqm, interval = iqm_interval(x, reps=2000)
-    assert iqm == pytest.approx(scipy.stats.trim_mean(x, 0.25, axis=None))
+    point, interval = iqm_interval(x, reps=2000)
+    assert point == pytest.approx(scipy.stats.trim_mean(x, 0.25, axis=None))
     ordered = np.sort(x.ravel())
-    assert iqm == pytest.approx(ordered[4:12].mean())  # the middle half of 16 scores
+    assert point == pytest.approx(ordered[4:12].mean())  # the middle half of 16 scores
     from rliable import library, metrics
 
     np.random.seed(0)  # rliable draws from NumPy's global generator
     _, expected = library.get_interval_estimates({"x": x}, lambda s: np.array([metrics.aggregate_iqm(s)]), reps=2000)
-    np.testing.assert_allclose(interval, expected["x"][:, 0])
-    assert iqm_interval(x, reps=2000) == (iqm, interval)  # the same interval every time
+    np.testing.assert_array_equal(interval, expected["x"][:, 0])  # the same bits as rliable's own statistic
+    assert iqm_interval(x, reps=2000) == (point, interval)  # the same interval every time
     probability, interval = improvement_probability(x, y, reps=2000)
     by_hand = np.mean([np.mean((x[:, t, None] > y[None, :, t]) + 0.5 * (x[:, t, None] == y[None, :, t]))
                        for t in range(2)])
     assert probability == pytest.approx(by_hand)
     assert interval[0] <= probability <= interval[1]
+    np.random.seed(0)
+    _, expected = library.get_interval_estimates({"x": (x, y)}, metrics.probability_of_improvement, reps=2000)
+    np.testing.assert_array_equal(interval, np.ravel(expected["x"]))
+
+
+@pytest.mark.parametrize("runs", [(1, 1), (3, 5), (5, 5), (8, 10)])
+def test_iqm_and_improvement_are_rliables_to_the_bit(runs):
+    """ebrl's IQM and P(X > Y) (without scipy's per-call overhead) against rliable's aggregate_iqm and
+    probability_of_improvement, on scores with ties and on identical scores."""
+    from rliable import metrics
+
+    rng = np.random.default_rng(sum(runs))
+    for _ in range(20):
+        x = rng.integers(0, 4, size=(runs[0], 3)) * rng.normal(size=(1, 3))  # few values: many ties
+        y = rng.integers(0, 4, size=(runs[1], 3)) * rng.normal(size=(1, 3))
+        for scores in (x, y, rng.normal(size=(runs[0], 2))):
+            assert iqm(scores) == metrics.aggregate_iqm(scores)
+        assert improvement(x, y) == metrics.probability_of_improvement(x, y)
+        assert improvement(x, x) == metrics.probability_of_improvement(x, x) == 0.5
     taus = np.array([0.0, 2.0, 3.0, 10.0])
     profile = performance_profile(x, taus, reps=500)
     np.testing.assert_allclose(profile["fraction"], [(x > tau).mean() for tau in taus])

@@ -246,6 +246,7 @@ def compute_results(plan: FinetunePlan, study_dir: Path, groups: list[FinetuneGr
         FINAL_REPS,
         eval_curves,
         improvement_probability,
+        iqm,
         iqm_curve,
         iqm_interval,
     )
@@ -262,7 +263,7 @@ def compute_results(plan: FinetunePlan, study_dir: Path, groups: list[FinetuneGr
                                         "directions": pretrained_directions(runs),
                                         "curve": {"steps": steps.tolist(), **iqm_curve(returns, CURVE_REPS)}}
     for env in plan.envs:
-        finals = [iqm_interval(curves[(env, a, s)][1][:, -1:], FINAL_REPS)[0] for a in plan.algos for s in STARTS]
+        finals = [iqm(curves[(env, a, s)][1][:, -1]) for a in plan.algos for s in STARTS]
         first = float(np.mean([curves[(env, a, s)][1][:, 0] for a in plan.algos for s in STARTS]))
         level = first + plan.threshold * (max(finals) - first)
         task: dict = {"direction": direction(env), "threshold": level, "algos": {}}

@@ -71,21 +71,35 @@ def eval_curves(run_dirs: list[Path], steps: int) -> tuple[np.ndarray, np.ndarra
     return np.array(common), returns, column.split("/")[1]
 
 
+def iqm(scores: np.ndarray) -> float:
+    """The interquartile mean of all the scores: rliable's aggregate_iqm, scipy's trim_mean(scores, 0.25, axis=None),
+    computed the way scipy computes it (the same partition, so the same bits) without scipy's per-call argument
+    handling, which was nine tenths of a bootstrap's time. With n scores and c = ⌊n/4⌋: the mean of the order
+    statistics c … n − c − 1."""
+    flat = np.ravel(scores)
+    cut = int(0.25 * flat.size)
+    return float(np.mean(np.partition(flat, (cut, flat.size - cut - 1))[cut:flat.size - cut]))
+
+
+def improvement(scores_x: np.ndarray, scores_y: np.ndarray) -> float:
+    """P(X > Y) averaged over tasks: rliable's probability_of_improvement (the Mann–Whitney U over n_x·n_y), as
+    the share of the pairs of runs (x, y) of a task with x > y, a tie counting ½ (the same bits: U is a sum of
+    halves), without scipy's per-call overhead."""
+    above = scores_x[:, None, :] > scores_y[None, :, :]  # runs_x × runs_y × tasks
+    ties = scores_x[:, None, :] == scores_y[None, :, :]
+    return float(np.mean([np.mean(above[..., task] + 0.5 * ties[..., task]) for task in range(scores_x.shape[1])]))
+
+
 def iqm_interval(scores: np.ndarray, reps: int) -> tuple[float, list[float]]:
     """IQM of a runs × tasks matrix and its stratified bootstrap interval (rliable)."""
-    from rliable import metrics
-
-    point, interval = _estimates(scores, lambda s: np.array([metrics.aggregate_iqm(s)]), reps)
+    point, interval = _estimates(scores, lambda s: np.array([iqm(s)]), reps)
     return float(point[0]), [float(v) for v in interval[:, 0]]
 
 
 def iqm_curve(returns: np.ndarray, reps: int) -> dict:
     """IQM over runs at each evaluation step, with its interval; `returns` is runs × steps (one task)."""
-    from rliable import metrics
-
     point, interval = _estimates(returns[:, None, :],  # runs × tasks × steps
-                                 lambda s: np.array([metrics.aggregate_iqm(s[..., j]) for j in range(s.shape[-1])]),
-                                 reps)
+                                 lambda s: np.array([iqm(s[..., j]) for j in range(s.shape[-1])]), reps)
     return {"iqm": point.tolist(), "low": interval[0].tolist(), "high": interval[1].tolist()}
 
 
@@ -98,10 +112,8 @@ def performance_profile(normalized: np.ndarray, taus: np.ndarray, reps: int) -> 
 
 
 def improvement_probability(x: np.ndarray, y: np.ndarray, reps: int) -> tuple[float, list[float]]:
-    """P(X > Y) of two runs × tasks matrices and its interval (rliable's probability_of_improvement)."""
-    from rliable import metrics
-
-    point, interval = _estimates((x, y), metrics.probability_of_improvement, reps)
+    """P(X > Y) of two runs × tasks matrices and its stratified bootstrap interval (rliable)."""
+    point, interval = _estimates((x, y), improvement, reps)
     return float(point), [float(v) for v in np.ravel(interval)]
 
 
