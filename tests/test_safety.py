@@ -24,11 +24,12 @@ def test_a_run_being_trained_refuses_a_second_writer_until_its_process_is_gone(c
     process = start_training(out)
     try:
         wait_for_checkpoint(out, process)
+        process.send_signal(signal.SIGSTOP)  # still alive and holding the run, but no longer rotating its files
         before = stamps(out)
         for argv in (["train", "--resume", str(out), "--steps", "3000"],
                      ["train", *LONGER, "--out", str(out), "--overwrite"]):
             fails_cleanly(capsys, argv, f"{out} is being trained by another process (pid {process.pid})")
-        assert all(path.exists() for path in before)
+        assert stamps(out) == before  # the refused commands removed and changed nothing
     finally:
         process.send_signal(signal.SIGKILL)
         process.wait()
