@@ -16,6 +16,7 @@ import pytest
 import scipy.stats
 
 from ebrl.config import ConfigError
+from ebrl.markdown import num, nums
 from ebrl.presets import S2AC_MUJOCO, SAC_TIANSHOU
 from ebrl.runs import train
 from ebrl.studies.mujoco import report as mujoco_report
@@ -133,6 +134,38 @@ def test_the_study_writes_its_tables_per_task_and_algorithm(study):
     for name in ("summary.md", "runtime.json", "sample_efficiency.png", "aggregate.png", "return_vs_time.png"):
         assert (study / name).stat().st_size > 0
     assert "| Pendulum-v1 | s2ac | softmax | 2 |" in (study / "summary.md").read_text()
+
+
+@pytest.mark.slow
+def test_the_verdicts_parts_are_the_reports_numbers_recomputed_from_the_runs(study, tmp_path):
+    """The results README's verdict (ebrl.results.mujoco) recomputes the report from every seed's metrics.csv: the
+    same results.json and runtime.json the study wrote, and its parts say their numbers; an unfinished group is
+    refused."""
+    from ebrl.results import mujoco as verdict
+
+    results, times = verdict.finished_study(study)
+    assert json.loads(json.dumps(results)) == json.loads((study / "results.json").read_text())
+    assert json.loads(json.dumps(times)) == json.loads((study / "runtime.json").read_text())
+    rows = verdict.study_iqm_table(study).splitlines()
+    assert rows[0] == "| task | SAC (mean) | S2AC (softmax) |"
+    for env, row in zip(TINY_STUDY.envs, rows[2:], strict=True):
+        r = results["tasks"][env]
+        assert row.startswith(f"| {env} | {num(r['sac']['iqm'], 0)} [{num(r['sac']['iqm_interval'][0], 0)}, ")
+        assert f"({nums(r['s2ac']['final_returns'])}) |" in row
+    p = results["probability_of_improvement"]["s2ac > sac"]
+    assert verdict.study_verdict(study, "improvement", "s2ac > sac") == (
+        f"P(S2AC > SAC) = {p['probability']:.2f} [{p['interval'][0]:.2f}, {p['interval'][1]:.2f}]")
+    assert f"| P(S2AC > SAC) | {p['probability']:.2f} [" in verdict.study_improvement_table(study)
+    best = {env: max(r, key=lambda a: r[a]["iqm"]) for env, r in results["tasks"].items()}
+    assert verdict.study_verdict(study, "best_per_task") == ", ".join(
+        f"{verdict.LABELS[a]} on {env}" for env, a in best.items())
+    assert verdict.study_verdict(study, "settled", "s2ac > sac").endswith("(of 2 evaluations)")
+    unfinished = tmp_path / "unfinished"
+    shutil.copytree(study, unfinished)
+    metrics = unfinished / "runs" / "Pendulum-v1" / "sac" / "seed_1" / "metrics.csv"
+    metrics.write_text("".join(metrics.read_text().splitlines(keepends=True)[:-1]))  # its last evaluation gone
+    with pytest.raises(ValueError, match="is the group finished"):
+        verdict.finished_study(unfinished)
 
 
 def _metrics(run_dir):

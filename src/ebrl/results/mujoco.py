@@ -1,13 +1,15 @@
 """Generators of docs/results/mujoco: SAC's baseline runs against Tianshou's published per-seed returns
-(sac-baseline/), and the aggregates of the Hopper study (hopper-50k/results.json, runtime.json)."""
+(sac-baseline/), the aggregates of the Hopper study (hopper-50k/results.json, runtime.json), and the three-task
+study's progress, cost and verdict (study-50k/, recomputed from every seed's metrics.csv)."""
 
+import functools
 import itertools
 from pathlib import Path
 
 import numpy as np
 from scipy.stats import mannwhitneyu, trim_mean, ttest_ind
 
-from ebrl.markdown import mean_std, nums, steps, table
+from ebrl.markdown import mean_std, num, nums, steps, table
 from ebrl.results.files import read_csv, read_json, results_root
 from ebrl.results.generated import generates
 from ebrl.results.groups import returns
@@ -153,7 +155,7 @@ def _hopper_study(folder: Path) -> tuple[dict, dict]:
 
 
 def _interval(estimate: float, interval: list[float], digits: int) -> str:
-    return f"{estimate:.{digits}f} [{interval[0]:.{digits}f}, {interval[1]:.{digits}f}]"
+    return f"{num(estimate, digits)} [{num(interval[0], digits)}, {num(interval[1], digits)}]"
 
 
 @generates(OVERVIEW)
@@ -304,3 +306,86 @@ def study_final_returns(folder: Path) -> str:
                  if (env, algo) in finished else "-" for algo, mode in modes.items()]
         lines.append(f"| {env} | {' | '.join(cells)} |")
     return "\n".join(lines)
+
+
+# The verdict's parts, for study-50k/README.md once its groups have finished (registered with @generates(STUDY)
+# when the README first calls them: a registered generator no README calls fails tests/test_results.py).
+
+
+def finished_study(folder: Path) -> tuple[dict, dict]:
+    """(results.json, runtime.json) of the study in folder, computed again from every seed's metrics.csv (once per
+    state of its files); ValueError while a group of its plan is unfinished."""
+    stamps = tuple(p.stat().st_mtime_ns for p in sorted((folder / "runs").rglob("metrics.csv")))
+    return _finished_study(folder, stamps)
+
+
+@functools.lru_cache(maxsize=2)
+def _finished_study(folder: Path, stamps: tuple[int, ...]) -> tuple[dict, dict]:
+    from ebrl.studies.mujoco.groups import plan_groups, read_plan, read_seed_batches
+    from ebrl.studies.mujoco.report import study_report
+
+    plan = read_plan(folder)
+    if plan is None:
+        raise ValueError(f"{folder} holds no study (no plan.json)")
+    return study_report(plan, folder, plan_groups(plan), read_seed_batches(folder, plan))
+
+
+LABELS = {"sac": "SAC", "sql": "SQL", "s2ac": "S2AC"}
+
+
+def _label(comparison: str) -> str:
+    """'s2ac > sac' as 'S2AC > SAC'."""
+    return " > ".join(LABELS.get(arm, arm) for arm in comparison.split(" > "))
+
+
+def study_iqm_table(folder: Path) -> str:
+    """Per task, each algorithm's final-return IQM with its interval, and its seeds' final returns."""
+    results, _ = finished_study(folder)
+    algos = results["plan"]["algos"]
+    rows = [[env, *(f"{_interval(r[a]['iqm'], r[a]['iqm_interval'], 0)} ({nums(r[a]['final_returns'])})"
+                    for a in algos)] for env, r in results["tasks"].items()]
+    return table(["task", *(f"{LABELS.get(a, a)} ({results['tasks'][next(iter(results['tasks']))][a]['mode']})"
+                            for a in algos)], rows)
+
+
+def study_improvement_table(folder: Path) -> str:
+    """P(S2AC > X) of the final returns across the tasks and on each, with its interval."""
+    results, _ = finished_study(folder)
+    per_task = results["probability_of_improvement_per_task"]
+    rows = [[f"P({_label(name)})", *(_interval(c["probability"], c["interval"], 2)
+                                     for c in (r, *(by_pair[name] for by_pair in per_task.values())))]
+            for name, r in results["probability_of_improvement"].items()]
+    return table(["comparison", "across tasks", *per_task], rows)
+
+
+def study_verdict(folder: Path, what: str, *args: str) -> str:
+    """One quantity of the finished study: `normalised` (each algorithm's IQM of final return / SAC's mean on the
+    task, across tasks), `improvement COMPARISON` (P across tasks), `settled COMPARISON` (the evaluation steps at
+    which P's interval lies wholly above or below ½), `best_per_task` (the algorithm with the highest IQM on each
+    task), `hours` (each algorithm's hours per million steps, median over the tasks' programs, and the processor)."""
+    results, times = finished_study(folder)
+    if what == "normalised":
+        return ", ".join(f"{LABELS.get(a, a)} {_interval(r['iqm'], r['iqm_interval'], 2)}"
+                         for a, r in results["normalized_by_sac"].items() if a != "sac")
+    if what == "improvement":
+        r = results["probability_of_improvement"][args[0]]
+        return f"P({_label(args[0])}) = {_interval(r['probability'], r['interval'], 2)}"
+    if what == "settled":
+        curve = results["improvement_curves"][args[0]]
+        above = [s for s, lo in zip(curve["steps"], curve["low"]) if lo > 0.5]
+        below = [s for s, hi in zip(curve["steps"], curve["high"]) if hi < 0.5]
+        parts = [f"above ½ at {', '.join(steps(s) for s in above)}" if above else "above ½ at no step",
+                 f"below ½ at {', '.join(steps(s) for s in below)}" if below else "below ½ at no step"]
+        return f"{'; '.join(parts)} (of {len(curve['steps'])} evaluations)"
+    if what == "best_per_task":
+        best = {env: max(r, key=lambda a: r[a]["iqm"]) for env, r in results["tasks"].items()}
+        return ", ".join(f"{LABELS.get(a, a)} on {env}" for env, a in best.items())
+    if what == "hours":
+        parts = []
+        for algo in results["plan"]["algos"]:
+            hours = [p["hours_per_million_steps"] for by_algo in times.values() for p in by_algo[algo]["programs"]]
+            cpus = sorted({by_algo[algo]["machine"]["cpu"].replace("(R)", "").removesuffix(" Processor")
+                           for by_algo in times.values() if by_algo[algo]["machine"]})
+            parts.append(f"{LABELS.get(algo, algo)} {np.median(hours):.1f} h ({' and '.join(cpus)})")
+        return ", ".join(parts)
+    raise ValueError(f"study_verdict: unknown quantity {what!r}")

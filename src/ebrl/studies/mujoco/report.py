@@ -204,6 +204,15 @@ def runtime(groups, study_dir: Path, seed_batches: list[tuple[int, ...]]) -> dic
     return table
 
 
+def study_report(plan, study_dir: Path, groups, seed_batches: list[tuple[int, ...]]) -> tuple[dict, dict]:
+    """(results.json, runtime.json) of the finished groups in study_dir, from every seed's metrics.csv."""
+    curves: dict[str, dict] = {}
+    for group in groups:
+        run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
+        curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)
+    return compute_results(plan, curves), runtime(groups, study_dir, seed_batches)
+
+
 def write_report(plan, study_dir: Path, groups, seed_batches: list[tuple[int, ...]]) -> list[Path]:
     """Read every finished group and write results.json, runtime.json, summary.md and the figures."""
     from ebrl.studies.mujoco.figures import (  # matplotlib: for a report
@@ -213,12 +222,7 @@ def write_report(plan, study_dir: Path, groups, seed_batches: list[tuple[int, ..
     )
 
     study_dir = Path(study_dir)
-    curves: dict[str, dict] = {}
-    for group in groups:
-        run_dirs = seed_run_dirs(group.run_dir(study_dir), list(group.seeds))
-        curves.setdefault(group.env, {})[group.algo] = eval_curves(run_dirs, plan.steps)
-    results = compute_results(plan, curves)
-    times = runtime(groups, study_dir, seed_batches)
+    results, times = study_report(plan, study_dir, groups, seed_batches)
     written = [study_dir / RESULTS_FILE, study_dir / RUNTIME_FILE, study_dir / SUMMARY_FILE,
                study_dir / CURVES_FIGURE, study_dir / TIME_FIGURE]
     written[0].write_text(json.dumps(results, indent=1) + "\n")
