@@ -90,7 +90,7 @@ def processes(options: Options, folder: Path) -> dict:
 def main(options: Options) -> dict:
     import jax
 
-    from ebrl.studies.mujoco.executors import machine
+    from ebrl.studies.machine import machine
 
     members = len(options.values)
     measured: dict[str, list[dict]] = {"one_program": [], "processes": []}

@@ -11,6 +11,7 @@ from ebrl.config import ConfigError
 from ebrl.runs import read_metrics
 from ebrl.studies.finetune import study as finetune
 from ebrl.studies.finetune.study import FinetunePlan, area_under_curve, direction, plan_groups, run_study, steps_to
+from ebrl.studies.machine import machine
 from ebrl.studies.mujoco import report as mujoco_report
 from tests.test_cli import fails_cleanly
 
@@ -101,8 +102,12 @@ def test_the_report_recomputes_from_the_runs(study):
 def test_run_again_it_reuses_every_group_without_the_pretrained_checkpoints(study, tmp_path, capsys):
     """A committed study keeps config.json and metrics.csv only: the same command reads them, trains nothing and
     writes the same report."""
+    machines = sorted(study.rglob("machine.json"))  # each group records the machine that trained it
+    assert [p.parent.relative_to(study / "runs").as_posix() for p in machines] == sorted(
+        group.run_dir(study).relative_to(study / "runs").as_posix() for group in plan_groups(TINY, study))
+    assert json.loads(machines[0].read_text()) == machine()
     copy = tmp_path / "study"
-    shutil.copytree(study, copy, ignore=shutil.ignore_patterns("checkpoints", "best", "tb", ".lock"))
+    shutil.copytree(study, copy, ignore=shutil.ignore_patterns("checkpoints", "best", "tb", ".lock", "machine.json"))
     plan = json.loads((copy / "plan.json").read_text())
     for config in copy.rglob("config.json"):  # the copy's fine-tuned runs name the copy's pretraining
         config.write_text(config.read_text().replace(str(study), str(copy)))
@@ -112,6 +117,7 @@ def test_run_again_it_reuses_every_group_without_the_pretrained_checkpoints(stud
         patch.setattr(mujoco_report, "CURVE_REPS", 200)
         assert run_study(finetune.FinetunePlan.from_json(plan), copy, progress=False)
     assert {p: p.read_bytes() for p in copy.rglob("metrics.csv")} == before
+    assert not list(copy.rglob("machine.json"))  # a reused group is not stamped with the machine that reused it
     assert json.loads((copy / "results.json").read_text())["tasks"] == \
         json.loads((study / "results.json").read_text())["tasks"]
 

@@ -246,7 +246,7 @@ def study_progress(folder: Path) -> str:
     """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours its program has run (seed
     0's clock), for a group in progress the step of its committed checkpoint, and the processor of the machine that
     finished it (its machine.json)."""
-    from ebrl.studies.mujoco.report import MACHINE_FILE
+    from ebrl.studies.machine import MACHINE_FILE
 
     steps = read_json(folder / "plan.json")["steps"]
     lines = ["| task | algorithm | seeds at step | hours | state | finished on |", "|---|---|---|---|---|---|"]

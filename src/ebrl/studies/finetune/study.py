@@ -178,6 +178,7 @@ def run_study(plan: FinetunePlan, study_dir: Path, *, console=None, progress: bo
     report; False if interrupted (the same call continues the study)."""
     from ebrl.console import ConsoleObserver
     from ebrl.runs import train, write_json_atomic
+    from ebrl.studies.machine import record_machine
 
     study_dir = Path(study_dir)
     groups = check_study(plan, study_dir)
@@ -189,6 +190,7 @@ def run_study(plan: FinetunePlan, study_dir: Path, *, console=None, progress: bo
                         observers=observers, init_from=group.init_from)
         if results[0].interrupted:
             return False
+        record_machine(group.run_dir(study_dir), results)
     write_report(plan, study_dir, groups)
     return True
 

@@ -4,7 +4,6 @@ dies is tried again and resumes from its checkpoints."""
 
 import logging
 import os
-import platform
 import socket
 from collections.abc import Callable
 from pathlib import Path
@@ -13,22 +12,9 @@ import jax
 
 from ebrl.config import ConfigError, require
 from ebrl.console import ConsoleObserver
-from ebrl.runs import train, write_json_atomic
+from ebrl.runs import train
+from ebrl.studies.machine import record_machine
 from ebrl.studies.mujoco.groups import PLAN_FILE, StudyGroup, plan_groups, read_plan, read_seed_batches
-from ebrl.studies.mujoco.report import MACHINE_FILE
-
-
-def machine() -> dict:
-    """The machine a group trains on: CPU model and count, and the accelerator JAX uses."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo") as f:
-            cpu = next(line.split(":", 1)[1].strip() for line in f if line.startswith("model name"))
-    except (OSError, StopIteration):
-        pass
-    device = jax.devices()[0]
-    return {"host": socket.gethostname(), "cpu": cpu, "cpus": os.cpu_count(),
-            "device": "cpu" if device.platform == "cpu" else device.device_kind}
 
 
 def train_group(study_dir: str, env: str, algo: str, *, progress: bool = False, console=None) -> bool:
@@ -45,8 +31,7 @@ def train_group(study_dir: str, env: str, algo: str, *, progress: bool = False, 
                         beside=[seed for seed in group.seeds if seed not in batch])
         if results[0].interrupted:
             return False
-    if not (run_dir / MACHINE_FILE).exists():
-        write_json_atomic(run_dir / MACHINE_FILE, machine())  # the machine that finished it
+        record_machine(run_dir, results)
     return True
 
 

@@ -15,9 +15,8 @@ import numpy as np
 
 from ebrl.presets import env_family
 from ebrl.runs import read_metrics, seed_run_dirs
+from ebrl.studies.machine import MACHINE_FILE
 from ebrl.studies.plans import parse_arm
-
-MACHINE_FILE = "machine.json"  # in a group's folder: the machine that finished it
 
 FINAL_REPS = 10_000  # bootstrap replications of the final-return intervals
 CURVE_REPS = 2_000  # of the per-step intervals and profiles

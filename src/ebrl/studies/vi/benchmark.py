@@ -14,8 +14,6 @@ split (`ebrl.samplers.policy_samples`), for data sets with at most entropy_runs/
 import csv
 import dataclasses
 import math
-import os
-import platform
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +24,7 @@ import numpy as np
 
 from ebrl.config import require
 from ebrl.samplers import gaussian_fit_entropy, policy_samples
+from ebrl.studies.machine import machine
 from ebrl.vi import data as vi_data
 from ebrl.vi import inference, reference
 from ebrl.vi.models import Model, bayesian_neural_network, logistic_regression
@@ -254,7 +253,7 @@ def write_tables(out: Path, rows: list[dict], command: str) -> list[Path]:
     summary = summarise(rows)
     paths = [_write_csv(out / "results.csv", rows), _write_csv(out / "summary.csv", summary),
              _write_csv(out / "goals.csv", goals(rows))]
-    lines = [f"# SVGD as variational inference\n\nCommand: `{command}`  \nMachine: {machine()}\n",
+    lines = [f"# SVGD as variational inference\n\nCommand: `{command}`  \nMachine: {machine_words()}\n",
              "## Logistic regression (test accuracy, test log-likelihood per point; ELBO on the training data)\n",
              "| data set | D | method | splits | accuracy | test LL | ELBO | E log p | H(q) tracked | "
              "H MC (runs) | H tracked (runs) | seconds |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -345,14 +344,7 @@ def _write_csv(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def machine() -> str:
-    """This machine in words: CPU model and count, devices JAX sees."""
-    cpu = platform.processor() or platform.machine()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} CPUs, JAX {jax.__version__} on {jax.devices()[0].platform}"
+def machine_words() -> str:
+    """This machine in words: CPU model and count, JAX and the platform of its first device."""
+    found = machine()
+    return f"{found['cpu']}, {found['cpus']} CPUs, JAX {jax.__version__} on {jax.devices()[0].platform}"
