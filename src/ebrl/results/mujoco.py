@@ -241,6 +241,11 @@ def group_seconds_per_step(folder: Path, env: str, algo: str, rate: str = "overa
     return min((t1 - t0) / (s1 - s0) for (s0, t0), (s1, t1) in pairs)
 
 
+def processor(machine: dict) -> str:
+    """A machine.json's CPU model, short: "Intel(R) Xeon(R) Processor" as "Intel Xeon"."""
+    return machine["cpu"].replace("(R)", "").removesuffix(" Processor")
+
+
 @generates(STUDY)
 def study_progress(folder: Path) -> str:
     """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours its program has run (seed
@@ -252,8 +257,7 @@ def study_progress(folder: Path) -> str:
     lines = ["| task | algorithm | seeds at step | hours | state | finished on |", "|---|---|---|---|---|---|"]
     for env, algo, tables in study_groups(folder):
         machine_file = folder / "runs" / env / algo / MACHINE_FILE
-        machine = read_json(machine_file)["cpu"].replace("(R)", "").removesuffix(" Processor") if (
-            machine_file.exists()) else "-"
+        machine = processor(read_json(machine_file)) if machine_file.exists() else "-"
         reached = [int(t[-1]["step"]) if t else 0 for t in tables]
         hours = f"{float(tables[0][-1]['time_s']) / 3600:.1f}" if tables[0] else "-"
         saved = sorted(int(p.name) for p in (folder / "runs" / env / algo / "seed_0" / "checkpoints").glob("[0-9]*"))
@@ -384,8 +388,8 @@ def study_verdict(folder: Path, what: str, *args: str) -> str:
         parts = []
         for algo in results["plan"]["algos"]:
             hours = [p["hours_per_million_steps"] for by_algo in times.values() for p in by_algo[algo]["programs"]]
-            cpus = sorted({by_algo[algo]["machine"]["cpu"].replace("(R)", "").removesuffix(" Processor")
-                           for by_algo in times.values() if by_algo[algo]["machine"]})
+            cpus = sorted({processor(by_algo[algo]["machine"]) for by_algo in times.values()
+                           if by_algo[algo]["machine"]})
             parts.append(f"{LABELS.get(algo, algo)} {np.median(hours):.1f} h ({' and '.join(cpus)})")
         return ", ".join(parts)
     raise ValueError(f"study_verdict: unknown quantity {what!r}")
