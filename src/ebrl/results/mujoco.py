@@ -37,7 +37,9 @@ def p_value(p: float) -> str:
 
 def improvement(x: np.ndarray, y: np.ndarray) -> float:
     """P(X > Y) for a random seed of each (ties count ½): rliable's probability of improvement on one task."""
-    return float(np.mean((x[:, None] > y[None, :]) + 0.5 * (x[:, None] == y[None, :])))
+    from ebrl.studies.mujoco.report import improvement as over_tasks
+
+    return over_tasks(np.asarray(x)[:, None], np.asarray(y)[:, None])
 
 
 def compare(x: np.ndarray, y: np.ndarray, what: str, scale: np.ndarray | None = None) -> str:
