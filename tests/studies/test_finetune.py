@@ -102,9 +102,10 @@ def test_the_report_recomputes_from_the_runs(study):
 def test_run_again_it_reuses_every_group_without_the_pretrained_checkpoints(study, tmp_path, capsys):
     """A committed study keeps config.json and metrics.csv only: the same command reads them, trains nothing and
     writes the same report."""
-    machines = sorted(study.rglob("machine.json"))  # each group records the machine that trained it
+    machines = sorted(study.rglob("machine.json"))  # each seed records the machine that trained it
     assert [p.parent.relative_to(study / "runs").as_posix() for p in machines] == sorted(
-        group.run_dir(study).relative_to(study / "runs").as_posix() for group in plan_groups(TINY, study))
+        (group.run_dir(study) / f"seed_{seed}").relative_to(study / "runs").as_posix()
+        for group in plan_groups(TINY, study) for seed in TINY.seeds)
     assert json.loads(machines[0].read_text()) == machine()
     copy = tmp_path / "study"
     shutil.copytree(study, copy, ignore=shutil.ignore_patterns("checkpoints", "best", "tb", ".lock", "machine.json"))

@@ -19,6 +19,7 @@ from ebrl.config import ConfigError
 from ebrl.markdown import num, nums
 from ebrl.presets import S2AC_MUJOCO, SAC_TIANSHOU
 from ebrl.runs import train
+from ebrl.studies.machine import machine
 from ebrl.studies.mujoco import report as mujoco_report
 from ebrl.studies.mujoco.groups import plan_groups
 from ebrl.studies.mujoco.plan import StudyPlan
@@ -153,19 +154,34 @@ def test_the_verdicts_parts_are_the_reports_numbers_recomputed_from_the_runs(stu
         assert row.startswith(f"| {env} | {num(r['sac']['iqm'], 0)} [{num(r['sac']['iqm_interval'][0], 0)}, ")
         assert f"({nums(r['s2ac']['final_returns'])}) |" in row
     p = results["probability_of_improvement"]["s2ac > sac"]
+    low, high = p["interval"]
+    where = "lies above ½" if low > 0.5 else "lies below ½" if high < 0.5 else "holds ½"
     assert verdict.study_verdict(study, "improvement", "s2ac > sac") == (
-        f"P(S2AC > SAC) = {p['probability']:.2f} [{p['interval'][0]:.2f}, {p['interval'][1]:.2f}]")
+        f"P(S2AC > SAC) = {p['probability']:.2f} [{low:.2f}, {high:.2f}], an interval that {where}")
+    normalised = results["normalized_by_sac"]
+    assert verdict.study_verdict(study, "normalised") == ", ".join(
+        f"{verdict.LABELS[a]} {num(r['iqm'], 2)} [{num(r['iqm_interval'][0], 2)}, {num(r['iqm_interval'][1], 2)}]"
+        for a, r in normalised.items())
     assert f"| P(S2AC > SAC) | {p['probability']:.2f} [" in verdict.study_improvement_table(study)
     best = {env: max(r, key=lambda a: r[a]["iqm"]) for env, r in results["tasks"].items()}
     assert verdict.study_verdict(study, "best_per_task") == ", ".join(
         f"{verdict.LABELS[a]} on {env}" for env, a in best.items())
     assert verdict.study_verdict(study, "settled", "s2ac > sac").endswith("(of 2 evaluations)")
-    unfinished = tmp_path / "unfinished"
-    shutil.copytree(study, unfinished)
-    metrics = unfinished / "runs" / "Pendulum-v1" / "sac" / "seed_1" / "metrics.csv"
+    assert verdict.study_verdict(study, "seeds") == "2 seeds (0, 1)"
+    adding = tmp_path / "adding"  # seed 2 added, halfway in every group: the verdict stands on seeds 0 and 1
+    shutil.copytree(study, adding)
+    plan = json.loads((adding / "plan.json").read_text())
+    (adding / "plan.json").write_text(json.dumps({**plan, "seeds": [0, 1, 2], "seed_batches": [[0, 1], [2]]}))
+    for group in (adding / "runs").glob("*/*"):
+        (group / "seed_2").mkdir()
+        rows = (group / "seed_1" / "metrics.csv").read_text().splitlines(keepends=True)
+        (group / "seed_2" / "metrics.csv").write_text("".join(rows[:-1]))
+    assert verdict.finished_study(adding)[0]["tasks"] == results["tasks"]
+    assert verdict.study_verdict(adding, "seeds") == "2 seeds (0, 1)"
+    metrics = adding / "runs" / "Pendulum-v1" / "sac" / "seed_1" / "metrics.csv"
     metrics.write_text("".join(metrics.read_text().splitlines(keepends=True)[:-1]))  # its last evaluation gone
-    with pytest.raises(ValueError, match="is the group finished"):
-        verdict.finished_study(unfinished)
+    with pytest.raises(ValueError, match="seeds 0, 1 have not reached step 400 in every group"):
+        verdict.finished_study(adding)
 
 
 def _metrics(run_dir):
@@ -204,9 +220,15 @@ def test_a_study_with_more_seeds_trains_only_the_new_ones(tmp_path):
     more = tmp_path / "more"
     assert run_study(plan, more, progress=False)
     kept = {p: p.read_bytes() for p in (more / "runs").rglob("seed_[01]/metrics.csv")}
+    machines = {p: p.stat().st_mtime_ns for p in (more / "runs").rglob("seed_[01]/machine.json")}
+    assert len(machines) == 2
     plan = dataclasses.replace(plan, seeds=(0, 1, 2))
     assert run_study(plan, more, progress=False)
     assert {p: p.read_bytes() for p in kept} == kept
+    assert {p: p.stat().st_mtime_ns for p in machines} == machines  # each seed keeps the machine that trained it
+    assert json.loads((more / "runs" / "Pendulum-v1" / "sac" / "seed_2" / "machine.json").read_text()) == machine()
+    programs = json.loads((more / "runtime.json").read_text())["Pendulum-v1"]["sac"]["programs"]
+    assert [(p["seeds"], p["machine"]) for p in programs] == [([0, 1], machine()), ([2], machine())]
     assert json.loads((more / "plan.json").read_text())["seed_batches"] == [[0, 1], [2]]
     assert len(_results(more)["tasks"]["Pendulum-v1"]["sac"]["final_returns"]) == 3
     (group,) = plan_groups(plan)

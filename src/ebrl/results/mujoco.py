@@ -2,6 +2,7 @@
 (sac-baseline/), the aggregates of the Hopper study (hopper-50k/results.json, runtime.json), and the three-task
 study's progress, cost and verdict (study-50k/, recomputed from every seed's metrics.csv)."""
 
+import dataclasses
 import functools
 import itertools
 from pathlib import Path
@@ -10,7 +11,7 @@ import numpy as np
 from scipy.stats import mannwhitneyu, trim_mean, ttest_ind
 
 from ebrl.markdown import mean_std, num, nums, steps, table
-from ebrl.results.files import read_csv, read_json, results_root
+from ebrl.results.files import read_csv, read_json, results_root, seed_dirs
 from ebrl.results.generated import generates
 from ebrl.results.groups import returns
 
@@ -248,25 +249,60 @@ def processor(machine: dict) -> str:
     return machine["cpu"].replace("(R)", "").removesuffix(" Processor")
 
 
+def _seed_batches(folder: Path) -> list[tuple[int, ...]]:
+    """The study's programs' seeds: its first seeds, then each set a later command added (plan.json)."""
+    from ebrl.studies.mujoco.groups import read_plan, read_seed_batches
+
+    return read_seed_batches(folder, read_plan(folder))
+
+
+def _seeds(batch: tuple[int, ...]) -> str:
+    """Seeds (0, 1, 2) as "0–2", (3,) as "3"."""
+    return f"{batch[0]}–{batch[-1]}" if len(batch) > 1 else str(batch[0])
+
+
 @generates(STUDY)
 def study_progress(folder: Path) -> str:
-    """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours its program has run (seed
-    0's clock), for a group in progress the step of its committed checkpoint, and the processor of the machine that
-    finished it (its machine.json)."""
+    """Per group: the step each seed's metrics.csv reaches (its last evaluation), the hours each program of its
+    seeds has run (its first seed's clock), each program's state (for one in progress, the step of its committed
+    checkpoint) and the processors of the machines that finished its seeds (their machine.json)."""
     from ebrl.studies.machine import MACHINE_FILE
 
-    steps = read_json(folder / "plan.json")["steps"]
+    plan = read_json(folder / "plan.json")
+    batches = _seed_batches(folder)
     lines = ["| task | algorithm | seeds at step | hours | state | finished on |", "|---|---|---|---|---|---|"]
     for env, algo, tables in study_groups(folder):
-        machine_file = folder / "runs" / env / algo / MACHINE_FILE
-        machine = processor(read_json(machine_file)) if machine_file.exists() else "-"
-        reached = [int(t[-1]["step"]) if t else 0 for t in tables]
-        hours = f"{float(tables[0][-1]['time_s']) / 3600:.1f}" if tables[0] else "-"
-        saved = sorted(int(p.name) for p in (folder / "runs" / env / algo / "seed_0" / "checkpoints").glob("[0-9]*"))
-        state = ("finished" if min(reached) >= steps else "not started" if max(reached) == 0
-                 else f"in progress, checkpoint at step {saved[-1]:,} committed" if saved else "in progress")
-        lines.append(f"| {env} | {algo} | {', '.join(f'{r:,}' for r in reached)} | {hours} | {state} | {machine} |")
+        group = folder / "runs" / env / algo
+        reached = dict(zip(plan["seeds"], (int(t[-1]["step"]) if t else 0 for t in tables), strict=True))
+        clocks = dict(zip(plan["seeds"], (float(t[-1]["time_s"]) / 3600 if t else None for t in tables), strict=True))
+        hours, states = [], []
+        for batch in batches:
+            saved = sorted(int(p.name) for p in (group / f"seed_{batch[0]}" / "checkpoints").glob("[0-9]*"))
+            steps_reached = [reached[seed] for seed in batch]
+            state = ("finished" if min(steps_reached) >= plan["steps"] else "not started" if max(steps_reached) == 0
+                     else f"in progress, checkpoint at step {saved[-1]:,} committed" if saved else "in progress")
+            states.append(state if len(batches) == 1 else f"{_seeds(batch)} {state}")
+            hours.append(f"{clocks[batch[0]]:.1f}" if clocks[batch[0]] is not None else "-")
+        machines = sorted({processor(read_json(f)) for f in sorted(group.glob(f"seed_*/{MACHINE_FILE}"))})
+        lines.append(f"| {env} | {algo} | {', '.join(f'{r:,}' for r in reached.values())} | {' + '.join(hours)} | "
+                     f"{'; '.join(states)} | {' and '.join(machines) or '-'} |")
     return "\n".join(lines)
+
+
+@generates(STUDY)
+def study_seed_files(folder: Path) -> str:
+    """The claim that every group holds the plan's first seeds and each seed it has started, each with config.json
+    and metrics.csv, checked; how many of the planned seeds have finished."""
+    plan = read_json(folder / "plan.json")
+    first = set(_seed_batches(folder)[0])
+    groups = study_groups(folder)
+    for env, algo, _ in groups:
+        started = {int(p.name.removeprefix("seed_")) for p in seed_dirs(folder / "runs" / env / algo)}
+        if not first <= started:
+            raise ValueError(f"runs/{env}/{algo} lacks seeds {sorted(first - started)}")
+    finished = sum(bool(t) and int(t[-1]["step"]) >= plan["steps"] for _, _, tables in groups for t in tables)
+    return (f"every seed's `config.json` and `metrics.csv` ({finished} of the {len(groups) * len(plan['seeds'])} "
+            "planned runs finished)")
 
 
 @generates(STUDY)
@@ -276,16 +312,14 @@ def study_rate(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
 
 
 @generates(STUDY)
-def study_hours_left(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
-    """Hours the unfinished S2AC groups still need at `algo`'s rate on `env` (RATES; each S2AC group's remaining
-    steps × that rate), and the hours seeds 3 and 4 of all nine pairs need (S2AC at that rate, SAC and SQL at the
-    hours their finished groups took)."""
-    steps = read_json(folder / "plan.json")["steps"]
-    seconds = group_seconds_per_step(folder, env, algo, rate)
-    groups = study_groups(folder)
-    left = sum(steps - (int(t[0][-1]["step"]) if t[0] else 0) for _, a, t in groups if a == "s2ac") * seconds
-    more = sum(steps * seconds if a == "s2ac" else float(t[0][-1]["time_s"]) for _, a, t in groups)
-    return f"{left / 3600:.0f} hours for seeds 0–2, then about {more / 3600:.0f} hours for seeds 3 and 4"
+def study_hours_left(folder: Path, rate: str = "overall") -> str:
+    """Hours the study's unfinished programs still need: each group's steps left in its newest program × the
+    group's seconds per step in its first program (RATES)."""
+    plan = read_json(folder / "plan.json")
+    newest = plan["seeds"].index(_seed_batches(folder)[-1][0])
+    left = sum((plan["steps"] - (int(t[newest][-1]["step"]) if t[newest] else 0))
+               * group_seconds_per_step(folder, env, algo, rate) for env, algo, t in study_groups(folder))
+    return f"about {left / 3600:.0f} hours"
 
 
 @generates(STUDY)
@@ -298,29 +332,11 @@ def study_cost(folder: Path, file: str) -> str:
     return f"{', '.join(parts)}: S2AC costs {rates['sac'] / rates['s2ac']:.0f}× SAC"
 
 
-@generates(STUDY)
-def study_final_returns(folder: Path) -> str:
-    """The seeds' final evaluation returns of every finished group, in the agent's default mode (SAC: the mean
-    action; SQL: a sample; S2AC: the softmax-selected particle); "-" for a group not finished."""
-    plan = read_json(folder / "plan.json")
-    modes = {"sac": "mean", "sql": "sample", "s2ac": "softmax"}
-    finished = {(env, algo) for env, algo, tables in study_groups(folder)
-                if all(t and int(t[-1]["step"]) >= plan["steps"] for t in tables)}
-    lines = ["| task | SAC | SQL | S2AC |", "|---|---|---|---|"]
-    for env in plan["envs"]:
-        cells = [nums(returns(folder, f"runs/{env}/{algo}", str(plan["steps"]), mode))
-                 if (env, algo) in finished else "-" for algo, mode in modes.items()]
-        lines.append(f"| {env} | {' | '.join(cells)} |")
-    return "\n".join(lines)
-
-
-# The verdict's parts, for study-50k/README.md once its groups have finished (registered with @generates(STUDY)
-# when the README first calls them: a registered generator no README calls fails tests/test_results.py).
-
-
 def finished_study(folder: Path) -> tuple[dict, dict]:
-    """(results.json, runtime.json) of the study in folder, computed again from every seed's metrics.csv (once per
-    state of its files); ValueError while a group of its plan is unfinished."""
+    """(results.json, runtime.json) of the study in folder on the seeds every group has finished, computed again
+    from their metrics.csv (once per state of the files): the plan's seed batches (its first seeds, then each set a
+    later command added) whose every seed reached the plan's last step in every group, so that the verdict stands
+    on 3 seeds while seeds 3 and 4 train; ValueError while not even the first batch has."""
     stamps = tuple(p.stat().st_mtime_ns for p in sorted((folder / "runs").rglob("metrics.csv")))
     return _finished_study(folder, stamps)
 
@@ -333,10 +349,20 @@ def _finished_study(folder: Path, stamps: tuple[int, ...]) -> tuple[dict, dict]:
     plan = read_plan(folder)
     if plan is None:
         raise ValueError(f"{folder} holds no study (no plan.json)")
-    return study_report(plan, folder, plan_groups(plan), read_seed_batches(folder, plan))
+    reached = {(env, algo, seed): int(rows[-1]["step"]) if rows else 0
+               for env, algo, tables in study_groups(folder) for seed, rows in zip(plan.seeds, tables, strict=True)}
+    planned = read_seed_batches(folder, plan)
+    batches = list(itertools.takewhile(
+        lambda batch: all(step >= plan.steps for (_, _, seed), step in reached.items() if seed in batch), planned))
+    if not batches:
+        raise ValueError(f"{folder}: seeds {', '.join(map(str, planned[0]))} have not reached step {plan.steps} in "
+                         "every group; continue the study with its command to finish them")
+    plan = dataclasses.replace(plan, seeds=tuple(seed for batch in batches for seed in batch))
+    return study_report(plan, folder, plan_groups(plan), batches)
 
 
 LABELS = {"sac": "SAC", "sql": "SQL", "s2ac": "S2AC"}
+STUDY_FOLDER = "study-50k"
 
 
 def _label(comparison: str) -> str:
@@ -344,6 +370,7 @@ def _label(comparison: str) -> str:
     return " > ".join(LABELS.get(arm, arm) for arm in comparison.split(" > "))
 
 
+@generates(STUDY)
 def study_iqm_table(folder: Path) -> str:
     """Per task, each algorithm's final-return IQM with its interval, and its seeds' final returns."""
     results, _ = finished_study(folder)
@@ -354,6 +381,7 @@ def study_iqm_table(folder: Path) -> str:
                             for a in algos)], rows)
 
 
+@generates(STUDY)
 def study_improvement_table(folder: Path) -> str:
     """P(S2AC > X) of the final returns across the tasks and on each, with its interval."""
     results, _ = finished_study(folder)
@@ -364,18 +392,28 @@ def study_improvement_table(folder: Path) -> str:
     return table(["comparison", "across tasks", *per_task], rows)
 
 
+def _reading(interval: list[float]) -> str:
+    """Where a probability of improvement's interval lies against ½."""
+    return "lies above ½" if interval[0] > 0.5 else "lies below ½" if interval[1] < 0.5 else "holds ½"
+
+
+@generates(STUDY)
 def study_verdict(folder: Path, what: str, *args: str) -> str:
-    """One quantity of the finished study: `normalised` (each algorithm's IQM of final return / SAC's mean on the
-    task, across tasks), `improvement COMPARISON` (P across tasks), `settled COMPARISON` (the evaluation steps at
+    """One quantity of the study on the seeds every group has finished: `seeds` (how many, which), `normalised` (each algorithm's IQM of final return / SAC's mean on the
+    task, across tasks), `improvement COMPARISON` (P across tasks, and where its interval lies against ½), `settled COMPARISON` (the evaluation steps at
     which P's interval lies wholly above or below ½), `best_per_task` (the algorithm with the highest IQM on each
     task), `hours` (each algorithm's hours per million steps, median over the tasks' programs, and the processor)."""
     results, times = finished_study(folder)
+    if what == "seeds":
+        seeds = results["plan"]["seeds"]
+        return f"{len(seeds)} seeds ({', '.join(map(str, seeds))})"
     if what == "normalised":
         return ", ".join(f"{LABELS.get(a, a)} {_interval(r['iqm'], r['iqm_interval'], 2)}"
-                         for a, r in results["normalized_by_sac"].items() if a != "sac")
+                         for a, r in results["normalized_by_sac"].items())
     if what == "improvement":
         r = results["probability_of_improvement"][args[0]]
-        return f"P({_label(args[0])}) = {_interval(r['probability'], r['interval'], 2)}"
+        return (f"P({_label(args[0])}) = {_interval(r['probability'], r['interval'], 2)}, an interval that "
+                f"{_reading(r['interval'])}")
     if what == "settled":
         curve = results["improvement_curves"][args[0]]
         above = [s for s, lo in zip(curve["steps"], curve["low"]) if lo > 0.5]
@@ -389,9 +427,15 @@ def study_verdict(folder: Path, what: str, *args: str) -> str:
     if what == "hours":
         parts = []
         for algo in results["plan"]["algos"]:
-            hours = [p["hours_per_million_steps"] for by_algo in times.values() for p in by_algo[algo]["programs"]]
-            cpus = sorted({processor(by_algo[algo]["machine"]) for by_algo in times.values()
-                           if by_algo[algo]["machine"]})
+            programs = [p for by_algo in times.values() for p in by_algo[algo]["programs"]]
+            hours = [p["hours_per_million_steps"] for p in programs]
+            cpus = sorted({processor(p["machine"]) for p in programs if p["machine"]})
             parts.append(f"{LABELS.get(algo, algo)} {np.median(hours):.1f} h ({' and '.join(cpus)})")
         return ", ".join(parts)
     raise ValueError(f"study_verdict: unknown quantity {what!r}")
+
+
+@generates(OVERVIEW)
+def study_50k(folder: Path, what: str, *args: str) -> str:
+    """The study-50k verdict's quantity `what` (study_verdict's), for the overview of docs/results/mujoco."""
+    return study_verdict(folder / STUDY_FOLDER, what, *args)

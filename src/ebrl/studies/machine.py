@@ -1,12 +1,13 @@
-"""The machine a study's group trained on, recorded beside the group (machine.json) by the study that finished it:
-sessions of the same study can run on different machines, and a group's wall-clock means little without it."""
+"""The machine a study's seed trained on, recorded in the seed's run folder (machine.json) by the program that
+finished it: sessions of the same study run on different machines (a group's later seeds on another than its first),
+and a wall-clock means little without it."""
 
 import os
 import platform
 import socket
 from pathlib import Path
 
-MACHINE_FILE = "machine.json"  # in a group's folder: the machine that finished it
+MACHINE_FILE = "machine.json"  # in a seed's run folder: the machine that trained it to its end
 
 
 def machine() -> dict:
@@ -24,10 +25,12 @@ def machine() -> dict:
             "device": "cpu" if device.platform == "cpu" else device.device_kind}
 
 
-def record_machine(group_dir: Path, results: list) -> None:
-    """Write this machine to the group's machine.json when this call trained the group to its end (`results`:
-    `ebrl.runs.train`'s); a finished group that was only reused keeps the machine it records, or none."""
+def record_machine(results: list) -> None:
+    """Write this machine to each seed's machine.json when this call trained the seeds to their end (`results`:
+    `ebrl.runs.train`'s); a finished seed that was only reused keeps the machine it records, or none."""
     from ebrl.runs import write_json_atomic
 
     if results and not results[0].interrupted and results[0].trained is not None:
-        write_json_atomic(Path(group_dir) / MACHINE_FILE, machine())
+        here = machine()
+        for result in results:
+            write_json_atomic(Path(result.run_dir) / MACHINE_FILE, here)

@@ -190,7 +190,7 @@ def run_study(plan: FinetunePlan, study_dir: Path, *, console=None, progress: bo
                         observers=observers, init_from=group.init_from)
         if results[0].interrupted:
             return False
-        record_machine(group.run_dir(study_dir), results)
+        record_machine(results)
     write_report(plan, study_dir, groups)
     return True
 

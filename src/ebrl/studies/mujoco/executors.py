@@ -31,7 +31,7 @@ def train_group(study_dir: str, env: str, algo: str, *, progress: bool = False, 
                         beside=[seed for seed in group.seeds if seed not in batch])
         if results[0].interrupted:
             return False
-        record_machine(run_dir, results)
+        record_machine(results)
     return True
 
 

@@ -179,27 +179,28 @@ def improvement_curve(curves: dict, x: str, y: str) -> dict:
 def runtime(groups, study_dir: Path, seed_batches: list[tuple[int, ...]]) -> dict:
     """Per group: each program that trained some of its seeds (`seed_batches`: the plan's seeds, then each set a
     later command added), with its wall-clock time per million environment steps and per update step (an
-    environment step of every seed of the program and its gradient updates, evaluations included); and the hours
-    at each evaluation, the median over seeds of their program's clock (the x axis of return against time)."""
+    environment step of every seed of the program and its gradient updates, evaluations included) and the machine
+    its first seed records; and the hours at each evaluation, the median over seeds of their program's clock (the x
+    axis of return against time)."""
 
     table: dict[str, dict] = {}
     for group in groups:
         run_dir = group.run_dir(study_dir)
-        machine_file = run_dir / MACHINE_FILE
         programs = []
         for batch in seed_batches:
             rows = read_metrics(run_dir / f"seed_{batch[0]}")
+            machine_file = run_dir / f"seed_{batch[0]}" / MACHINE_FILE
             first = next((r for r in rows if r["step"] >= group.spec.train.learning_starts), rows[-1])
             updates = (rows[-1]["step"] - first["step"]) * group.spec.train.updates_per_step
             programs.append({
                 "seeds": list(batch), "steps": int(rows[-1]["step"]), "wall_s": rows[-1]["time_s"],
                 "hours_per_million_steps": rows[-1]["time_s"] / rows[-1]["step"] * 1e6 / 3600,
-                "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if updates else None})
+                "ms_per_update_step": (rows[-1]["time_s"] - first["time_s"]) / updates * 1e3 if updates else None,
+                "machine": json.loads(machine_file.read_text()) if machine_file.is_file() else None})
         clocks = np.array([[r["time_s"] for r in read_metrics(d)]  # a row per evaluation
                            for d in seed_run_dirs(run_dir, list(group.seeds))])
         table.setdefault(group.env, {})[group.algo] = {
-            "programs": programs, "hours_at_eval": (np.median(clocks, axis=0) / 3600).tolist(),
-            "machine": json.loads(machine_file.read_text()) if machine_file.is_file() else None}
+            "programs": programs, "hours_at_eval": (np.median(clocks, axis=0) / 3600).tolist()}
     return table
 
 
@@ -289,9 +290,9 @@ def summary_markdown(results: dict, times: dict) -> str:
               "|---|---|---|---|---|---|"]
     for env, by_algo in times.items():
         for algo, t in by_algo.items():
-            where = t["machine"]
-            machine = f"{where['cpu']} ({where['cpus']} CPUs), {where['device']}" if where else "not recorded"
             for program in t["programs"]:
+                where = program["machine"]
+                machine = f"{where['cpu']} ({where['cpus']} CPUs), {where['device']}" if where else "not recorded"
                 per_update = (f"{program['ms_per_update_step']:.1f}" if program["ms_per_update_step"] is not None
                               else "-")
                 lines.append(f"| {env} | {algo} | {', '.join(map(str, program['seeds']))} | "
