@@ -399,10 +399,11 @@ def _reading(interval: list[float]) -> str:
 
 @generates(STUDY)
 def study_verdict(folder: Path, what: str, *args: str) -> str:
-    """One quantity of the study on the seeds every group has finished: `seeds` (how many, which), `normalised` (each algorithm's IQM of final return / SAC's mean on the
-    task, across tasks), `improvement COMPARISON` (P across tasks, and where its interval lies against ½), `settled COMPARISON` (the evaluation steps at
-    which P's interval lies wholly above or below ½), `best_per_task` (the algorithm with the highest IQM on each
-    task), `hours` (each algorithm's hours per million steps, median over the tasks' programs, and the processor)."""
+    """One quantity of the study on the seeds every group has finished: `seeds` (how many, which), `normalised`
+    (each algorithm's IQM of final return / SAC's mean on the task, across tasks), `improvement COMPARISON` (P across
+    tasks, and where its interval lies against ½), `settled COMPARISON` (the evaluation steps at which P's interval
+    lies wholly above or below ½), `best_per_task` (the algorithm with the highest IQM on each task), `hours` (each
+    algorithm's hours per million steps, median over the tasks' programs, and the processors)."""
     results, times = finished_study(folder)
     if what == "seeds":
         seeds = results["plan"]["seeds"]
