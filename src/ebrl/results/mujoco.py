@@ -17,6 +17,9 @@ from ebrl.results.groups import returns
 
 OVERVIEW, BASELINE = "mujoco/README.md", "mujoco/sac-baseline/README.md"
 REFERENCE = "mujoco/sac-baseline/tianshou-reference/per_seed.csv"
+PUBLISHED = "mujoco/published/README.md"
+MET_SVGD = "mujoco/published/met-svgd-walker2d-v2.csv"  # the S2AC authors' later Walker2d-v2 runs, read off their
+# figures (published/README.md)
 
 
 def on_both(fn):
@@ -440,3 +443,36 @@ def study_verdict(folder: Path, what: str, *args: str) -> str:
 def study_50k(folder: Path, what: str, *args: str) -> str:
     """The study-50k verdict's quantity `what` (study_verdict's), for the overview of docs/results/mujoco."""
     return study_verdict(folder / STUDY_FOLDER, what, *args)
+
+
+def _met_svgd(folder: Path) -> list[dict]:
+    return read_csv(results_root(folder) / MET_SVGD)
+
+
+def _met_svgd_iqm(row: dict) -> str:
+    """An IQM read off the MET-SVGD figures, with its 95 % interval where the figure shows both ends."""
+    shown = row["ci_low"] and row["ci_high"]
+    interval = f" [{num(float(row['ci_low']), 0)}, {num(float(row['ci_high']), 0)}]" if shown else ""
+    return f"{num(float(row['iqm']), 0)}{interval}"
+
+
+@generates(OVERVIEW)
+@generates(STUDY)
+def met_svgd(folder: Path, step: str) -> str:
+    """Each method's return IQM on Walker2d-v2 at the step in the S2AC authors' MET-SVGD runs (5 seeds)."""
+    rows = [r for r in _met_svgd(folder) if int(r["step"]) == int(step)]
+    if not rows:
+        raise ValueError(f"{MET_SVGD} has no row at step {step}")
+    return ", ".join(f"{r['method']} {_met_svgd_iqm(r)}" for r in rows)
+
+
+@generates(PUBLISHED)
+def met_svgd_table(folder: Path) -> str:
+    """The MET-SVGD figures' IQM per method and step, as met-svgd-walker2d-v2.csv holds them."""
+    rows = _met_svgd(folder)
+    stepped = sorted({int(r["step"]) for r in rows})
+    by_method = {}
+    for r in rows:
+        by_method.setdefault((r["method"], r["legend"]), {})[int(r["step"])] = _met_svgd_iqm(r)
+    return table(["method", "legend", *(f"iteration {steps(s)}" for s in stepped)],
+                 [[m, f"`{legend}`", *(cells.get(s, "-") for s in stepped)] for (m, legend), cells in by_method.items()])
