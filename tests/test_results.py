@@ -113,3 +113,20 @@ def test_a_groups_rate_overall_and_in_its_fastest_interval(tmp_path):
     assert group_seconds_per_step(tmp_path, "Task", "s2ac", "fastest") == pytest.approx(0.2)
     with pytest.raises(ValueError, match="unknown rate 'idle'"):
         group_seconds_per_step(tmp_path, "Task", "s2ac", "idle")
+
+
+def test_a_grown_groups_returns_of_some_of_its_seeds(tmp_path):
+    """group_returns of a study's group that later seeds joined: all its seeds, or those `seeds` names (an unfinished
+    added seed has no row at the step and is refused only when asked for)."""
+    from ebrl.results.groups import group_returns
+
+    for seed, rows in {0: [1.5, -2.0], 1: [3.0, 4.25], 2: [5.0]}.items():
+        run = tmp_path / "group" / f"seed_{seed}"
+        run.mkdir(parents=True)
+        (run / "config.json").write_text("{}")
+        (run / "metrics.csv").write_text("step,eval/mean/return_mean\n" + "".join(
+            f"{100 * (k + 1)},{value}\n" for k, value in enumerate(rows)))
+    assert group_returns(tmp_path, "group", "200", "mean", "0-1") == "−2, 4"
+    assert group_returns(tmp_path, "group", "100", "mean") == "2, 3, 5"
+    with pytest.raises(ValueError, match="seed_2/metrics.csv has no row at step 200"):
+        group_returns(tmp_path, "group", "200")

@@ -6,7 +6,7 @@ from pathlib import Path
 from scipy.stats import trim_mean
 
 from ebrl.markdown import mean_std, nums
-from ebrl.results.files import RUN_FILES, metric_per_seed, read_csv, read_json, seed_dirs
+from ebrl.results.files import RUN_FILES, metric, metric_per_seed, read_csv, read_json, seed_dirs
 from ebrl.results.generated import generates
 
 
@@ -36,9 +36,14 @@ def recorded_version(folder: Path, *paths: str) -> str:
 
 
 @generates("*")
-def group_returns(folder: Path, group: str, step: str, mode: str = "mean") -> str:
-    """The seeds' returns at the step, in seed order."""
-    return nums(returns(folder, group, step, mode))
+def group_returns(folder: Path, group: str, step: str, mode: str = "mean", seeds: str = "") -> str:
+    """The seeds' returns at the step, in seed order: all the group's, or `seeds` ("0-2"), those of a group that has
+    since grown (a study's added seeds)."""
+    if not seeds:
+        return nums(returns(folder, group, step, mode))
+    first, last = map(int, seeds.split("-"))
+    return nums(metric(folder / group / f"seed_{seed}", f"eval/{mode}/return_mean", int(step))
+                for seed in range(first, last + 1))
 
 
 @generates("*")
