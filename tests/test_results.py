@@ -128,5 +128,5 @@ def test_a_grown_groups_returns_of_some_of_its_seeds(tmp_path):
             f"{100 * (k + 1)},{value}\n" for k, value in enumerate(rows)))
     assert group_returns(tmp_path, "group", "200", "mean", "0-1") == "−2, 4"
     assert group_returns(tmp_path, "group", "100", "mean") == "2, 3, 5"
-    with pytest.raises(ValueError, match="seed_2/metrics.csv has no row at step 200"):
+    with pytest.raises(ValueError, match=r"seed_2/metrics\.csv has no row at step 200"):
         group_returns(tmp_path, "group", "200")

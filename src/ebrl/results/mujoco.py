@@ -252,11 +252,21 @@ def processor(machine: dict) -> str:
     return machine["cpu"].replace("(R)", "").removesuffix(" Processor")
 
 
+def _plan(folder: Path):
+    """The study's plan (plan.json) as a StudyPlan."""
+    from ebrl.studies.mujoco.groups import read_plan
+
+    plan = read_plan(folder)
+    if plan is None:
+        raise ValueError(f"{folder} holds no study (no plan.json)")
+    return plan
+
+
 def _seed_batches(folder: Path) -> list[tuple[int, ...]]:
     """The study's programs' seeds: its first seeds, then each set a later command added (plan.json)."""
-    from ebrl.studies.mujoco.groups import read_plan, read_seed_batches
+    from ebrl.studies.mujoco.groups import read_seed_batches
 
-    return read_seed_batches(folder, read_plan(folder))
+    return read_seed_batches(folder, _plan(folder))
 
 
 def _seeds(batch: tuple[int, ...]) -> str:
@@ -346,15 +356,13 @@ def finished_study(folder: Path) -> tuple[dict, dict]:
 
 @functools.lru_cache(maxsize=2)
 def _finished_study(folder: Path, stamps: tuple[int, ...]) -> tuple[dict, dict]:
-    from ebrl.studies.mujoco.groups import plan_groups, read_plan, read_seed_batches
+    from ebrl.studies.mujoco.groups import plan_groups
     from ebrl.studies.mujoco.report import study_report
 
-    plan = read_plan(folder)
-    if plan is None:
-        raise ValueError(f"{folder} holds no study (no plan.json)")
+    plan = _plan(folder)
     reached = {(env, algo, seed): int(rows[-1]["step"]) if rows else 0
                for env, algo, tables in study_groups(folder) for seed, rows in zip(plan.seeds, tables, strict=True)}
-    planned = read_seed_batches(folder, plan)
+    planned = _seed_batches(folder)
     batches = list(itertools.takewhile(
         lambda batch: all(step >= plan.steps for (_, _, seed), step in reached.items() if seed in batch), planned))
     if not batches:
@@ -469,10 +477,9 @@ def met_svgd(folder: Path, step: str) -> str:
 @generates(PUBLISHED)
 def met_svgd_table(folder: Path) -> str:
     """The MET-SVGD figures' IQM per method and step, as met-svgd-walker2d-v2.csv holds them."""
-    rows = _met_svgd(folder)
-    stepped = sorted({int(r["step"]) for r in rows})
-    by_method = {}
-    for r in rows:
+    stepped = sorted({int(r["step"]) for r in _met_svgd(folder)})
+    by_method: dict[tuple[str, str], dict[int, str]] = {}
+    for r in _met_svgd(folder):
         by_method.setdefault((r["method"], r["legend"]), {})[int(r["step"])] = _met_svgd_iqm(r)
-    return table(["method", "legend", *(f"iteration {steps(s)}" for s in stepped)],
-                 [[m, f"`{legend}`", *(cells.get(s, "-") for s in stepped)] for (m, legend), cells in by_method.items()])
+    rows = [[m, f"`{legend}`", *(cells.get(s, "-") for s in stepped)] for (m, legend), cells in by_method.items()]
+    return table(["method", "legend", *(f"iteration {steps(s)}" for s in stepped)], rows)
