@@ -3,6 +3,7 @@ a group holds, and its evaluation returns at a step. Paths are relative to the R
 
 from pathlib import Path
 
+import numpy as np
 from scipy.stats import trim_mean
 
 from ebrl.markdown import mean_std, nums
@@ -10,9 +11,13 @@ from ebrl.results.files import RUN_FILES, metric, metric_per_seed, read_csv, rea
 from ebrl.results.generated import generates
 
 
-def returns(folder: Path, group: str, step: str, mode: str = "mean"):
-    """Each seed's evaluation return of the action mode at the step."""
-    return metric_per_seed(folder / group, f"eval/{mode}/return_mean", int(step))
+def returns(folder: Path, group: str, step: str, mode: str = "mean", only: range | None = None):
+    """Each seed's evaluation return of the action mode at the step: of all the group's seeds, or of the seeds
+    `only` names (a group that has since grown, as a study's added seeds)."""
+    column = f"eval/{mode}/return_mean"
+    if only is None:
+        return metric_per_seed(folder / group, column, int(step))
+    return np.array([metric(folder / group / f"seed_{seed}", column, int(step)) for seed in only])
 
 
 @generates("*")
@@ -39,11 +44,11 @@ def recorded_version(folder: Path, *paths: str) -> str:
 def group_returns(folder: Path, group: str, step: str, mode: str = "mean", seeds: str = "") -> str:
     """The seeds' returns at the step, in seed order: all the group's, or `seeds` ("0-2"), those of a group that has
     since grown (a study's added seeds)."""
-    if not seeds:
-        return nums(returns(folder, group, step, mode))
-    first, last = map(int, seeds.split("-"))
-    return nums(metric(folder / group / f"seed_{seed}", f"eval/{mode}/return_mean", int(step))
-                for seed in range(first, last + 1))
+    only = None
+    if seeds:
+        first, last = map(int, seeds.split("-"))
+        only = range(first, last + 1)
+    return nums(returns(folder, group, step, mode, only))
 
 
 @generates("*")

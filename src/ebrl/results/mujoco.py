@@ -269,6 +269,11 @@ def _seed_batches(folder: Path) -> list[tuple[int, ...]]:
     return read_seed_batches(folder, _plan(folder))
 
 
+def _last_step(rows: list[dict]) -> int:
+    """The step a seed's metrics rows reach (its last evaluation); 0 before its first."""
+    return int(rows[-1]["step"]) if rows else 0
+
+
 def _seeds(batch: tuple[int, ...]) -> str:
     """Seeds (0, 1, 2) as "0–2", (3,) as "3"."""
     return f"{batch[0]}–{batch[-1]}" if len(batch) > 1 else str(batch[0])
@@ -281,18 +286,18 @@ def study_progress(folder: Path) -> str:
     checkpoint) and the processors of the machines that finished its seeds (their machine.json)."""
     from ebrl.studies.machine import MACHINE_FILE
 
-    plan = read_json(folder / "plan.json")
+    plan = _plan(folder)
     batches = _seed_batches(folder)
     lines = ["| task | algorithm | seeds at step | hours | state | finished on |", "|---|---|---|---|---|---|"]
     for env, algo, tables in study_groups(folder):
         group = folder / "runs" / env / algo
-        reached = dict(zip(plan["seeds"], (int(t[-1]["step"]) if t else 0 for t in tables), strict=True))
-        clocks = dict(zip(plan["seeds"], (float(t[-1]["time_s"]) / 3600 if t else None for t in tables), strict=True))
+        reached = dict(zip(plan.seeds, map(_last_step, tables), strict=True))
+        clocks = dict(zip(plan.seeds, (float(t[-1]["time_s"]) / 3600 if t else None for t in tables), strict=True))
         hours, states = [], []
         for batch in batches:
             saved = sorted(int(p.name) for p in (group / f"seed_{batch[0]}" / "checkpoints").glob("[0-9]*"))
             steps_reached = [reached[seed] for seed in batch]
-            state = ("finished" if min(steps_reached) >= plan["steps"] else "not started" if max(steps_reached) == 0
+            state = ("finished" if min(steps_reached) >= plan.steps else "not started" if max(steps_reached) == 0
                      else f"in progress, checkpoint at step {saved[-1]:,} committed" if saved else "in progress")
             states.append(state if len(batches) == 1 else f"{_seeds(batch)} {state}")
             hours.append(f"{clocks[batch[0]]:.1f}" if clocks[batch[0]] is not None else "-")
@@ -306,15 +311,15 @@ def study_progress(folder: Path) -> str:
 def study_seed_files(folder: Path) -> str:
     """The claim that every group holds the plan's first seeds and each seed it has started, each with config.json
     and metrics.csv, checked; how many of the planned seeds have finished."""
-    plan = read_json(folder / "plan.json")
+    plan = _plan(folder)
     first = set(_seed_batches(folder)[0])
     groups = study_groups(folder)
     for env, algo, _ in groups:
         started = {int(p.name.removeprefix("seed_")) for p in seed_dirs(folder / "runs" / env / algo)}
         if not first <= started:
             raise ValueError(f"runs/{env}/{algo} lacks seeds {sorted(first - started)}")
-    finished = sum(bool(t) and int(t[-1]["step"]) >= plan["steps"] for _, _, tables in groups for t in tables)
-    return (f"every seed's `config.json` and `metrics.csv` ({finished} of the {len(groups) * len(plan['seeds'])} "
+    finished = sum(_last_step(t) >= plan.steps for _, _, tables in groups for t in tables)
+    return (f"every seed's `config.json` and `metrics.csv` ({finished} of the {len(groups) * len(plan.seeds)} "
             "planned runs finished)")
 
 
@@ -328,10 +333,10 @@ def study_rate(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
 def study_hours_left(folder: Path, rate: str = "overall") -> str:
     """Hours the study's unfinished programs still need: each group's steps left in its newest program × the
     group's seconds per step in its first program (RATES)."""
-    plan = read_json(folder / "plan.json")
-    newest = plan["seeds"].index(_seed_batches(folder)[-1][0])
-    left = sum((plan["steps"] - (int(t[newest][-1]["step"]) if t[newest] else 0))
-               * group_seconds_per_step(folder, env, algo, rate) for env, algo, t in study_groups(folder))
+    plan = _plan(folder)
+    newest = plan.seeds.index(_seed_batches(folder)[-1][0])
+    left = sum((plan.steps - _last_step(t[newest])) * group_seconds_per_step(folder, env, algo, rate)
+               for env, algo, t in study_groups(folder))
     return f"about {left / 3600:.0f} hours"
 
 
@@ -356,13 +361,13 @@ def finished_study(folder: Path) -> tuple[dict, dict]:
 
 @functools.lru_cache(maxsize=2)
 def _finished_study(folder: Path, stamps: tuple[int, ...]) -> tuple[dict, dict]:
-    from ebrl.studies.mujoco.groups import plan_groups
+    from ebrl.studies.mujoco.groups import plan_groups, read_seed_batches
     from ebrl.studies.mujoco.report import study_report
 
     plan = _plan(folder)
-    reached = {(env, algo, seed): int(rows[-1]["step"]) if rows else 0
+    reached = {(env, algo, seed): _last_step(rows)
                for env, algo, tables in study_groups(folder) for seed, rows in zip(plan.seeds, tables, strict=True)}
-    planned = _seed_batches(folder)
+    planned = read_seed_batches(folder, plan)
     batches = list(itertools.takewhile(
         lambda batch: all(step >= plan.steps for (_, _, seed), step in reached.items() if seed in batch), planned))
     if not batches:
