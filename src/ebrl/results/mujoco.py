@@ -482,9 +482,10 @@ def met_svgd(folder: Path, step: str) -> str:
 @generates(PUBLISHED)
 def met_svgd_table(folder: Path) -> str:
     """The MET-SVGD figures' IQM per method and step, as met-svgd-walker2d-v2.csv holds them."""
-    stepped = sorted({int(r["step"]) for r in _met_svgd(folder)})
+    records = _met_svgd(folder)
+    stepped = sorted({int(r["step"]) for r in records})
     by_method: dict[tuple[str, str], dict[int, str]] = {}
-    for r in _met_svgd(folder):
+    for r in records:
         by_method.setdefault((r["method"], r["legend"]), {})[int(r["step"])] = _met_svgd_iqm(r)
     rows = [[m, f"`{legend}`", *(cells.get(s, "-") for s in stepped)] for (m, legend), cells in by_method.items()]
     return table(["method", "legend", *(f"iteration {steps(s)}" for s in stepped)], rows)
