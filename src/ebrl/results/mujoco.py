@@ -330,17 +330,6 @@ def study_rate(folder: Path, env: str, algo: str, rate: str = "overall") -> str:
 
 
 @generates(STUDY)
-def study_hours_left(folder: Path, rate: str = "overall") -> str:
-    """Hours the study's unfinished programs still need: each group's steps left in its newest program × the
-    group's seconds per step in its first program (RATES)."""
-    plan = _plan(folder)
-    newest = plan.seeds.index(_seed_batches(folder)[-1][0])
-    left = sum((plan.steps - _last_step(t[newest])) * group_seconds_per_step(folder, env, algo, rate)
-               for env, algo, t in study_groups(folder))
-    return f"about {left / 3600:.0f} hours"
-
-
-@generates(STUDY)
 def study_cost(folder: Path, file: str) -> str:
     """Each algorithm's environment steps per second per seed, three seeds in one program, measured side by side
     by benchmarks/gpu_scaling.py (its JSON), as hours per million steps, and S2AC's cost as a multiple of SAC's."""
@@ -353,8 +342,8 @@ def study_cost(folder: Path, file: str) -> str:
 def finished_study(folder: Path) -> tuple[dict, dict]:
     """(results.json, runtime.json) of the study in folder on the seeds every group has finished, computed again
     from their metrics.csv (once per state of the files): the plan's seed batches (its first seeds, then each set a
-    later command added) whose every seed reached the plan's last step in every group, so that the verdict stands
-    on 3 seeds while seeds 3 and 4 train; ValueError while not even the first batch has."""
+    later command added) whose every seed reached the plan's last step in every group, so that a verdict stands on
+    the first seeds while added ones train; ValueError while not even the first batch has."""
     stamps = tuple(p.stat().st_mtime_ns for p in sorted((folder / "runs").rglob("metrics.csv")))
     return _finished_study(folder, stamps)
 
