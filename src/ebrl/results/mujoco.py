@@ -408,7 +408,7 @@ def study_verdict(folder: Path, what: str, *args: str) -> str:
     (each algorithm's IQM of final return / SAC's mean on the task, across tasks), `improvement COMPARISON` (P across
     tasks, and where its interval lies against ½), `settled COMPARISON` (the evaluation steps at which P's interval
     lies wholly above or below ½), `best_per_task` (the algorithm with the highest IQM on each task), `hours` (each
-    algorithm's hours per million steps, median over the tasks' programs, and the processors)."""
+    algorithm's hours per million steps per program of seeds, median over the tasks, and the processors)."""
     results, times = finished_study(folder)
     if what == "seeds":
         seeds = results["plan"]["seeds"]
@@ -434,10 +434,14 @@ def study_verdict(folder: Path, what: str, *args: str) -> str:
         parts = []
         for algo in results["plan"]["algos"]:
             programs = [p for by_algo in times.values() for p in by_algo[algo]["programs"]]
-            hours = [p["hours_per_million_steps"] for p in programs]
-            cpus = sorted({processor(p["machine"]) for p in programs if p["machine"]})
-            parts.append(f"{LABELS.get(algo, algo)} {np.median(hours):.1f} h ({' and '.join(cpus)})")
-        return ", ".join(parts)
+            per_batch = []
+            for batch in sorted({tuple(p["seeds"]) for p in programs}):
+                ran = [p for p in programs if tuple(p["seeds"]) == batch]
+                cpus = sorted({processor(p["machine"]) for p in ran if p["machine"]})
+                per_batch.append(f"{np.median([p['hours_per_million_steps'] for p in ran]):.1f} h for seeds "
+                                 f"{_seeds(batch)} ({' and '.join(cpus)})")
+            parts.append(f"{LABELS.get(algo, algo)} {', '.join(per_batch)}")
+        return "; ".join(parts)
     raise ValueError(f"study_verdict: unknown quantity {what!r}")
 
 
